@@ -1,0 +1,934 @@
+package extract
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Envelope is a decoded v1 response frame: {"success", "message", "data": {"totalCount",
+// "<key>": ...}} or an error body {"success": false, "error", "error_description"}.
+type Envelope struct {
+	Success    Opt[bool]
+	Message    string
+	TotalCount Opt[int64] // data.totalCount, integer or numeric string
+	Data       []byte     // raw data object (nil when absent)
+	Resource   []byte     // raw data.<key> (nil when absent)
+	Code       string     // error / message of an error body
+	Desc       string     // error_description of an error body
+}
+
+// DecodeEnvelope decodes the frame of a v1 response body and picks out data.<key>. It returns
+// a *DecodeError for non-JSON or malformed frames, and an *APIError (HTTPStatus 0) when the
+// body says "success": false. It is a pure function over bytes.
+func DecodeEnvelope(body []byte, key string) (*Envelope, error) {
+	env := &Envelope{}
+	b := trimValue(body)
+	if kind(b) != '{' {
+		return nil, &DecodeError{Offset: -1, Index: -1, Msg: "expected a JSON object, got " + describeRaw(b)}
+	}
+	err := objectEach(b, func(k, v []byte) error {
+		switch string(k) {
+		case "success":
+			o, err := pBool("success", v)
+			env.Success = o
+			return err
+		case "message":
+			if kind(v) == '"' {
+				s, _ := unquote(v)
+				env.Message = s
+			}
+		case "error":
+			s, err := pStr("error", v)
+			env.Code = s.V
+			return err
+		case "error_description":
+			s, _ := pStr("error_description", v)
+			env.Desc = s.V
+		case "data":
+			env.Data = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, decodeErr("", -1, "", err)
+	}
+	if env.Success.Valid && !env.Success.V {
+		code := env.Code
+		if code == "" {
+			code = env.Message
+		}
+		return env, &APIError{Offset: -1, Code: code, Description: env.Desc}
+	}
+	if env.Code != "" && !env.Success.Valid {
+		return env, &APIError{Offset: -1, Code: env.Code, Description: env.Desc}
+	}
+	if env.Data == nil {
+		return nil, &DecodeError{Offset: -1, Index: -1, Field: "data", Msg: "response has no data object"}
+	}
+	switch kind(env.Data) {
+	case '{':
+	case '[':
+		if isEmptyArray(env.Data) { // PHP empty array for "no data"
+			return env, nil
+		}
+		fallthrough
+	default:
+		return nil, &DecodeError{Offset: -1, Index: -1, Field: "data", Msg: "want an object, got " + describeRaw(env.Data)}
+	}
+	err = objectEach(env.Data, func(k, v []byte) error {
+		switch string(k) {
+		case "totalCount":
+			o, err := pCount("data.totalCount", v)
+			if err != nil {
+				return err
+			}
+			if o.Valid && o.V < 0 {
+				return &fieldError{Field: "data.totalCount", Msg: fmt.Sprintf("negative totalCount %d", o.V)}
+			}
+			env.TotalCount = o
+		case key:
+			env.Resource = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, decodeErr("", -1, "", err)
+	}
+	return env, nil
+}
+
+// Page is the decoded content of one response: the records it holds (in a Batch), the
+// reported totalCount and the number of resource items (flattened goals for /goal).
+type Page struct {
+	Batch
+	TotalCount Opt[int64]
+	Items      int
+}
+
+// findID returns the text of key's value in object b (for error messages), or "".
+func findID(b []byte, key string) string {
+	var out string
+	_ = objectEach(b, func(k, v []byte) error {
+		if string(k) == key {
+			switch kind(v) {
+			case '"':
+				out, _ = unquote(v)
+			case '0':
+				out = string(v)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// users
+
+// DecodeUsersPage decodes GET /user (object or array forms) into User records.
+func DecodeUsersPage(body []byte) (*Page, error) {
+	env, err := DecodeEnvelope(body, "user")
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{TotalCount: env.TotalCount}
+	var ex extraBuf
+	err = eachItem(env.Resource, func(i int, item []byte) error {
+		u, err := decodeUser(item, &ex)
+		if err != nil {
+			return decodeErr("user", i, findID(item, "user_id"), err)
+		}
+		p.Users = append(p.Users, u)
+		return nil
+	})
+	if err != nil {
+		return nil, decodeErr("user", -1, "", asFieldErr("data.user", err))
+	}
+	p.Items = len(p.Users)
+	return p, nil
+}
+
+func decodeUser(b []byte, ex *extraBuf) (User, error) {
+	var u User
+	var err error
+	var hasID bool
+	ex.reset()
+	err = objectEach(b, func(k, v []byte) error {
+		var err error
+		switch string(k) {
+		case "user_id":
+			var o Opt[int64]
+			o, err = pID("user_id", v)
+			u.UserID, hasID = o.V, o.Valid
+		case "user_name":
+			u.UserName, err = pStr("user_name", v)
+		case "email":
+			u.Email, err = pStr("email", v)
+		case "first_name":
+			u.FirstName, err = pStr("first_name", v)
+		case "last_name":
+			u.LastName, err = pStr("last_name", v)
+		case "wb_email":
+			u.WBEmail, err = pStr("wb_email", v)
+		case "cell_num":
+			u.CellNum, err = pStr("cell_num", v)
+		case "create_at":
+			u.CreateAt, err = pTime("create_at", v)
+		case "last_visited_at":
+			u.LastVisitedAt, err = pTime("last_visited_at", v)
+		case "picture":
+			u.Picture, err = pStr("picture", v)
+		case "time_zone":
+			u.TimeZone, err = pStr("time_zone", v)
+		case "external_id":
+			u.ExternalID, err = pStr("external_id", v)
+		case "created_from":
+			u.CreatedFrom, err = pStr("created_from", v)
+		case "org_id":
+			u.OrgID, err = pID("org_id", v)
+		case "status":
+			u.Status, err = pStr("status", v)
+		case "org_user_roles":
+			u.OrgUserRoles, err = pCSV("org_user_roles", v)
+		case "manager":
+			u.Managers, err = decodeManagers(v)
+		case "is_read_only":
+			u.IsReadOnly, err = pBool("is_read_only", v)
+		case "profile":
+			err = decodeProfile(&u, v, ex)
+		default:
+			ex.add(k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return u, err
+	}
+	if !hasID {
+		return u, &fieldError{Field: "user_id", Msg: "missing"}
+	}
+	u.Extra = ex.build()
+	return u, nil
+}
+
+func decodeManagers(v []byte) ([]Manager, error) {
+	switch kind(v) {
+	case 'f', 'n':
+		return nil, nil
+	case '"':
+		if string(v) == `""` {
+			return nil, nil
+		}
+	case '[', '{':
+		var out []Manager
+		err := eachItem(v, func(i int, item []byte) error {
+			var m Manager
+			var has bool
+			f := fmt.Sprintf("manager[%d]", i)
+			err := objectEach(item, func(k, val []byte) error {
+				switch string(k) {
+				case "user_id":
+					o, err := pID(f+".user_id", val)
+					m.UserID, has = o.V, o.Valid
+					return err
+				case "role":
+					s, err := pStr(f+".role", val)
+					m.Role = s.V
+					return err
+				}
+				return nil
+			})
+			if err != nil {
+				return asFieldErr(f, err)
+			}
+			if has {
+				out = append(out, m)
+			}
+			return nil
+		})
+		return out, asFieldErr("manager", err)
+	}
+	return nil, badType("manager", "false or an array", v)
+}
+
+func decodeProfile(u *User, v []byte, ex *extraBuf) error {
+	switch kind(v) {
+	case 'n', 'f':
+		return nil
+	case '[':
+		if isEmptyArray(v) {
+			return nil
+		}
+	case '{':
+		return objectEach(v, func(k, val []byte) error {
+			var err error
+			switch string(k) {
+			case "title":
+				u.ProfileTitle, err = pStr("profile.title", val)
+			case "company":
+				u.ProfileCompany, err = pStr("profile.company", val)
+			case "custom_attributes":
+				u.CustomAttributesJSON = pRaw(val, false)
+			default:
+				ex.add(append([]byte("profile."), k...), val)
+			}
+			return err
+		})
+	}
+	return badType("profile", "an object", v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// teams
+
+// DecodeTeamsPage decodes GET /team (array) or GET /team/{id} (object with team_members[])
+// into Team and TeamMember records.
+func DecodeTeamsPage(body []byte) (*Page, error) {
+	env, err := DecodeEnvelope(body, "team")
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{TotalCount: env.TotalCount}
+	var ex extraBuf
+	err = eachItem(env.Resource, func(i int, item []byte) error {
+		t, members, err := decodeTeam(item, &ex)
+		if err != nil {
+			return decodeErr("team", i, findID(item, "team_id"), err)
+		}
+		p.Teams = append(p.Teams, t)
+		p.TeamMembers = append(p.TeamMembers, members...)
+		return nil
+	})
+	if err != nil {
+		return nil, decodeErr("team", -1, "", asFieldErr("data.team", err))
+	}
+	p.Items = len(p.Teams)
+	return p, nil
+}
+
+func decodeTeam(b []byte, ex *extraBuf) (Team, []TeamMember, error) {
+	var t Team
+	var hasID bool
+	var membersRaw []byte
+	ex.reset()
+	err := objectEach(b, func(k, v []byte) error {
+		var err error
+		switch string(k) {
+		case "team_id":
+			var o Opt[int64]
+			o, err = pID("team_id", v)
+			t.TeamID, hasID = o.V, o.Valid
+		case "external_id":
+			t.ExternalID, err = pStr("external_id", v)
+		case "parent_team_id":
+			t.ParentTeamID, err = pZeroID("parent_team_id", v)
+		case "dotted_team_ids":
+			t.DottedTeamIDs, err = pIDList("dotted_team_ids", v)
+		case "team_name":
+			t.TeamName, err = pStr("team_name", v)
+		case "team_owner":
+			t.TeamOwner, err = pID("team_owner", v)
+		case "team_type":
+			t.TeamType, err = pStr("team_type", v)
+		case "level":
+			t.Level, err = pStr("level", v)
+		case "created_from":
+			t.CreatedFrom, err = pStr("created_from", v)
+		case "created_at":
+			t.CreatedAt, err = pTime("created_at", v)
+		case "updated_at":
+			t.UpdatedAt, err = pTime("updated_at", v)
+		case "team_state":
+			t.TeamState, err = pStr("team_state", v)
+		case "team_members":
+			membersRaw = v
+		default:
+			ex.add(k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return t, nil, err
+	}
+	if !hasID {
+		return t, nil, &fieldError{Field: "team_id", Msg: "missing"}
+	}
+	t.Extra = ex.build()
+	var members []TeamMember
+	if membersRaw != nil {
+		err = eachItem(membersRaw, func(i int, item []byte) error {
+			m := TeamMember{TeamID: t.TeamID}
+			var has bool
+			f := fmt.Sprintf("team_members[%d]", i)
+			ex.reset()
+			err := objectEach(item, func(k, v []byte) error {
+				var err error
+				switch string(k) {
+				case "id", "user_id":
+					var o Opt[int64]
+					o, err = pID(f+"."+string(k), v)
+					m.UserID, has = o.V, o.Valid
+				case "first_name":
+					m.FirstName, err = pStr(f+".first_name", v)
+				case "last_name":
+					m.LastName, err = pStr(f+".last_name", v)
+				case "email":
+					m.Email, err = pStr(f+".email", v)
+				case "team_role":
+					m.TeamRole, err = pStr(f+".team_role", v)
+				default:
+					ex.add(k, v)
+				}
+				return err
+			})
+			if err != nil {
+				return asFieldErr(f, err)
+			}
+			if !has {
+				return &fieldError{Field: f + ".id", Msg: "missing"}
+			}
+			m.Extra = ex.build()
+			members = append(members, m)
+			return nil
+		})
+		if err != nil {
+			return t, nil, asFieldErr("team_members", err)
+		}
+	}
+	return t, members, nil
+}
+
+// ---------------------------------------------------------------------------------------------
+// goals
+
+// goalWrapper is what a people_goals / team_goals wrapper tells about the goals inside it.
+type goalWrapper struct {
+	Kind     string // "flat", "people", "team"
+	UserID   Opt[int64]
+	TeamID   Opt[int64]
+	TeamName Opt[string]
+}
+
+// eachGoal normalises the three data.goal shapes (flat goal objects, people_goals user
+// wrappers, team_goals team wrappers with an integer team_id; also mixed in one array, and the
+// numeric-keyed / [] forms) into a stream of goal objects.
+func eachGoal(resource []byte, fn func(goal []byte, w goalWrapper) error) error {
+	return eachItem(resource, func(i int, item []byte) error {
+		if kind(item) != '{' {
+			return &fieldError{Field: fmt.Sprintf("data.goal[%d]", i), Msg: "want an object, got " + describeRaw(item)}
+		}
+		var people, team []byte
+		var hasGoalID bool
+		var w goalWrapper
+		err := objectEach(item, func(k, v []byte) error {
+			var err error
+			switch string(k) {
+			case "people_goals":
+				people = v
+			case "team_goals":
+				team = v
+			case "goal_id":
+				hasGoalID = true
+			case "user_id":
+				w.UserID, err = pID(fmt.Sprintf("data.goal[%d].user_id", i), v)
+			case "team_id":
+				w.TeamID, err = pID(fmt.Sprintf("data.goal[%d].team_id", i), v)
+			case "team_name":
+				w.TeamName, err = pStr(fmt.Sprintf("data.goal[%d].team_name", i), v)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		switch {
+		case people != nil || team != nil:
+			inner, field := people, "people_goals"
+			w.Kind = "people"
+			if people == nil {
+				inner, field, w.Kind = team, "team_goals", "team"
+			}
+			return asFieldErr(fmt.Sprintf("data.goal[%d].%s", i, field), eachItem(inner, func(j int, g []byte) error {
+				if kind(g) != '{' {
+					return &fieldError{Field: fmt.Sprintf("data.goal[%d].%s[%d]", i, field, j), Msg: "want a goal object, got " + describeRaw(g)}
+				}
+				return fn(g, w)
+			}))
+		case hasGoalID:
+			return fn(item, goalWrapper{Kind: "flat"})
+		}
+		return &DecodeError{Offset: -1, Entity: "goal", Index: i, Field: "goal_id",
+			Msg: "item of data.goal is neither a goal (no goal_id) nor a people_goals/team_goals wrapper"}
+	})
+}
+
+// DecodeGoalsPage decodes GET /goal in any of its shapes into Goal and GoalComment records.
+// Goal.MetricIDs holds the ids of the goal's goal_metrics[].
+func DecodeGoalsPage(body []byte) (*Page, error) {
+	env, err := DecodeEnvelope(body, "goal")
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{TotalCount: env.TotalCount}
+	var ex extraBuf
+	n := 0
+	err = eachGoal(env.Resource, func(item []byte, w goalWrapper) error {
+		idx := n
+		n++
+		g, comments, err := decodeGoal(item, w, &ex)
+		if err != nil {
+			return decodeErr("goal", idx, findID(item, "goal_id"), err)
+		}
+		p.Goals = append(p.Goals, g)
+		p.GoalComments = append(p.GoalComments, comments...)
+		return nil
+	})
+	if err != nil {
+		return nil, decodeErr("goal", -1, "", err)
+	}
+	p.Items = len(p.Goals)
+	return p, nil
+}
+
+func decodeGoal(b []byte, w goalWrapper, ex *extraBuf) (Goal, []GoalComment, error) {
+	var g Goal
+	var hasID bool
+	var commentsRaw []byte
+	ex.reset()
+	err := objectEach(b, func(k, v []byte) error {
+		var err error
+		switch string(k) {
+		case "goal_id":
+			var o Opt[int64]
+			o, err = pID("goal_id", v)
+			g.GoalID, hasID = o.V, o.Valid
+		case "goal_name":
+			g.GoalName, err = pStr("goal_name", v)
+		case "goal_narrative":
+			g.GoalNarrative, err = pStr("goal_narrative", v)
+		case "goal_type":
+			g.GoalType, err = pIDName("goal_type", v)
+		case "goal_owner":
+			g.GoalOwner, err = pID("goal_owner", v)
+		case "goal_owner_full_name":
+			g.GoalOwnerFullName, err = pStr("goal_owner_full_name", v)
+		case "goal_create_at":
+			g.GoalCreateAt, err = pTime("goal_create_at", v)
+		case "goal_modified_at":
+			g.GoalModifiedAt, err = pTime("goal_modified_at", v)
+		case "goal_created_by":
+			g.GoalCreatedBy, err = pID("goal_created_by", v)
+		case "goal_updated_by":
+			g.GoalUpdatedBy, err = pID("goal_updated_by", v)
+		case "goal_start_date":
+			g.GoalStartDate, err = pTime("goal_start_date", v)
+		case "goal_target_date":
+			g.GoalTargetDate, err = pTime("goal_target_date", v)
+		case "goal_progress":
+			g.GoalProgress, err = pNum("goal_progress", v)
+		case "goal_progress_color":
+			g.GoalProgressColor, err = pStr("goal_progress_color", v)
+		case "goal_status":
+			g.GoalStatus, err = pStr("goal_status", v)
+		case "goal_permission":
+			g.GoalPermission, err = pCSV("goal_permission", v)
+		case "goal_category":
+			g.GoalCategory, err = pIDNameList("goal_category", v)
+		case "goal_workstreams":
+			g.GoalWorkstreams, err = pIDNameList("goal_workstreams", v)
+		case "goal_team_id":
+			g.GoalTeamID, err = pZeroID("goal_team_id", v)
+		case "goal_team_name":
+			g.GoalTeamName, err = pStr("goal_team_name", v)
+		case "goal_metrics_count":
+			g.GoalMetricsCount, err = pCount("goal_metrics_count", v)
+		case "goal_comments_count":
+			g.GoalCommentsCount, err = pCount("goal_comments_count", v)
+		case "goal_custom_permission":
+			err = decodeCustomPermission(&g, v, ex)
+		case "custom_attributes":
+			g.CustomAttributesJSON = pRaw(v, false)
+		case "goal_metrics":
+			err = eachItem(v, func(i int, m []byte) error {
+				if kind(m) != '{' {
+					return &fieldError{Field: fmt.Sprintf("goal_metrics[%d]", i), Msg: "want an object, got " + describeRaw(m)}
+				}
+				var id Opt[int64]
+				e := objectEach(m, func(mk, mv []byte) error {
+					if string(mk) == "metric_id" {
+						var err error
+						id, err = pID(fmt.Sprintf("goal_metrics[%d].metric_id", i), mv)
+						return err
+					}
+					return nil
+				})
+				if e != nil {
+					return asFieldErr(fmt.Sprintf("goal_metrics[%d]", i), e)
+				}
+				if !id.Valid {
+					return &fieldError{Field: fmt.Sprintf("goal_metrics[%d].metric_id", i), Msg: "missing"}
+				}
+				g.MetricIDs = append(g.MetricIDs, id.V)
+				return nil
+			})
+			err = asFieldErr("goal_metrics", err)
+		case "goal_comments":
+			commentsRaw = v
+		default:
+			ex.add(k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return g, nil, err
+	}
+	if !hasID {
+		return g, nil, &fieldError{Field: "goal_id", Msg: "missing"}
+	}
+	if !g.GoalTeamID.Valid && w.Kind == "team" && w.TeamID.Valid {
+		g.GoalTeamID = w.TeamID
+		if !g.GoalTeamName.Valid {
+			g.GoalTeamName = w.TeamName
+		}
+	}
+	if !g.GoalOwner.Valid && w.Kind == "people" && w.UserID.Valid {
+		g.GoalOwner = w.UserID
+	}
+	g.Extra = ex.build()
+	var comments []GoalComment
+	if commentsRaw != nil {
+		err = eachItem(commentsRaw, func(i int, item []byte) error {
+			c := GoalComment{GoalID: g.GoalID}
+			var has bool
+			f := fmt.Sprintf("goal_comments[%d]", i)
+			ex.reset()
+			err := objectEach(item, func(k, v []byte) error {
+				var err error
+				switch string(k) {
+				case "comment_id":
+					var o Opt[int64]
+					o, err = pID(f+".comment_id", v)
+					c.CommentID, has = o.V, o.Valid
+				case "comment_text":
+					c.CommentText, err = pStr(f+".comment_text", v)
+				case "comment_owner":
+					c.CommentOwner, err = pID(f+".comment_owner", v)
+				case "comment_owner_name":
+					c.CommentOwnerName, err = pStr(f+".comment_owner_name", v)
+				case "comment_added_at":
+					c.CommentAddedAt, err = pTime(f+".comment_added_at", v)
+				case "comment_last_updated":
+					c.CommentLastUpdated, err = pTime(f+".comment_last_updated", v)
+				default:
+					ex.add(k, v)
+				}
+				return err
+			})
+			if err != nil {
+				return asFieldErr(f, err)
+			}
+			if !has {
+				return &fieldError{Field: f + ".comment_id", Msg: "missing"}
+			}
+			c.Extra = ex.build()
+			comments = append(comments, c)
+			return nil
+		})
+		if err != nil {
+			return g, nil, asFieldErr("goal_comments", err)
+		}
+	}
+	return g, comments, nil
+}
+
+func decodeCustomPermission(g *Goal, v []byte, ex *extraBuf) error {
+	switch kind(v) {
+	case 'n', 'f':
+		return nil
+	case '[':
+		if isEmptyArray(v) {
+			return nil
+		}
+	case '{':
+		return objectEach(v, func(k, val []byte) error {
+			if string(k) == "goal_permission_team_ids" {
+				var err error
+				g.GoalPermissionTeamIDs, err = pIDList("goal_custom_permission.goal_permission_team_ids", val)
+				return err
+			}
+			ex.add(append([]byte("goal_custom_permission."), k...), val)
+			return nil
+		})
+	}
+	return badType("goal_custom_permission", "an object", v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// metrics (key results) and their history
+
+// DecodeMetricsPage decodes GET /metric?goal_id=G&include_metric_data=yes (array) or
+// GET /metric/{id}?include_metric_data=yes (object) into KeyResult records plus their
+// metric_data[] (Checkin), metric_confidence[] (Confidence) and metric_comments[] (KRComment).
+// A key result without metric_goal_id gets GoalID 0; callers that know the goal fill it in.
+func DecodeMetricsPage(body []byte) (*Page, error) {
+	env, err := DecodeEnvelope(body, "metric")
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{TotalCount: env.TotalCount}
+	var ex extraBuf
+	err = eachItem(env.Resource, func(i int, item []byte) error {
+		if err := decodeMetric(item, p, &ex); err != nil {
+			return decodeErr("metric", i, findID(item, "metric_id"), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, decodeErr("metric", -1, "", asFieldErr("data.metric", err))
+	}
+	p.Items = len(p.KeyResults)
+	return p, nil
+}
+
+func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
+	if kind(b) != '{' {
+		return &fieldError{Field: "data.metric", Msg: "want an object, got " + describeRaw(b)}
+	}
+	var m KeyResult
+	var hasID bool
+	var dataRaw, confRaw, commRaw []byte
+	ex.reset()
+	err := objectEach(b, func(k, v []byte) error {
+		var err error
+		switch string(k) {
+		case "metric_id":
+			var o Opt[int64]
+			o, err = pID("metric_id", v)
+			m.MetricID, hasID = o.V, o.Valid
+		case "metric_goal_id":
+			var o Opt[int64]
+			o, err = pID("metric_goal_id", v)
+			m.GoalID = o.V
+		case "metric_name":
+			m.MetricName, err = pStr("metric_name", v)
+		case "metric_owner":
+			m.MetricOwner, err = pID("metric_owner", v)
+		case "metric_real_owner":
+			m.MetricRealOwner, err = pID("metric_real_owner", v)
+		case "metric_update_interval":
+			m.MetricUpdateInterval, err = pIDName("metric_update_interval", v)
+		case "metric_update_interval_day":
+			m.MetricUpdateIntervalDay, err = pStr("metric_update_interval_day", v)
+		case "metric_unit":
+			m.MetricUnit, err = pIDName("metric_unit", v)
+		case "metric_progress_type":
+			m.MetricProgressType, err = pIDName("metric_progress_type", v)
+		case "metric_counting_type":
+			m.MetricCountingType, err = pIDName("metric_counting_type", v)
+		case "metric_initial_data":
+			m.MetricInitialData, err = pNum("metric_initial_data", v)
+		case "metric_target":
+			m.MetricTarget, err = pNum("metric_target", v)
+		case "metric_achieve_target":
+			m.MetricAchieveTarget, err = pNum("metric_achieve_target", v)
+		case "metric_progress":
+			m.MetricProgress, err = pNum("metric_progress", v)
+		case "metric_progress_color":
+			m.MetricProgressColor, err = pStr("metric_progress_color", v)
+		case "metric_create_at":
+			m.MetricCreateAt, err = pTime("metric_create_at", v)
+		case "metric_modified_at":
+			m.MetricModifiedAt, err = pTime("metric_modified_at", v)
+		case "metric_created_by":
+			m.MetricCreatedBy, err = pID("metric_created_by", v)
+		case "metric_updated_by":
+			m.MetricUpdatedBy, err = pID("metric_updated_by", v)
+		case "metric_last_update":
+			m.MetricLastUpdate, err = pTime("metric_last_update", v)
+		case "metric_next_update":
+			m.MetricNextUpdate, err = pTime("metric_next_update", v)
+		case "metric_source_from":
+			m.MetricSourceFrom, err = pStr("metric_source_from", v)
+		case "metric_status":
+			m.MetricStatus, err = pStr("metric_status", v)
+		case "metric_permission":
+			m.MetricPermission, err = pCSV("metric_permission", v)
+		case "target_date":
+			m.TargetDate, err = pTime("target_date", v)
+		case "metric_mit_start_date":
+			m.MetricMITStartDate, err = pTime("metric_mit_start_date", v)
+		case "metric_mit_end_date":
+			m.MetricMITEndDate, err = pTime("metric_mit_end_date", v)
+		case "metric_goal_source":
+			m.MetricGoalSource, err = pIDList("metric_goal_source", v)
+		case "metric_automation":
+			m.MetricAutomationJSON = pRaw(v, false)
+		case "child_kr":
+			m.ChildKRJSON = pRaw(v, true)
+		case "metric_data":
+			dataRaw = v
+		case "metric_confidence":
+			confRaw = v
+		case "metric_comments":
+			commRaw = v
+		default:
+			ex.add(k, v)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !hasID {
+		return &fieldError{Field: "metric_id", Msg: "missing"}
+	}
+	m.Extra = ex.build()
+	p.KeyResults = append(p.KeyResults, m)
+
+	if dataRaw != nil {
+		err = eachItem(dataRaw, func(i int, item []byte) error {
+			c := Checkin{MetricID: m.MetricID, GoalID: m.GoalID}
+			var has bool
+			f := fmt.Sprintf("metric_data[%d]", i)
+			ex.reset()
+			err := objectEach(item, func(k, v []byte) error {
+				var err error
+				switch string(k) {
+				case "metric_data_id":
+					var o Opt[int64]
+					o, err = pID(f+".metric_data_id", v)
+					c.MetricDataID, has = o.V, o.Valid
+				case "metric_data_value":
+					c.Value, err = pNum(f+".metric_data_value", v)
+				case "metric_data_created_at":
+					c.CreatedAt, err = pTime(f+".metric_data_created_at", v)
+				case "metric_data_created_by":
+					c.CreatedBy, err = pZeroID(f+".metric_data_created_by", v)
+				case "metric_data_updated_at":
+					c.UpdatedAt, err = pTime(f+".metric_data_updated_at", v)
+				case "metric_data_comment":
+					c.Comment, err = pStr(f+".metric_data_comment", v)
+				default:
+					ex.add(k, v)
+				}
+				return err
+			})
+			if err != nil {
+				return asFieldErr(f, err)
+			}
+			if !has {
+				return &fieldError{Field: f + ".metric_data_id", Msg: "missing"}
+			}
+			c.Extra = ex.build()
+			p.Checkins = append(p.Checkins, c)
+			return nil
+		})
+		if err != nil {
+			return asFieldErr("metric_data", err)
+		}
+	}
+	if confRaw != nil {
+		ord := map[int64]int64{}
+		err = eachItem(confRaw, func(i int, item []byte) error {
+			c := Confidence{MetricID: m.MetricID, GoalID: m.GoalID}
+			var mod Opt[time.Time]
+			f := fmt.Sprintf("metric_confidence[%d]", i)
+			ex.reset()
+			err := objectEach(item, func(k, v []byte) error {
+				var err error
+				switch string(k) {
+				case "modified_at":
+					mod, err = pTime(f+".modified_at", v)
+				case "confidence":
+					c.Confidence, err = pStr(f+".confidence", v)
+				case "comment":
+					c.Comment, err = pStr(f+".comment", v)
+				case "metric_data_id":
+					c.MetricDataID, err = pID(f+".metric_data_id", v)
+				default:
+					ex.add(k, v)
+				}
+				return err
+			})
+			if err != nil {
+				return asFieldErr(f, err)
+			}
+			if !mod.Valid {
+				return &fieldError{Field: f + ".modified_at", Msg: "missing or zero (needed as part of the key)"}
+			}
+			c.ModifiedAt = mod.V
+			c.Ordinal = ord[mod.V.Unix()]
+			ord[mod.V.Unix()]++
+			c.Extra = ex.build()
+			p.Confidence = append(p.Confidence, c)
+			return nil
+		})
+		if err != nil {
+			return asFieldErr("metric_confidence", err)
+		}
+	}
+	if commRaw != nil {
+		ord := map[int64]int64{}
+		err = eachItem(commRaw, func(i int, item []byte) error {
+			c := KRComment{MetricID: m.MetricID, GoalID: m.GoalID}
+			var mod Opt[time.Time]
+			f := fmt.Sprintf("metric_comments[%d]", i)
+			ex.reset()
+			err := objectEach(item, func(k, v []byte) error {
+				var err error
+				switch string(k) {
+				case "modified_at":
+					mod, err = pTime(f+".modified_at", v)
+				case "comment":
+					c.Comment, err = pStr(f+".comment", v)
+				default:
+					ex.add(k, v)
+				}
+				return err
+			})
+			if err != nil {
+				return asFieldErr(f, err)
+			}
+			if !mod.Valid {
+				return &fieldError{Field: f + ".modified_at", Msg: "missing or zero (needed as part of the key)"}
+			}
+			c.ModifiedAt = mod.V
+			c.Ordinal = ord[mod.V.Unix()]
+			ord[mod.V.Unix()]++
+			c.Extra = ex.build()
+			p.KRComments = append(p.KRComments, c)
+			return nil
+		})
+		if err != nil {
+			return asFieldErr("metric_comments", err)
+		}
+	}
+	return nil
+}
+
+// setGoalID fills the goal id of key results and history rows that lacked metric_goal_id.
+func (p *Page) setGoalID(goalID int64) {
+	for i := range p.KeyResults {
+		if p.KeyResults[i].GoalID == 0 {
+			p.KeyResults[i].GoalID = goalID
+		}
+	}
+	for i := range p.Checkins {
+		if p.Checkins[i].GoalID == 0 {
+			p.Checkins[i].GoalID = goalID
+		}
+	}
+	for i := range p.Confidence {
+		if p.Confidence[i].GoalID == 0 {
+			p.Confidence[i].GoalID = goalID
+		}
+	}
+	for i := range p.KRComments {
+		if p.KRComments[i].GoalID == 0 {
+			p.KRComments[i].GoalID = goalID
+		}
+	}
+}
+
+var _ = strconv.Itoa
