@@ -1,0 +1,343 @@
+// Package transform turns the typed records of package extract into Arrow record batches, one
+// stream of batches per table of package schemas.
+//
+// A Transformer owns one RecordBuilder per selected table. Add appends the records of an
+// extract.Batch row by row through a hand-written appender per table (no reflection); whenever a
+// table's pending rows reach the batch row limit or the estimated byte limit, the batch is handed
+// to the Emit callback and the builder starts afresh. Flush emits what remains. Every emitted
+// record has exactly the table's Arrow schema (schemas.Table.Arrow), lineage included:
+// snapshot_date and _run_id from the run's Lineage, _extracted_at from the record's
+// Meta.ExtractedAt and _extra from the record's Extra.
+//
+// Value rules: ids are INT64; times are TIMESTAMP µs UTC; numbers FLOAT64; an invalid extract.Opt
+// becomes NULL; list columns are never null (a nil slice is an empty list); JSON columns hold the
+// API's JSON text byte for byte and are NULL when the text is empty, null, [] or {}; strings are
+// copied byte for byte.
+//
+//	tr, err := transform.New(alloc, transform.Lineage{RunID: transform.RunID(), SnapshotDate: day}, emit)
+//	defer tr.Release()
+//	client.Export(ctx, plan, tr.Add) // Add has extract's emit signature
+//	tr.Flush(ctx)
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/schemas"
+)
+
+// Emit receives one finished record batch of table. The Transformer releases rec after Emit
+// returns: an Emit that keeps rec (or any of its columns) must Retain it. A non-nil error stops
+// the transformation and is returned by Add or Flush.
+type Emit func(ctx context.Context, table string, rec arrow.RecordBatch) error
+
+// Lineage identifies the run every row is written for.
+type Lineage struct {
+	RunID        string    // UUIDv7 of the run (see RunID); written to _run_id
+	SnapshotDate time.Time // the snapshot day; its UTC calendar date is written to snapshot_date
+}
+
+// Defaults of the options.
+const (
+	// DefaultBatchRows is the largest number of rows in one emitted record batch.
+	DefaultBatchRows = 64 * 1024
+	// DefaultBatchBytes is the estimated size (values, offsets and validity) at which a table's
+	// pending rows are emitted even if DefaultBatchRows is not reached.
+	DefaultBatchBytes = 8 << 20
+)
+
+// Option configures a Transformer.
+type Option func(*config)
+
+type config struct {
+	batchRows  int
+	batchBytes int
+	tables     []string
+}
+
+// WithBatchRows sets the maximum number of rows per emitted record batch (default
+// DefaultBatchRows). n must be positive.
+func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
+
+// WithBatchBytes sets the estimated batch size in bytes at which pending rows are emitted
+// (default DefaultBatchBytes). n must be positive.
+func WithBatchBytes(n int) Option { return func(c *config) { c.batchBytes = n } }
+
+// WithTables restricts the Transformer to the named data tables (default: every data table).
+// Records of other tables passed to Add are ignored. The run ledger (_sync_runs) is not a
+// transform table; build it with Ledger.
+func WithTables(names ...string) Option {
+	return func(c *config) { c.tables = append([]string(nil), names...) }
+}
+
+// Transformer converts extract batches into Arrow record batches. It is not safe for concurrent
+// use. After Add or Flush returned an error, the Transformer must only be Released.
+type Transformer struct {
+	emit     Emit
+	cfg      config
+	builders [numKinds]*tableBuilder // nil for tables that are not selected
+	order    []*tableBuilder         // selected tables in export order
+	err      error                   // sticky error
+	released bool
+}
+
+// New returns a Transformer that allocates from alloc, stamps every row with lin and hands
+// finished batches to emit.
+func New(alloc memory.Allocator, lin Lineage, emit Emit, opts ...Option) (*Transformer, error) {
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
+	if emit == nil {
+		return nil, errors.New("transform: emit callback is nil")
+	}
+	if lin.RunID == "" {
+		return nil, errors.New("transform: lineage has no run id")
+	}
+	if lin.SnapshotDate.IsZero() {
+		return nil, errors.New("transform: lineage has no snapshot date")
+	}
+	cfg := config{batchRows: DefaultBatchRows, batchBytes: DefaultBatchBytes}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.batchRows <= 0 {
+		return nil, fmt.Errorf("transform: batch rows must be positive, got %d", cfg.batchRows)
+	}
+	if cfg.batchBytes <= 0 {
+		return nil, fmt.Errorf("transform: batch bytes must be positive, got %d", cfg.batchBytes)
+	}
+	selected := map[string]bool{}
+	if cfg.tables == nil {
+		for _, t := range schemas.DataTables() {
+			selected[t.Name] = true
+		}
+	}
+	for _, name := range cfg.tables {
+		t, ok := schemas.Lookup(name)
+		if !ok {
+			return nil, fmt.Errorf("transform: unknown table %q (known: %v)", name, schemas.Names())
+		}
+		if t.Ledger {
+			return nil, fmt.Errorf("transform: table %s is the run ledger; build it with transform.Ledger", name)
+		}
+		selected[name] = true
+	}
+	lv := lineageValues{
+		runID: lin.RunID,
+		date:  dateOf(lin.SnapshotDate),
+	}
+	tr := &Transformer{emit: emit, cfg: cfg}
+	for k := range numKinds {
+		t, ok := schemas.Lookup(kindTable[k])
+		if !ok {
+			panic("transform: no schema for table " + kindTable[k])
+		}
+		if !selected[t.Name] {
+			continue
+		}
+		tb := newTableBuilder(alloc, t, &lv)
+		tr.builders[k] = tb
+	}
+	// Export order follows schemas.All.
+	for _, t := range schemas.DataTables() {
+		for _, tb := range tr.builders {
+			if tb != nil && tb.table == t {
+				tr.order = append(tr.order, tb)
+			}
+		}
+	}
+	return tr, nil
+}
+
+// dateOf returns the Arrow date of t's UTC calendar day.
+func dateOf(t time.Time) arrow.Date32 {
+	y, m, d := t.UTC().Date()
+	return arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+}
+
+// Tables returns the names of the tables this Transformer builds, in export order.
+func (tr *Transformer) Tables() []string {
+	out := make([]string, len(tr.order))
+	for i, tb := range tr.order {
+		out[i] = tb.table.Name
+	}
+	return out
+}
+
+// Add appends every record of b to its table, emitting each table's batch as soon as it is
+// full. It has the signature of extract's emit callback, so it can be passed to
+// extract.Client.Export directly. Records of tables that are not selected are ignored.
+func (tr *Transformer) Add(ctx context.Context, b *extract.Batch) error {
+	if err := tr.usable(); err != nil {
+		return err
+	}
+	if b == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tr.add(ctx, b); err != nil {
+		tr.err = err
+		return err
+	}
+	return nil
+}
+
+func (tr *Transformer) add(ctx context.Context, b *extract.Batch) error {
+	if tb := tr.builders[kindUsers]; tb != nil {
+		for i := range b.Users {
+			appendUser(tb, &b.Users[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindTeams]; tb != nil {
+		for i := range b.Teams {
+			appendTeam(tb, &b.Teams[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindTeamMembers]; tb != nil {
+		for i := range b.TeamMembers {
+			appendTeamMember(tb, &b.TeamMembers[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindGoals]; tb != nil {
+		for i := range b.Goals {
+			appendGoal(tb, &b.Goals[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindKeyResults]; tb != nil {
+		for i := range b.KeyResults {
+			appendKeyResult(tb, &b.KeyResults[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindCheckins]; tb != nil {
+		for i := range b.Checkins {
+			appendCheckin(tb, &b.Checkins[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindConfidence]; tb != nil {
+		for i := range b.Confidence {
+			appendConfidence(tb, &b.Confidence[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindKRComments]; tb != nil {
+		for i := range b.KRComments {
+			appendKRComment(tb, &b.KRComments[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	if tb := tr.builders[kindGoalComments]; tb != nil {
+		for i := range b.GoalComments {
+			appendGoalComment(tb, &b.GoalComments[i])
+			if err := tr.endRow(ctx, tb); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// endRow checks the row just appended and emits the table's batch when it is full.
+func (tr *Transformer) endRow(ctx context.Context, tb *tableBuilder) error {
+	if err := tb.end(); err != nil {
+		return err
+	}
+	if tb.rows >= tr.cfg.batchRows || tb.bytes >= tr.cfg.batchBytes {
+		return tr.emitTable(ctx, tb)
+	}
+	return nil
+}
+
+func (tr *Transformer) emitTable(ctx context.Context, tb *tableBuilder) error {
+	if tb.rows == 0 {
+		return nil
+	}
+	rec := tb.rb.NewRecordBatch()
+	defer rec.Release()
+	tb.rows, tb.bytes = 0, 0
+	tb.batches++
+	if err := tr.emit(ctx, tb.table.Name, rec); err != nil {
+		return fmt.Errorf("transform: emit %s: %w", tb.table.Name, err)
+	}
+	return nil
+}
+
+// Flush emits every table's pending rows (tables without pending rows emit nothing).
+func (tr *Transformer) Flush(ctx context.Context) error {
+	if err := tr.usable(); err != nil {
+		return err
+	}
+	for _, tb := range tr.order {
+		if err := tr.emitTable(ctx, tb); err != nil {
+			tr.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+func (tr *Transformer) usable() error {
+	if tr.released {
+		return errors.New("transform: Transformer used after Release")
+	}
+	return tr.err
+}
+
+// Rows returns the number of rows appended so far per selected table (all of them have been
+// emitted once Flush returned nil).
+func (tr *Transformer) Rows() map[string]int64 {
+	out := make(map[string]int64, len(tr.order))
+	for _, tb := range tr.order {
+		out[tb.table.Name] = tb.total
+	}
+	return out
+}
+
+// Batches returns the number of record batches emitted so far per selected table.
+func (tr *Transformer) Batches() map[string]int {
+	out := make(map[string]int, len(tr.order))
+	for _, tb := range tr.order {
+		out[tb.table.Name] = tb.batches
+	}
+	return out
+}
+
+// Release frees the builders and any rows not yet emitted. It is safe to call more than once.
+func (tr *Transformer) Release() {
+	if tr.released {
+		return
+	}
+	tr.released = true
+	for _, tb := range tr.order {
+		tb.rb.Release()
+	}
+}
