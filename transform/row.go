@@ -374,7 +374,7 @@ func isEmptyJSON(raw []byte) bool {
 	case 4:
 		return string(t) == "null"
 	}
-	if t[0] != '[' && t[0] != '{' {
+	if len(t) < 2 || t[0] != '[' && t[0] != '{' {
 		return false
 	}
 	// [ ] or { } with inner white space.
