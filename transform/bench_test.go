@@ -79,4 +79,3 @@ func BenchmarkTransformCheckins(b *testing.B) {
 		return tr.Add(context.Background(), &extract.Batch{Checkins: cs[from:to]})
 	})
 }
-

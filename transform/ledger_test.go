@@ -31,15 +31,15 @@ func TestLedger(t *testing.T) {
 	}{
 		{"failed, everything set", full, transformtest.Row{
 			"run_id": runID, "snapshot_date": "2026-11-27", "status": "failed",
-			"started_at": time.Date(2026, 11, 27, 1, 0, 0, 123456000, time.UTC),
-			"finished_at": time.Date(2026, 11, 27, 1, 1, 30, 123456000, time.UTC),
+			"started_at":       time.Date(2026, 11, 27, 1, 0, 0, 123456000, time.UTC),
+			"finished_at":      time.Date(2026, 11, 27, 1, 1, 30, 123456000, time.UTC),
 			"wbexport_version": "v1.2.3", "sink": "s3://bucket/prefix", "api_base_url": "https://www.myworkboard.com/wb/apis",
 			"tables": []string{"users", "goals"}, "summary": `{"rows":{"goals":3},"note":"ü"}`, "error": "extract: GET /goal: 500 ✗",
 		}},
 		{"succeeded, optional fields empty", ok, transformtest.Row{
 			"run_id": runID, "snapshot_date": "2026-11-27", "status": "succeeded",
-			"started_at": time.Date(2026, 11, 27, 1, 0, 0, 123456000, time.UTC),
-			"finished_at": time.Date(2026, 11, 27, 1, 1, 30, 123456000, time.UTC),
+			"started_at":       time.Date(2026, 11, 27, 1, 0, 0, 123456000, time.UTC),
+			"finished_at":      time.Date(2026, 11, 27, 1, 1, 30, 123456000, time.UTC),
 			"wbexport_version": "v1.2.3", "sink": "s3://bucket/prefix", "api_base_url": "https://www.myworkboard.com/wb/apis",
 			"tables": []string{}, "summary": nil, "error": nil,
 		}},
