@@ -1,0 +1,318 @@
+package parquetfile_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/parquet-go/parquet-go"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/sinks/parquetfile"
+	"github.com/wbexport/wbexport/sinks/sinktest"
+)
+
+// memFiles is a FileFactory keeping files in memory, recording close/abort.
+type memFiles struct {
+	files  map[string]*memFile
+	order  []string
+	failOn string // name whose creation fails
+}
+
+type memFile struct {
+	bytes.Buffer
+	closed, aborted bool
+}
+
+func (f *memFile) Close() error { f.closed = true; return nil }
+func (f *memFile) Abort() error { f.aborted = true; return nil }
+
+func (m *memFiles) create(name string) (io.WriteCloser, error) {
+	if m.files == nil {
+		m.files = map[string]*memFile{}
+	}
+	if name == m.failOn {
+		return nil, errors.New("disk full")
+	}
+	f := &memFile{}
+	m.files[name] = f
+	m.order = append(m.order, name)
+	return f, nil
+}
+
+func readAll(t *testing.T, m *memFiles, infos []parquetfile.FileInfo) []sinktest.Row {
+	t.Helper()
+	var rows []sinktest.Row
+	for _, fi := range infos {
+		f := m.files[fi.Name]
+		if f == nil {
+			t.Fatalf("file %s not created", fi.Name)
+		}
+		if !f.closed {
+			t.Errorf("file %s not closed", fi.Name)
+		}
+		b := f.Bytes()
+		if int64(len(b)) != fi.Bytes {
+			t.Errorf("%s: FileInfo.Bytes = %d, file has %d", fi.Name, fi.Bytes, len(b))
+		}
+		sum := sha256.Sum256(b)
+		if hex.EncodeToString(sum[:]) != fi.SHA256 {
+			t.Errorf("%s: FileInfo.SHA256 does not match the file", fi.Name)
+		}
+		r, err := sinktest.ReadParquet(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", fi.Name, err)
+		}
+		if int64(len(r)) != fi.Rows {
+			t.Errorf("%s: FileInfo.Rows = %d, file has %d", fi.Name, fi.Rows, len(r))
+		}
+		rows = append(rows, r...)
+	}
+	return rows
+}
+
+func TestRoundTripEveryTable(t *testing.T) {
+	for _, comp := range []parquetfile.Compression{parquetfile.Zstd, parquetfile.Snappy, parquetfile.None} {
+		for _, tbl := range schemas.All() {
+			t.Run(string(comp)+"/"+tbl.Name, func(t *testing.T) {
+				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				defer mem.AssertSize(t, 0)
+				var m memFiles
+				w, err := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem),
+					parquetfile.WithCompression(comp), parquetfile.WithRunID("run-1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []sinktest.Row
+				for i, n := range []int{5, 1, 0, 12} {
+					rec := sinktest.SampleRecords(mem, tbl, n, int64(i+1))
+					want = append(want, sinktest.CanonicalRows(rec)...)
+					if err := w.Write(rec); err != nil {
+						t.Fatal(err)
+					}
+					rec.Release()
+				}
+				if tbl.Name != schemas.SyncRuns { // _sync_runs' run_id key is constant in samples
+					rec := sinktest.EdgeRecords(mem, tbl)
+					want = append(want, sinktest.CanonicalRows(rec)...)
+					if err := w.Write(rec); err != nil {
+						t.Fatal(err)
+					}
+					rec.Release()
+				}
+				infos, err := w.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(infos) != 1 || infos[0].Name != "part-00000.parquet" {
+					t.Fatalf("files = %+v, want one part-00000.parquet", infos)
+				}
+				if w.Rows() != int64(len(want)) {
+					t.Errorf("Rows() = %d, want %d", w.Rows(), len(want))
+				}
+				got := readAll(t, &m, infos)
+				if d := sinktest.DiffRows(want, got); d != "" {
+					t.Fatalf("round trip differs:\n%s", d)
+				}
+			})
+		}
+	}
+}
+
+func TestMetadata(t *testing.T) {
+	tbl, _ := schemas.Lookup(schemas.Goals)
+	var m memFiles
+	run := sinktest.NewRun(t, "2026-04-05")
+	run.Version = "v1.2.3"
+	w, err := parquetfile.NewWriter(tbl, m.create, parquetfile.WithRun(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.files[infos[0].Name].Bytes()
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		schemas.MetaTable:            tbl.Name,
+		schemas.MetaFingerprint:      tbl.Fingerprint(),
+		parquetfile.MetaRunID:        run.RunID,
+		parquetfile.MetaSnapshotDate: "2026-04-05",
+		parquetfile.MetaVersion:      "v1.2.3",
+	} {
+		if got, ok := f.Lookup(k); !ok || got != want {
+			t.Errorf("metadata %s = %q (present %t), want %q", k, got, ok, want)
+		}
+	}
+	if _, ok := f.Lookup("ARROW:schema"); !ok {
+		t.Error("ARROW:schema not stored")
+	}
+	if f.NumRows() != 0 || infos[0].Rows != 0 {
+		t.Errorf("empty writer wrote %d rows", f.NumRows())
+	}
+	// Statistics and compression are on.
+	for _, rg := range f.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			if c.MetaData.Codec.String() != "ZSTD" {
+				t.Fatalf("column %v codec %s, want ZSTD", c.MetaData.PathInSchema, c.MetaData.Codec)
+			}
+		}
+	}
+}
+
+func TestRowGroupsAndRotation(t *testing.T) {
+	tbl, _ := schemas.Lookup(schemas.Users)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var m memFiles
+	// Tiny limits: ~8 KiB row groups, ~20 KiB files, 50-row slices.
+	w, err := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem),
+		parquetfile.WithRowGroupBytes(8<<10), parquetfile.WithFileBytes(20<<10), parquetfile.WithSliceRows(50),
+		parquetfile.WithCompression(parquetfile.None))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []sinktest.Row
+	for i := 0; i < 4; i++ {
+		rec := sinktest.SampleRecords(mem, tbl, 500, int64(i+1))
+		want = append(want, sinktest.CanonicalRows(rec)...)
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	infos, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) < 3 {
+		t.Fatalf("got %d files, want rotation into at least 3", len(infos))
+	}
+	for i, fi := range infos {
+		if fi.Name != fmt.Sprintf("part-%05d.parquet", i) {
+			t.Errorf("file %d named %s", i, fi.Name)
+		}
+		b := m.files[fi.Name].Bytes()
+		f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < len(infos)-1 && len(f.RowGroups()) < 2 {
+			t.Errorf("%s: %d row groups, want several (byte-sized)", fi.Name, len(f.RowGroups()))
+		}
+		for _, rg := range f.Metadata().RowGroups {
+			if rg.NumRows > 200 {
+				t.Errorf("%s: row group of %d rows exceeds the byte budget", fi.Name, rg.NumRows)
+			}
+		}
+	}
+	if d := sinktest.DiffRows(want, readAll(t, &m, infos)); d != "" {
+		t.Fatalf("rotated files differ:\n%s", d)
+	}
+}
+
+func TestSchemaMismatch(t *testing.T) {
+	users, _ := schemas.Lookup(schemas.Users)
+	goals, _ := schemas.Lookup(schemas.Goals)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var m memFiles
+	w, err := parquetfile.NewWriter(users, m.create, parquetfile.WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := sinktest.SampleRecords(mem, goals, 2, 1)
+	defer rec.Release()
+	err = w.Write(rec)
+	if err == nil || !strings.Contains(err.Error(), "table users") {
+		t.Fatalf("Write(goals batch) = %v, want a schema error naming table users", err)
+	}
+	fields := append([]arrow.Field(nil), users.Arrow().Fields()...)
+	fields[2].Nullable = false
+	if err := parquetfile.CheckSchema(users, arrow.NewSchema(fields, nil)); err == nil || !strings.Contains(err.Error(), fields[2].Name) {
+		t.Errorf("CheckSchema(nullability changed) = %v, want error naming %s", err, fields[2].Name)
+	}
+	// A rejected batch does not poison the writer.
+	if _, err := w.Close(); err != nil {
+		t.Fatalf("Close after rejected batch: %v", err)
+	}
+}
+
+func TestAbortAndFactoryError(t *testing.T) {
+	tbl, _ := schemas.Lookup(schemas.Goals)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var m memFiles
+	w, _ := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem))
+	rec := sinktest.SampleRecords(mem, tbl, 10, 1)
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	w.Abort()
+	if f := m.files["part-00000.parquet"]; f == nil || !f.aborted || f.closed {
+		t.Errorf("Abort did not abort the open file: %+v", f)
+	}
+	if _, err := w.Close(); err == nil {
+		t.Error("Close after Abort succeeded")
+	}
+
+	m2 := memFiles{failOn: "part-00000.parquet"}
+	w, _ = parquetfile.NewWriter(tbl, m2.create, parquetfile.WithAllocator(mem))
+	rec = sinktest.SampleRecords(mem, tbl, 3, 1)
+	defer rec.Release()
+	err := w.Write(rec)
+	if err == nil || !strings.Contains(err.Error(), "part-00000.parquet") || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Write with failing factory = %v, want error naming the file and cause", err)
+	}
+	if _, err := w.Close(); err == nil {
+		t.Error("Close after failed Write succeeded")
+	}
+}
+
+func TestManifest(t *testing.T) {
+	tbl, _ := schemas.Lookup(schemas.Teams)
+	run := sinks.RunInfo{RunID: "r1", Version: "v1"}
+	files := []parquetfile.FileInfo{
+		{Name: "part-00000.parquet", Rows: 3, Bytes: 100, SHA256: strings.Repeat("ab", 32)},
+		{Name: "part-00001.parquet", Rows: 2, Bytes: 50, SHA256: strings.Repeat("cd", 32)},
+	}
+	m := parquetfile.NewManifest(run, tbl, files, run.SnapshotDate)
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parquetfile.ParseManifest("x", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TotalRows != 5 || got.TotalBytes != 150 || got.SchemaFingerprint != tbl.Fingerprint() || len(got.Files) != 2 {
+		t.Errorf("parsed manifest = %+v", got)
+	}
+	bad := strings.Replace(string(b), `"total_rows": 5`, `"total_rows": 6`, 1)
+	if _, err := parquetfile.ParseManifest("dir/_manifest.json", []byte(bad)); err == nil || !strings.Contains(err.Error(), "dir/_manifest.json") {
+		t.Errorf("ParseManifest(bad total) = %v, want error naming the file", err)
+	}
+}
+
+func TestParseCompression(t *testing.T) {
+	for in, want := range map[string]parquetfile.Compression{"": parquetfile.Zstd, "ZSTD": parquetfile.Zstd, "snappy": parquetfile.Snappy, "none": parquetfile.None, "uncompressed": parquetfile.None} {
+		if got, err := parquetfile.ParseCompression(in); err != nil || got != want {
+			t.Errorf("ParseCompression(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := parquetfile.ParseCompression("lz4"); err == nil {
+		t.Error("ParseCompression(lz4) succeeded")
+	}
+}
