@@ -576,3 +576,5 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+func newUnlimited() *rate.Limiter { return rate.NewLimiter(rate.Inf, 1) }
