@@ -1,0 +1,128 @@
+{#-
+  Small cross-database helpers for the wbexport models. Everything here renders to SQL that
+  runs unchanged on DuckDB and BigQuery, or dispatches per adapter. No dbt packages are used
+  (CI and developer machines reach PyPI only, not the dbt hub).
+-#}
+
+{#- Lower-cased, trimmed colour name with spaces/hyphens as underscores ("Dark Green" -> dark_green). -#}
+{% macro wbexport_normalise_colour(colour) -%}
+replace(replace(lower(trim({{ colour }})), ' ', '_'), '-', '_')
+{%- endmacro %}
+
+{#-
+  Colour rank, 4 = best: 4 dark green / green, 3 light green, 2 amber / yellow, 1 red.
+  WorkBoard's literal colour values are UNKNOWN (the emulator and fixtures use names), so the
+  known names are matched case-insensitively; any other value (null, empty, a hex code, ...)
+  falls back to WorkBoard's end-of-period RAG bands on the progress percentage:
+  > 90 -> 4, > 70 -> 3, > 50 -> 2, otherwise 1 (null progress -> null).
+-#}
+{% macro wbexport_colour_rank(colour, progress) -%}
+case {{ wbexport_normalise_colour(colour) }}
+    when 'dark_green' then 4
+    when 'darkgreen' then 4
+    when 'green' then 4
+    when 'light_green' then 3
+    when 'lightgreen' then 3
+    when 'amber' then 2
+    when 'yellow' then 2
+    when 'orange' then 2
+    when 'red' then 1
+    else {{ wbexport_progress_band_rank(progress) }}
+end
+{%- endmacro %}
+
+{% macro wbexport_progress_band_rank(progress) -%}
+case
+    when {{ progress }} is null then null
+    when {{ progress }} > 90 then 4
+    when {{ progress }} > 70 then 3
+    when {{ progress }} > 50 then 2
+    else 1
+end
+{%- endmacro %}
+
+{#- 'name' when the colour is a known name, 'progress_band' when the rank came from the fallback. -#}
+{% macro wbexport_colour_source(colour, progress) -%}
+case
+    when {{ wbexport_normalise_colour(colour) }} in ('dark_green', 'darkgreen', 'green', 'light_green', 'lightgreen', 'amber', 'yellow', 'orange', 'red') then 'name'
+    when {{ progress }} is not null then 'progress_band'
+end
+{%- endmacro %}
+
+{#- on_track (rank 3-4), at_risk (rank 2), off_track (rank 1), null when unknown. -#}
+{% macro wbexport_progress_status(rank) -%}
+case
+    when {{ rank }} >= 3 then 'on_track'
+    when {{ rank }} = 2 then 'at_risk'
+    when {{ rank }} = 1 then 'off_track'
+end
+{%- endmacro %}
+
+{#- CASE expression mapping a code column to labels; unknown codes map to null. -#}
+{% macro wbexport_decode(column, mapping) -%}
+case {{ column }}
+{%- for code, label in mapping.items() %}
+    when '{{ code }}' then '{{ label }}'
+{%- endfor %}
+end
+{%- endmacro %}
+
+{#- Empty / blank string -> null. -#}
+{% macro wbexport_blank_to_null(column) -%}
+nullif(trim({{ column }}), '')
+{%- endmacro %}
+
+{#- Calendar quarter label of a timestamp or date, e.g. '2025-Q3'. -#}
+{% macro wbexport_quarter_label(ts) -%}
+{{ dbt.concat([
+    "cast(extract(year from " ~ ts ~ ") as " ~ dbt.type_string() ~ ")",
+    "'-Q'",
+    "cast(extract(quarter from " ~ ts ~ ") as " ~ dbt.type_string() ~ ")"
+]) }}
+{%- endmacro %}
+
+{#- First day of the calendar quarter of a timestamp or date, as a DATE. -#}
+{% macro wbexport_quarter_start(ts) -%}
+cast({{ dbt.date_trunc('quarter', 'cast(' ~ ts ~ ' as date)') }} as date)
+{%- endmacro %}
+
+{#- True when the array column contains value. -#}
+{% macro wbexport_array_contains(array, value) -%}
+{{ return(adapter.dispatch('wbexport_array_contains', 'wbexport')(array, value)) }}
+{%- endmacro %}
+
+{% macro default__wbexport_array_contains(array, value) -%}
+({{ value }} in unnest({{ array }}))
+{%- endmacro %}
+
+{% macro duckdb__wbexport_array_contains(array, value) -%}
+coalesce(list_contains({{ array }}, {{ value }}), false)
+{%- endmacro %}
+
+{#- Number of elements of an array column (0 for an empty array). -#}
+{% macro wbexport_array_size(array) -%}
+{{ return(adapter.dispatch('wbexport_array_size', 'wbexport')(array)) }}
+{%- endmacro %}
+
+{% macro default__wbexport_array_size(array) -%}
+array_length({{ array }})
+{%- endmacro %}
+
+{% macro duckdb__wbexport_array_size(array) -%}
+coalesce(len({{ array }}), 0)
+{%- endmacro %}
+
+{#- Hash of the given column expressions, null-safe and separator-safe (SCD2 change detection). -#}
+{% macro wbexport_row_hash(columns) -%}
+{%- set parts = [] -%}
+{%- for c in columns -%}
+  {%- do parts.append("coalesce(cast(" ~ c ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+  {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+{%- endfor -%}
+{{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- Check-in grace window in minutes (var checkin_grace_hours, default 24). -#}
+{% macro wbexport_grace_minutes() -%}
+{{ (var('checkin_grace_hours', 24) | float * 60) | int }}
+{%- endmacro %}

@@ -1,0 +1,25 @@
+with source as (
+    select * from {{ source('workboard', 'goal_comments') }}
+),
+
+-- The latest snapshot is the parent table's: these rows come from the same API responses as
+-- goals, and an empty latest partition of this table must not make an older one look current.
+latest as (
+    select max(snapshot_date) as latest_snapshot_date from {{ source('workboard', 'goals') }}
+)
+
+select
+    source.comment_id,
+    source.snapshot_date,
+    source.goal_id,
+    source.comment_text,
+    source.comment_owner as author_user_id,
+    source.comment_owner_name as author_name,
+    source.comment_added_at as added_at,
+    source.comment_last_updated as last_updated_at,
+    source._run_id as run_id,
+    source._extracted_at as extracted_at,
+    source._extra as extra_json,
+    source.snapshot_date = latest.latest_snapshot_date as is_latest_snapshot
+from source
+cross join latest
