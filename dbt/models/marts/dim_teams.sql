@@ -1,0 +1,48 @@
+-- Which teams exist right now, how they nest, who owns them and how many members they have
+-- (latest snapshot).
+with teams as (
+    select * from {{ ref('stg_workboard__teams') }}
+    where is_latest_snapshot
+),
+
+members as (
+    select
+        team_id,
+        count(*) as member_count,
+        sum(case when is_team_manager then 1 else 0 end) as manager_count
+    from {{ ref('stg_workboard__team_members') }}
+    where is_latest_snapshot
+    group by team_id
+),
+
+owners as (
+    select user_id, full_name from {{ ref('stg_workboard__users') }}
+    where is_latest_snapshot
+)
+
+select
+    teams.team_id,
+    teams.team_name,
+    teams.team_type,
+    teams.team_state,
+    teams.is_active,
+    teams.parent_team_id,
+    parents.team_name as parent_team_name,
+    teams.parent_team_id is null as is_root_team,
+    teams.dotted_parent_team_ids,
+    teams.hierarchy_level,
+    teams.owner_user_id,
+    owners.full_name as owner_full_name,
+    coalesce(members.member_count, 0) as member_count,
+    coalesce(members.manager_count, 0) as manager_count,
+    teams.external_id,
+    teams.created_at,
+    teams.updated_at,
+    teams.snapshot_date
+from teams
+left join teams as parents
+    on teams.parent_team_id = parents.team_id
+left join members
+    on teams.team_id = members.team_id
+left join owners
+    on teams.owner_user_id = owners.user_id
