@@ -336,7 +336,8 @@ func asFieldErr(field string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := err.(*fieldError); ok {
+	switch err.(type) {
+	case *fieldError, *DecodeError:
 		return err
 	}
 	return &fieldError{Field: field, Msg: err.Error()}
