@@ -57,7 +57,7 @@ var (
 	// optionally domain-scoped ("example.com:my-project").
 	projectRe = regexp.MustCompile(`^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
 	// Dataset ids: letters, digits and underscores, at most 1024 characters.
-	datasetRe  = regexp.MustCompile(`^[A-Za-z0-9_]{1,1024}$`)
+	datasetRe  = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 	locationRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
 	labelKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	labelValRe = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
@@ -66,32 +66,37 @@ var (
 // ParseURL parses a sink URL of the form bigquery://PROJECT/DATASET into a Config with the
 // default location. Errors name what is wrong.
 func ParseURL(raw string) (Config, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: %v", raw, err)
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok || scheme != "bigquery" {
+		return Config{}, fmt.Errorf("bqsink: sink URL %q: scheme must be bigquery://", redact(raw))
 	}
-	if u.Scheme != "bigquery" {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: scheme must be bigquery://, got %q", raw, u.Scheme+"://")
+	if strings.ContainsAny(rest, "@?#") {
+		return Config{}, fmt.Errorf("bqsink: sink URL %q: only bigquery://PROJECT/DATASET is accepted (no user info, query or fragment; credentials come from Application Default Credentials)", redact(raw))
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: only bigquery://PROJECT/DATASET is accepted (no user info, query or fragment; credentials come from Application Default Credentials)", redact(u))
-	}
-	ds := strings.Trim(u.Path, "/")
-	cfg := Config{Project: u.Host, Dataset: ds, Location: DefaultLocation}
+	project, ds, _ := strings.Cut(rest, "/")
+	ds = strings.TrimSuffix(ds, "/")
 	if strings.Contains(ds, "/") {
 		return Config{}, fmt.Errorf("bqsink: sink URL %q: want bigquery://PROJECT/DATASET, the path has more than one segment", raw)
 	}
+	cfg := Config{Project: project, Dataset: ds, Location: DefaultLocation}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("bqsink: sink URL %q: %w", raw, err)
 	}
 	return cfg, nil
 }
 
-func redact(u *url.URL) string {
-	c := *u
-	c.User = nil
-	c.RawQuery = ""
-	return c.String()
+// redact drops anything that may be a credential (user info, query) from a URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.IndexAny(raw, "@?"); i >= 0 {
+			return raw[:strings.Index(raw, "://")+3] + "…"
+		}
+		return raw
+	}
+	u.User = nil
+	u.RawQuery = ""
+	return u.String()
 }
 
 // URL returns the sink URL of c (bigquery://PROJECT/DATASET), as recorded in the ledger.
@@ -106,7 +111,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("project %q is not a valid GCP project id (6-30 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen)", c.Project)
 	case c.Dataset == "":
 		return fmt.Errorf("dataset is empty (want bigquery://PROJECT/DATASET)")
-	case !datasetRe.MatchString(c.Dataset):
+	case !datasetRe.MatchString(c.Dataset) || len(c.Dataset) > 1024:
 		return fmt.Errorf("dataset %q is not a valid BigQuery dataset id (letters, digits and underscores only, at most 1024)", c.Dataset)
 	case c.Location != "" && !locationRe.MatchString(c.Location):
 		return fmt.Errorf("location %q is not a valid BigQuery location (e.g. US, EU, europe-west3)", c.Location)

@@ -16,7 +16,7 @@ import (
 	bq "google.golang.org/api/bigquery/v2"
 )
 
-var jobIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,1024}$`)
+var jobIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // insertJob registers a job. media is the uploaded data of a load job (nil otherwise).
 func (s *Server) insertJob(project string, j *bq.Job, media []byte) (any, *apiError) {
@@ -32,7 +32,7 @@ func (s *Server) insertJob(project string, j *bq.Job, media []byte) (any, *apiEr
 		s.nextID++
 		j.JobReference.JobId = fmt.Sprintf("bqtest_job_%d", s.nextID)
 	}
-	if !jobIDRe.MatchString(j.JobReference.JobId) {
+	if !jobIDRe.MatchString(j.JobReference.JobId) || len(j.JobReference.JobId) > 1024 {
 		return nil, errf(400, "invalid", "Invalid job ID %q. Job IDs must be alphanumeric (plus underscores and dashes) and must be at most 1024 characters long.", j.JobReference.JobId)
 	}
 	for k, v := range j.Configuration.Labels {

@@ -34,6 +34,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -550,7 +551,11 @@ func (s *Server) tableCall(_ http.ResponseWriter, r *http.Request, project, data
 	if d == nil {
 		return nil, errf(404, "notFound", "Not found: Dataset %s:%s", project, datasetID)
 	}
-	t := d.tables[tableID]
+	base, _, hasDec := cutDecorator(tableID)
+	if hasDec && r.Method != http.MethodGet {
+		return nil, errf(400, "invalid", "Cannot %s table %s with a partition decorator", r.Method, tableID)
+	}
+	t := d.tables[base]
 	if t == nil {
 		return nil, errf(404, "notFound", "Not found: Table %s:%s.%s", project, datasetID, tableID)
 	}
@@ -755,6 +760,14 @@ func encodeScalar(v any, typ string, useInt64 bool) any {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
+		switch {
+		case math.IsNaN(x):
+			return "NaN"
+		case math.IsInf(x, 1):
+			return "Infinity"
+		case math.IsInf(x, -1):
+			return "-Infinity"
+		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case bool:
 		return strconv.FormatBool(x)
