@@ -1,0 +1,298 @@
+package wbtest
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FaultKind names one kind of injected failure. These are test-only behaviours, not known
+// WorkBoard contracts.
+type FaultKind string
+
+// The fault kinds.
+const (
+	Fault429        FaultKind = "429"       // 429 with Retry-After (seconds)
+	Fault429NoRetry FaultKind = "429-bare"  // 429 without Retry-After
+	Fault500        FaultKind = "500"       // 500 with a JSON error body
+	Fault502        FaultKind = "502"       // 502 with a JSON error body
+	Fault503        FaultKind = "503"       // 503 with a JSON error body
+	FaultHTML       FaultKind = "html"      // 502 with "<html>502 Bad Gateway</html>", text/html
+	FaultReset      FaultKind = "reset"     // connection closed (TCP RST) without a response
+	FaultTruncated  FaultKind = "truncated" // 200 whose body is cut short of Content-Length, then closed
+	FaultSlow       FaultKind = "slow"      // sleeps FaultConfig.SlowDelay, then answers normally
+)
+
+// AllFaultKinds lists every kind, in a stable order.
+var AllFaultKinds = []FaultKind{Fault429, Fault429NoRetry, Fault500, Fault502, Fault503, FaultHTML, FaultReset, FaultTruncated, FaultSlow}
+
+// DefaultFaultKinds are used when FaultConfig.Kinds is empty: every kind except FaultSlow
+// (which makes tests slow and must be asked for).
+var DefaultFaultKinds = []FaultKind{Fault429, Fault429NoRetry, Fault500, Fault502, Fault503, FaultHTML, FaultReset, FaultTruncated}
+
+// Named defaults of FaultConfig.
+const (
+	DefaultRetryAfter          = time.Second
+	DefaultSlowDelay           = 2 * time.Second
+	DefaultMaxConsecutiveFault = 2
+)
+
+// ParseFaultKinds parses a comma list such as "429,500,reset" ("all" = AllFaultKinds).
+func ParseFaultKinds(s string) ([]FaultKind, error) {
+	if strings.TrimSpace(s) == "all" {
+		return AllFaultKinds, nil
+	}
+	var out []FaultKind
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		ok := false
+		for _, k := range AllFaultKinds {
+			if string(k) == p {
+				out, ok = append(out, k), true
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("wbtest: unknown fault kind %q (known: %v)", p, AllFaultKinds)
+		}
+	}
+	return out, nil
+}
+
+// FaultConfig configures fault injection. Each API request (under APIPrefix) draws from a
+// seeded generator, so a given Seed and request sequence always gives the same faults.
+type FaultConfig struct {
+	// Rate is the probability in [0, 1] that a request is answered with a fault.
+	Rate float64
+	// Kinds are the kinds the faults are spread over, uniformly (empty → DefaultFaultKinds).
+	Kinds []FaultKind
+	// Seed of the fault generator (0 → the org's seed).
+	Seed int64
+	// RetryAfter is the Retry-After sent with Fault429 (default DefaultRetryAfter; rounded up
+	// to whole seconds).
+	RetryAfter time.Duration
+	// SlowDelay is how long FaultSlow waits before answering (default DefaultSlowDelay).
+	SlowDelay time.Duration
+	// MaxConsecutive caps how many times in a row the same request (method, path and query)
+	// is faulted; the next attempt is then served normally, so retries always get through
+	// (default DefaultMaxConsecutiveFault). Ignored when Rate >= 1 (every request fails).
+	MaxConsecutive int
+}
+
+type injector struct {
+	cfg     FaultConfig
+	mu      sync.Mutex
+	rng     *rand.Rand
+	lat     *rand.Rand
+	streak  map[string]int
+	latency time.Duration
+	jitter  time.Duration
+}
+
+func newInjector(c FaultConfig, orgSeed int64, latency, jitter time.Duration) *injector {
+	if len(c.Kinds) == 0 {
+		c.Kinds = DefaultFaultKinds
+	}
+	if c.Seed == 0 {
+		c.Seed = orgSeed
+	}
+	if c.RetryAfter <= 0 {
+		c.RetryAfter = DefaultRetryAfter
+	}
+	if c.SlowDelay <= 0 {
+		c.SlowDelay = DefaultSlowDelay
+	}
+	if c.MaxConsecutive <= 0 {
+		c.MaxConsecutive = DefaultMaxConsecutiveFault
+	}
+	return &injector{cfg: c, rng: rand.New(rand.NewPCG(uint64(c.Seed), 0xfa_17)),
+		lat: rand.New(rand.NewPCG(uint64(c.Seed), 0x1a_7e)), streak: map[string]int{}, latency: latency, jitter: jitter}
+}
+
+// requestKey identifies "the same request" for the consecutive-fault cap.
+func requestKey(r *http.Request) string {
+	q := r.URL.Query()
+	q.Del("token")
+	q.Del("access_token")
+	return r.Method + " " + r.URL.Path + "?" + q.Encode()
+}
+
+// decide draws whether r gets a fault and which one.
+func (f *injector) decide(r *http.Request) (FaultKind, bool) {
+	if f.cfg.Rate <= 0 {
+		return "", false
+	}
+	key := requestKey(r)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.rng.Float64()
+	kind := f.cfg.Kinds[f.rng.IntN(len(f.cfg.Kinds))]
+	hit := u < f.cfg.Rate
+	if hit && f.cfg.Rate < 1 && f.streak[key] >= f.cfg.MaxConsecutive {
+		hit = false
+	}
+	if hit {
+		f.streak[key]++
+		return kind, true
+	}
+	delete(f.streak, key)
+	return "", false
+}
+
+// delay sleeps the configured latency; false if the client went away meanwhile.
+func (f *injector) delay(r *http.Request) bool {
+	if f.latency <= 0 && f.jitter <= 0 {
+		return true
+	}
+	d := f.latency
+	if f.jitter > 0 {
+		f.mu.Lock()
+		d += time.Duration(f.lat.Int64N(int64(f.jitter)))
+		f.mu.Unlock()
+	}
+	return sleepCtx(r, d)
+}
+
+func sleepCtx(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// inject answers r with the fault; false means "now serve the request normally" (slow).
+func (s *Server) inject(kind FaultKind, w http.ResponseWriter, r *http.Request) bool {
+	switch kind {
+	case Fault429:
+		secs := int((s.faults.cfg.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many requests (emulated fault).")
+	case Fault429NoRetry:
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many requests (emulated fault).")
+	case Fault500:
+		writeError(w, http.StatusInternalServerError, "server_error", "Internal server error (emulated fault).")
+	case Fault502:
+		writeError(w, http.StatusBadGateway, "bad_gateway", "Bad gateway (emulated fault).")
+	case Fault503:
+		writeError(w, http.StatusServiceUnavailable, "service_unavailable", "Service unavailable (emulated fault).")
+	case FaultHTML:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte("<html>502 Bad Gateway</html>"))
+	case FaultReset:
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetLinger(0) // RST instead of FIN
+		}
+		conn.Close()
+	case FaultTruncated:
+		rec := httptest.NewRecorder()
+		s.mux.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		writeTruncated(buf, rec, body)
+		conn.Close()
+	case FaultSlow:
+		if !sleepCtx(r, s.faults.cfg.SlowDelay) {
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+func writeTruncated(buf *bufio.ReadWriter, rec *httptest.ResponseRecorder, body []byte) {
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
+	fmt.Fprintf(buf, "Content-Type: %s\r\n", rec.Header().Get("Content-Type"))
+	fmt.Fprintf(buf, "Content-Length: %d\r\n\r\n", len(body)+1)
+	buf.Write(body[:len(body)/2])
+	buf.Flush()
+}
+
+// ---- counters ------------------------------------------------------------------------------
+
+type counters struct {
+	requests     atomic.Int64
+	rateLimited  atomic.Int64
+	authFailures atomic.Int64
+	mu           sync.Mutex
+	faults       map[FaultKind]int64
+}
+
+func (c *counters) fault(k FaultKind) {
+	c.mu.Lock()
+	if c.faults == nil {
+		c.faults = map[FaultKind]int64{}
+	}
+	c.faults[k]++
+	c.mu.Unlock()
+}
+
+// Stats is a snapshot of a server's counters.
+type Stats struct {
+	Requests     int64               // every HTTP request received (API, OAuth and unknown paths)
+	Faults       map[FaultKind]int64 // injected faults by kind
+	RateLimited  int64               // requests refused by WithRateLimit
+	AuthFailures int64               // requests refused with invalid_access_token
+}
+
+// TotalFaults is the sum of Faults.
+func (s Stats) TotalFaults() int64 {
+	var n int64
+	for _, v := range s.Faults {
+		n += v
+	}
+	return n
+}
+
+// String renders the stats on one line, kinds sorted.
+func (s Stats) String() string {
+	keys := make([]string, 0, len(s.Faults))
+	for k := range s.Faults {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "requests=%d rate_limited=%d auth_failures=%d faults={", s.Requests, s.RateLimited, s.AuthFailures)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s:%d", k, s.Faults[FaultKind(k)])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	st := Stats{Requests: s.stats.requests.Load(), RateLimited: s.stats.rateLimited.Load(),
+		AuthFailures: s.stats.authFailures.Load(), Faults: map[FaultKind]int64{}}
+	s.stats.mu.Lock()
+	for k, v := range s.stats.faults {
+		st.Faults[k] = v
+	}
+	s.stats.mu.Unlock()
+	return st
+}
