@@ -1,0 +1,86 @@
+// Package s3sink is the S3 sink: Parquet on Amazon S3 and S3-compatible stores (MinIO, Ceph
+// RGW, Cloudflare R2, versitygw, ...), published all at once like a Hadoop/Spark output
+// committer.
+//
+// # Layout
+//
+// Under s3://BUCKET/PREFIX the sink writes the same Hive-partitioned layout as the local sink,
+// which Athena, Spark, Trino, DuckDB, BigQuery external tables and Glue crawlers read as
+// partitioned Parquet:
+//
+//	<table>/snapshot_date=YYYY-MM-DD/part-00000.parquet   (part-00001... when a table is large)
+//	<table>/snapshot_date=YYYY-MM-DD/_manifest.json        (files, rows, bytes, sha256 of each)
+//	<table>/snapshot_date=YYYY-MM-DD/_SUCCESS              (written last)
+//	_sync_runs/snapshot_date=YYYY-MM-DD/part-<run_id>.parquet   (the run ledger, one object per run)
+//	_staging/<run_id>/...                                  (in-flight runs; ignored by readers: leading "_")
+//
+// Every object carries the tag wbexport-run-id=<run_id> (data and ledger objects also
+// wbexport-table=<table>) and, when configured, server-side encryption (SSE-S3 "AES256" or
+// SSE-KMS "aws:kms" with an optional key id) and a storage class.
+//
+// # Streaming
+//
+// Write encodes record batches with the shared Parquet writer (sinks/parquetfile) straight
+// into an io.Pipe read by the SDK transfer manager's UploadObject
+// (feature/s3/transfermanager): files smaller than one part go up with one PutObject, larger
+// ones as multipart uploads, part by part while they are produced. Nothing is buffered on local
+// disk and no table is held whole in memory: per table being written the sink holds one
+// Parquet row group (parquetfile's row group size, 64 MiB of Arrow data by default) plus about
+// (Concurrency+1) × PartSize bytes of upload buffers. Request checksums are the SDK default
+// (CRC32 on every PutObject/UploadPart); the SHA-256 of every file, computed while streaming,
+// is recorded in the partition's _manifest.json.
+//
+// # Publishing
+//
+// Nothing is visible to readers before Commit. Write stages every file under
+// _staging/<run_id>/<table>/snapshot_date=YYYY-MM-DD/. Commit first finishes every table's
+// uploads (so a failed extraction or upload publishes nothing), then, table by table, for the
+// run's partition:
+//
+//  1. delete the partition's _SUCCESS;
+//  2. server-side copy the staged files into place (CopyObject; a multipart UploadPartCopy for
+//     files above 5 GiB, CopyObject's limit);
+//  3. delete the objects of the partition that the new manifest does not list (e.g. a
+//     part-00001.parquet left from a bigger earlier snapshot);
+//  4. write _manifest.json;
+//  5. write _SUCCESS.
+//
+// Finally the run's staging prefix is deleted, staging left behind by dead runs older than 12
+// hours (WithStaleStagingAge) is removed, and the pipeline writes the ledger record
+// (AppendLedger). Rerunning a date replaces exactly that date's partitions.
+//
+// # The publish window, and how readers avoid it
+//
+// S3 has no atomic multi-object rename, so each partition has a short window (steps 1 to 5:
+// a few requests per file, server-side, no data transfer through the client) in which its
+// files are being replaced. During that window the partition has no _SUCCESS. Readers that
+// must never see a half-replaced partition either
+//
+//   - read only partitions that contain _SUCCESS (Spark/Hadoop convention; for Athena/Glue,
+//     add partitions to the catalog only after _SUCCESS appears), or
+//   - read exactly the files listed in the partition's _manifest.json and verify their
+//     sha256 (the manifest is written after the files it lists are in place).
+//
+// Readers that glob the partition directory without either check may, during the window,
+// see the old and the new snapshot's files mixed.
+//
+// If Commit fails: partitions published before the failure hold the new snapshot, complete and
+// with _SUCCESS; partitions not reached yet are untouched. In the partition being published,
+// a failure before any file was replaced restores its _SUCCESS, leaving it exactly as it was;
+// a later failure leaves it without _SUCCESS (unpublished to careful readers) until the next
+// run, which republishes it completely. Failed uploads never touch published data. Staging of
+// a failed run is deleted by Close, or, if the process died, by the next run after 12 hours or
+// by GC (wbexport gc).
+//
+// Runs writing the same prefix must not overlap in time; the sink does not lock.
+//
+// # Configuration
+//
+// Credentials come from the AWS default chain (environment, shared config and credentials
+// files and profiles, web identity / IRSA, ECS task role, EC2 instance role) and are never
+// logged or put in errors. Config has the region, a custom endpoint and path-style addressing
+// for S3-compatible stores, encryption, storage class, part size and concurrency. The minimum
+// IAM permissions are s3:PutObject, s3:GetObject, s3:ListBucket, s3:DeleteObject,
+// s3:AbortMultipartUpload, s3:ListBucketMultipartUploads (GC) and s3:PutObjectTagging, plus
+// kms:GenerateDataKey and kms:Decrypt for SSE-KMS.
+package s3sink

@@ -1,0 +1,440 @@
+package s3sink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wbexport/wbexport/sinks/parquetfile"
+)
+
+// publish replaces table's partition with the staged files listed in m:
+//
+//  1. read and delete the partition's _SUCCESS;
+//  2. server-side copy every staged file into place (CopyObject, or a multipart
+//     UploadPartCopy for objects above the copy threshold);
+//  3. delete every other object under the partition that m does not list;
+//  4. write _manifest.json;
+//  5. write _SUCCESS.
+//
+// If step 2 fails before any copy succeeded (every failed copy got an error answer from the
+// store), the old _SUCCESS is put back, so the partition is exactly as it was. A failure after
+// that leaves the partition without _SUCCESS (readers that honour _SUCCESS skip it) until the
+// next run republishes it.
+func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifest) error {
+	dir := s.PartitionKey(table, s.run.Date())
+	staged := s.stagedPartitionKey(table)
+	successKey := dir + parquetfile.SuccessName
+	manifestKey := dir + parquetfile.ManifestName
+	log := s.log.With("table", table, "partition", s.uri(dir))
+
+	body, err := m.Marshal()
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+
+	// 1. Unpublish.
+	oldSuccess, hadSuccess, err := s.getSmall(ctx, successKey)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", s.uri(successKey), err)
+	}
+	if hadSuccess {
+		if err := s.deleteObject(ctx, successKey); err != nil {
+			return err
+		}
+	}
+	log.Debug("publish: removed _SUCCESS", "existed", hadSuccess)
+
+	// 2. Copy the staged files into place.
+	var copied atomic.Int64
+	var allAnswered atomic.Bool
+	allAnswered.Store(true)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Concurrency)
+	for _, f := range m.Files {
+		g.Go(func() error {
+			err := s.copyObject(gctx, staged+f.Name, dir+f.Name, f.Bytes, table)
+			if err != nil {
+				var re *smithyhttp.ResponseError
+				if !errors.As(err, &re) {
+					allAnswered.Store(false)
+				}
+				return err
+			}
+			copied.Add(1)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if hadSuccess && copied.Load() == 0 && allAnswered.Load() {
+			// Nothing was overwritten: restore the marker (with a context of its own, the
+			// run's may be gone) so the partition is exactly as before.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if rerr := s.putSmall(rctx, successKey, oldSuccess, "text/plain", ""); rerr != nil {
+				return fmt.Errorf("%w; restoring %s also failed: %v (the partition reads as unpublished until the next run)", err, s.uri(successKey), rerr)
+			}
+			log.Warn("publish failed before any file was replaced; previous snapshot left as it was", "error", err)
+			return fmt.Errorf("%w (nothing was replaced: the previous snapshot is intact)", err)
+		}
+		return fmt.Errorf("%w (the partition reads as unpublished, without _SUCCESS, until the next run)", err)
+	}
+	log.Debug("publish: copied staged files", "files", len(m.Files))
+
+	// 3. Delete what the new manifest does not list.
+	keep := map[string]bool{manifestKey: true, successKey: true}
+	for _, f := range m.Files {
+		keep[dir+f.Name] = true
+	}
+	objs, err := s.list(ctx, dir)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for _, o := range objs {
+		if !keep[o.key] {
+			stale = append(stale, o.key)
+		}
+	}
+	if err := s.deleteKeys(ctx, stale); err != nil {
+		return err
+	}
+	log.Debug("publish: removed stale files", "files", len(stale))
+
+	// 4 and 5. Manifest, then _SUCCESS.
+	if err := s.putSmall(ctx, manifestKey, body, "application/json", table); err != nil {
+		return err
+	}
+	if err := s.putSmall(ctx, successKey, nil, "text/plain", ""); err != nil {
+		return err
+	}
+	return nil
+}
+
+// copyObject copies src to dst server-side, with the configured encryption and storage class.
+// Objects up to the copy threshold use CopyObject (metadata and tags copied from the staged
+// object); larger ones a multipart copy.
+func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, table string) error {
+	source := copySource(s.cfg.Bucket, src)
+	sse, kms := s.sse()
+	if size <= s.opts.copyThreshold {
+		_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
+			Bucket:               aws.String(s.cfg.Bucket),
+			Key:                  aws.String(dst),
+			CopySource:           aws.String(source),
+			ServerSideEncryption: sse,
+			SSEKMSKeyId:          kms,
+			StorageClass:         types.StorageClass(s.cfg.StorageClass),
+		})
+		if err != nil {
+			return fmt.Errorf("copy %s to %s: %w%s", s.uri(src), s.uri(dst), err, hint(err))
+		}
+		return nil
+	}
+
+	mpu, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket:               aws.String(s.cfg.Bucket),
+		Key:                  aws.String(dst),
+		ContentType:          aws.String(ContentTypeParquet),
+		ServerSideEncryption: sse,
+		SSEKMSKeyId:          kms,
+		StorageClass:         types.StorageClass(s.cfg.StorageClass),
+		Tagging:              s.tagging(table),
+	})
+	if err != nil {
+		return fmt.Errorf("copy %s to %s: create multipart upload: %w%s", s.uri(src), s.uri(dst), err, hint(err))
+	}
+	abort := func(cause error) error {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+			Bucket: aws.String(s.cfg.Bucket), Key: aws.String(dst), UploadId: mpu.UploadId,
+		})
+		return fmt.Errorf("copy %s to %s: %w%s", s.uri(src), s.uri(dst), cause, hint(cause))
+	}
+	partSize := s.opts.copyPartSize
+	n := int((size + partSize - 1) / partSize)
+	parts := make([]types.CompletedPart, n)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Concurrency)
+	for i := range n {
+		g.Go(func() error {
+			first := int64(i) * partSize
+			last := min(first+partSize, size) - 1
+			out, err := s.client.UploadPartCopy(gctx, &s3.UploadPartCopyInput{
+				Bucket:          aws.String(s.cfg.Bucket),
+				Key:             aws.String(dst),
+				UploadId:        mpu.UploadId,
+				PartNumber:      aws.Int32(int32(i + 1)),
+				CopySource:      aws.String(source),
+				CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", first, last)),
+			})
+			if err != nil {
+				return fmt.Errorf("part %d (bytes %d-%d): %w", i+1, first, last, err)
+			}
+			if out.CopyPartResult == nil {
+				return fmt.Errorf("part %d: empty UploadPartCopy result", i+1)
+			}
+			parts[i] = types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: out.CopyPartResult.ETag}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return abort(err)
+	}
+	if _, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(s.cfg.Bucket), Key: aws.String(dst), UploadId: mpu.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	}); err != nil {
+		return abort(fmt.Errorf("complete multipart upload: %w", err))
+	}
+	return nil
+}
+
+// copySource returns the x-amz-copy-source value: bucket/key with the key URL-encoded.
+func copySource(bucket, key string) string {
+	segs := strings.Split(key, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return bucket + "/" + strings.Join(segs, "/")
+}
+
+// putSmall writes a small object (manifest, _SUCCESS) with the configured encryption and
+// storage class.
+func (s *Sink) putSmall(ctx context.Context, key string, body []byte, contentType, table string) error {
+	in := &s3.PutObjectInput{
+		Bucket:      aws.String(s.cfg.Bucket),
+		Key:         aws.String(key),
+		Body:        bytes.NewReader(body),
+		ContentType: aws.String(contentType),
+		Tagging:     s.tagging(table),
+	}
+	s.applyPut(in)
+	if _, err := s.client.PutObject(ctx, in); err != nil {
+		return fmt.Errorf("write %s: %w%s", s.uri(key), err, hint(err))
+	}
+	return nil
+}
+
+// getSmall reads a small object; ok is false when it does not exist.
+func (s *Sink) getSmall(ctx context.Context, key string) (body []byte, ok bool, err error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("%w%s", err, hint(err))
+	}
+	defer out.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(out.Body, 1<<20))
+	if err != nil {
+		return nil, false, err
+	}
+	return body, true, nil
+}
+
+func (s *Sink) deleteObject(ctx context.Context, key string) error {
+	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}); err != nil {
+		return fmt.Errorf("delete %s: %w%s", s.uri(key), err, hint(err))
+	}
+	return nil
+}
+
+type object struct {
+	key      string
+	size     int64
+	modified time.Time
+	etag     string
+}
+
+// list returns every object whose key starts with prefix, in key order.
+func (s *Sink) list(ctx context.Context, prefix string) ([]object, error) {
+	var objs []object
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(prefix),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w%s", s.uri(prefix), err, hint(err))
+		}
+		for _, o := range page.Contents {
+			objs = append(objs, object{
+				key: aws.ToString(o.Key), size: aws.ToInt64(o.Size),
+				modified: aws.ToTime(o.LastModified), etag: aws.ToString(o.ETag),
+			})
+		}
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].key < objs[j].key })
+	return objs, nil
+}
+
+// deletePrefix deletes every object under prefix and returns how many there were.
+func (s *Sink) deletePrefix(ctx context.Context, prefix string) (int, error) {
+	objs, err := s.list(ctx, prefix)
+	if err != nil {
+		return 0, err
+	}
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.key
+	}
+	return len(keys), s.deleteKeys(ctx, keys)
+}
+
+// deleteKeys deletes keys with DeleteObjects, 1000 at a time.
+func (s *Sink) deleteKeys(ctx context.Context, keys []string) error {
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), 1000)]
+		keys = keys[len(batch):]
+		ids := make([]types.ObjectIdentifier, len(batch))
+		for i, k := range batch {
+			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(s.cfg.Bucket),
+			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("delete %d objects (first %s): %w%s", len(batch), s.uri(batch[0]), err, hint(err))
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete %s: %s: %s (and %d more failures)", s.uri(aws.ToString(e.Key)),
+				aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors)-1)
+		}
+	}
+	return nil
+}
+
+// GCStats reports what GC removed.
+type GCStats struct {
+	Runs    []string // run ids whose staging areas were removed
+	Objects int      // objects deleted (staged files and probe objects)
+	Uploads int      // incomplete multipart uploads aborted
+}
+
+// GC removes leftover staging of dead runs: every <prefix>/_staging/<run_id>/ whose newest
+// object is older than olderThan (except this sink's own run), probe objects older than that,
+// and incomplete multipart uploads under _staging/ started before that. It never touches
+// published partitions or the ledger. Runs are not locked against each other, so olderThan
+// must exceed the longest run (Commit uses DefaultStaleStagingAge, 12 hours).
+func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error) {
+	var st GCStats
+	cutoff := s.opts.now().Add(-olderThan)
+	root := s.key(stagingDir) + "/"
+	own := ""
+	if s.run.RunID != "" {
+		own = s.StagingKey(s.run.RunID)
+	}
+
+	objs, err := s.list(ctx, root)
+	if err != nil {
+		return st, fmt.Errorf("gc: %w", err)
+	}
+	type runDir struct {
+		keys   []string
+		newest time.Time
+	}
+	runs := map[string]*runDir{}
+	var names []string
+	var doomed []string
+	for _, o := range objs {
+		rest := strings.TrimPrefix(o.key, root)
+		id, _, nested := strings.Cut(rest, "/")
+		switch {
+		case !nested:
+			if strings.HasPrefix(id, probePrefix) && o.modified.Before(cutoff) {
+				doomed = append(doomed, o.key)
+			}
+		case root+id+"/" == own:
+		default:
+			r := runs[id]
+			if r == nil {
+				r = &runDir{}
+				runs[id] = r
+				names = append(names, id)
+			}
+			r.keys = append(r.keys, o.key)
+			if o.modified.After(r.newest) {
+				r.newest = o.modified
+			}
+		}
+	}
+	for _, id := range names {
+		if r := runs[id]; r.newest.Before(cutoff) {
+			st.Runs = append(st.Runs, id)
+			doomed = append(doomed, r.keys...)
+		}
+	}
+	if err := s.deleteKeys(ctx, doomed); err != nil {
+		return st, fmt.Errorf("gc: %w", err)
+	}
+	st.Objects = len(doomed)
+
+	// Incomplete multipart uploads (a killed run's uploads are invisible to ListObjects).
+	var keyMarker, uploadMarker *string
+	for {
+		out, err := s.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{
+			Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(root),
+			KeyMarker: keyMarker, UploadIdMarker: uploadMarker,
+		})
+		if err != nil {
+			return st, fmt.Errorf("gc: list multipart uploads under %s: %w%s", s.uri(root), err, hint(err))
+		}
+		for _, u := range out.Uploads {
+			k := aws.ToString(u.Key)
+			if (own != "" && strings.HasPrefix(k, own)) || !aws.ToTime(u.Initiated).Before(cutoff) {
+				continue
+			}
+			if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+				Bucket: aws.String(s.cfg.Bucket), Key: u.Key, UploadId: u.UploadId,
+			}); err != nil {
+				return st, fmt.Errorf("gc: abort multipart upload of %s: %w%s", s.uri(k), err, hint(err))
+			}
+			st.Uploads++
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		keyMarker, uploadMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+	return st, nil
+}
+
+// hint returns advice for common S3 error codes, or "".
+func hint(err error) string {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	switch ae.ErrorCode() {
+	case "AccessDenied", "Forbidden", "AllAccessDisabled":
+		return " (the credentials lack permission: the sink needs s3:PutObject, s3:GetObject, s3:ListBucket, s3:DeleteObject, s3:AbortMultipartUpload, s3:PutObjectTagging, and kms:GenerateDataKey/kms:Decrypt for SSE-KMS)"
+	case "NoSuchBucket":
+		return " (the bucket does not exist or is in another account/endpoint)"
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "XAdminUserNotFound":
+		return " (check the AWS credentials: environment, profile, web identity or instance role)"
+	case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+		return " (the bucket is in another region: set --s3-region)"
+	case "KMS.NotFoundException", "KMS.DisabledException", "KMS.AccessDeniedException":
+		return " (check --s3-kms-key-id and the key policy)"
+	}
+	return ""
+}
