@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks/parquetfile"
 	s3sink "github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
-	"github.com/wbexport/wbexport/sinks/parquetfile"
 )
 
 const date1 = "2026-03-01"
