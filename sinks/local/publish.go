@@ -1,0 +1,362 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/sinks/parquetfile"
+)
+
+// Publishing and its recovery state machine.
+//
+// Commit first closes every table's writer (files fsynced) and fsyncs the staged directories,
+// then takes <root>/.wbexport.lock and writes the commit journal
+// _staging/<run_id>/_COMMIT.json (temp file, fsync, rename, fsync dir). The journal lists
+// every partition of the run with its manifest. Writing it is the COMMIT POINT: before it the
+// run can only be discarded, after it the run can only be rolled forward.
+//
+// Each partition is then published by publishPartition, with
+//
+//	S = _staging/<run_id>/<table>/snapshot_date=D   the staged files
+//	P = <table>/snapshot_date=D                     the published partition
+//	O = _staging/<run_id>/_old/<table>/snapshot_date=D   the previous snapshot, moved aside
+//
+// in these steps (the step names are what testHookPublishStep sees, suffixed "/<table>"):
+//
+//	remove-success  remove P/_SUCCESS (readers stop trusting P)           [only if P exists]
+//	move-old        rename P -> O                                          [only if P exists]
+//	move-new        rename S -> P   (the directory swap: P is absent only between these two)
+//	manifest        write P/_manifest.json (temp file + rename)
+//	success         write P/_SUCCESS, fsync P
+//	remove-old      remove O
+//
+// and finally "cleanup" removes the staging directory. publishPartition decides what is left to
+// do from what exists, so the same function finishes an interrupted publish:
+//
+//	S  P  O   state                                   remaining steps
+//	y  n  n   nothing done, no previous snapshot      move-new, manifest, success, remove-old
+//	y  y  n   nothing done (or _SUCCESS removed)      remove-success, move-old, move-new, ...
+//	y  n  y   old moved aside, new not yet in place   move-new, manifest, success, remove-old
+//	n  y  *   new in place                            manifest, success, remove-old (idempotent)
+//	n  n  *   impossible under the lock               error
+//	y  y  y   impossible under the lock               error
+//
+// Recovery (New): a staging directory of an older run whose run lock is free belongs to a dead
+// run. Without a journal it is deleted (the run never reached its commit point; published
+// data was never touched). With a journal every listed partition is driven to "published" by
+// publishPartition, then the directory is deleted. So after a crash at any step a reader sees,
+// per partition, either the previous snapshot with _SUCCESS, the new snapshot with _SUCCESS, or
+// (inside the window) no _SUCCESS — never a mix of old and new files — and the next run leaves
+// every partition of the dead run at the new snapshot.
+
+// testHookPublishStep, when set (tests only), is called before each publish step; an error
+// stops Commit right there, as if the process had died.
+var testHookPublishStep func(step string) error
+
+func hook(step string) error {
+	if testHookPublishStep != nil {
+		return testHookPublishStep(step)
+	}
+	return nil
+}
+
+type journal struct {
+	RunID        string             `json:"run_id"`
+	SnapshotDate string             `json:"snapshot_date"`
+	CreatedAt    time.Time          `json:"created_at"`
+	Partitions   []journalPartition `json:"partitions"`
+}
+
+type journalPartition struct {
+	Table    string                `json:"table"`
+	Manifest *parquetfile.Manifest `json:"manifest"`
+}
+
+func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
+	if err := ctx.Err(); err != nil {
+		s.abortWriters()
+		return nil, fmt.Errorf("sink %s: commit: %w", s.url, err)
+	}
+	j := journal{RunID: s.run.RunID, SnapshotDate: s.run.Date(), CreatedAt: s.cfg.now().UTC()}
+	for _, t := range s.run.Tables {
+		w, err := s.writer(t)
+		if err != nil {
+			s.abortWriters()
+			return nil, err
+		}
+		files, err := w.Close()
+		if err != nil {
+			s.abortWriters()
+			return nil, fmt.Errorf("sink %s: commit: %w", s.url, err)
+		}
+		j.Partitions = append(j.Partitions, journalPartition{
+			Table:    t.Name,
+			Manifest: parquetfile.NewManifest(s.run, t, files, s.cfg.now()),
+		})
+	}
+	for _, t := range s.run.Tables {
+		for _, d := range []string{s.stagedDir(t.Name), filepath.Dir(s.stagedDir(t.Name))} {
+			if err := syncDir(d); err != nil {
+				return nil, s.pathErr("cannot sync staging dir", d, err)
+			}
+		}
+	}
+	unlockRoot, err := s.lockRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlockRoot()
+
+	if err := hook("journal"); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("sink %s: commit journal: %w", s.url, err)
+	}
+	if err := writeFileAtomic(filepath.Join(s.stage, journalName), b); err != nil {
+		return nil, s.pathErr("cannot write commit journal", filepath.Join(s.stage, journalName), err)
+	}
+	s.journaled = true // the commit point
+
+	res := &sinks.Result{Tables: map[string]sinks.TableResult{}}
+	for _, p := range j.Partitions {
+		if err := publishPartition(s.root, s.stage, p); err != nil {
+			return nil, fmt.Errorf("sink %s: publish %s: %w (run %s is committed; the next run on this root finishes publishing it)", s.url, p.Table, err, s.run.RunID)
+		}
+		res.Tables[p.Table] = sinks.TableResult{
+			Rows:     p.Manifest.TotalRows,
+			Files:    len(p.Manifest.Files),
+			Bytes:    p.Manifest.TotalBytes,
+			Location: PartitionDir(s.root, p.Table, p.Manifest.SnapshotDate),
+		}
+	}
+	if err := hook("cleanup"); err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(s.stage); err != nil {
+		return nil, s.pathErr("cannot remove staging dir", s.stage, err)
+	}
+	return res, nil
+}
+
+func exists(p string) (bool, error) {
+	_, err := os.Lstat(p)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return false, err
+}
+
+// publishPartition drives one partition of a journaled run to "published" (see the state
+// table above). It is idempotent.
+func publishPartition(root, stage string, p journalPartition) error {
+	if p.Manifest == nil {
+		return fmt.Errorf("journal entry for %s has no manifest", p.Table)
+	}
+	part := schemas.ColSnapshotDate + "=" + p.Manifest.SnapshotDate
+	S := filepath.Join(stage, p.Table, part)
+	P := filepath.Join(root, p.Table, part)
+	O := filepath.Join(stage, oldDir, p.Table, part)
+	sOK, err := exists(S)
+	if err != nil {
+		return err
+	}
+	pOK, err := exists(P)
+	if err != nil {
+		return err
+	}
+	oOK, err := exists(O)
+	if err != nil {
+		return err
+	}
+	step := func(name string) error { return hook(name + "/" + p.Table) }
+	switch {
+	case sOK && pOK && oOK:
+		return fmt.Errorf("inconsistent state: %s, %s and %s all exist", S, P, O)
+	case !sOK && !pOK:
+		return fmt.Errorf("inconsistent state: staged %s and published %s are both missing", S, P)
+	}
+	if sOK {
+		if pOK {
+			if err := step("remove-success"); err != nil {
+				return err
+			}
+			if err := os.Remove(filepath.Join(P, parquetfile.SuccessName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			if err := syncDir(P); err != nil {
+				return err
+			}
+			if err := step("move-old"); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(O), 0o755); err != nil {
+				return err
+			}
+			if err := os.Rename(P, O); err != nil {
+				return err
+			}
+			if err := syncDirs(filepath.Dir(O), filepath.Dir(P)); err != nil {
+				return err
+			}
+		}
+		if err := step("move-new"); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(P), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(S, P); err != nil {
+			return err
+		}
+		if err := syncDirs(filepath.Dir(P), filepath.Dir(S)); err != nil {
+			return err
+		}
+	}
+	if err := step("manifest"); err != nil {
+		return err
+	}
+	mb, err := p.Manifest.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(P, parquetfile.ManifestName), mb); err != nil {
+		return err
+	}
+	if err := step("success"); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(P, parquetfile.SuccessName), nil); err != nil {
+		return err
+	}
+	if err := step("remove-old"); err != nil {
+		return err
+	}
+	return os.RemoveAll(O)
+}
+
+func syncDirs(dirs ...string) error {
+	for _, d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes b to path via a temp file in the same directory: write, fsync,
+// rename, fsync the directory.
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
+}
+
+// lockRoot takes <root>/.wbexport.lock, waiting (polling) until it is free or ctx is done.
+func (s *Sink) lockRoot(ctx context.Context) (func(), error) {
+	path := filepath.Join(s.root, LockName)
+	for {
+		f, ok, err := tryLock(path)
+		if err != nil {
+			return nil, s.pathErr("cannot take lock", path, err)
+		}
+		if ok {
+			// The pid is informational only (the flock is the lock).
+			f.Truncate(0)
+			f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			return func() { unlock(f) }, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sink %s: waiting for lock %s (another wbexport run is publishing): %w", s.url, path, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// recoverDeadRuns repairs or deletes staging directories of dead runs older than this one.
+// The caller holds the root lock.
+func (s *Sink) recoverDeadRuns() error {
+	base := filepath.Join(s.root, StagingDir)
+	entries, err := os.ReadDir(base)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil // nothing to recover; creating the staging dir reports a non-directory
+	}
+	if err != nil {
+		return s.pathErr("cannot list staging dir", base, err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || name >= s.run.RunID {
+			continue // not a run, this run, or a newer run (possibly alive)
+		}
+		dir := filepath.Join(base, name)
+		lk, ok, err := tryLock(filepath.Join(dir, runLockName))
+		if err != nil {
+			return s.pathErr("cannot lock staging dir of run "+name, dir, err)
+		}
+		if !ok {
+			continue // alive
+		}
+		err = recoverRun(s.root, dir)
+		unlock(lk)
+		if err != nil {
+			return fmt.Errorf("sink %s: recovering dead run %s: %w", s.url, name, err)
+		}
+	}
+	return nil
+}
+
+// recoverRun finishes (journaled) or discards (not journaled) a dead run's staging dir.
+func recoverRun(root, dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, journalName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// Never reached its commit point.
+	case err != nil:
+		return err
+	default:
+		var j journal
+		if err := json.Unmarshal(b, &j); err != nil {
+			return fmt.Errorf("journal %s: %w", filepath.Join(dir, journalName), err)
+		}
+		for _, p := range j.Partitions {
+			if err := publishPartition(root, dir, p); err != nil {
+				return fmt.Errorf("publish %s: %w", p.Table, err)
+			}
+		}
+	}
+	return os.RemoveAll(dir)
+}
