@@ -258,10 +258,10 @@ func expectations(org *wbtest.Org, perKR bool, opt options) map[string][]transfo
 			}
 			add(schemas.KeyResults, transformtest.Row{
 				"metric_id": k.ID, "goal_id": g.ID, "metric_name": gtStr(k.Name), "metric_owner": gtID(k.OwnerID),
-				"metric_real_owner": gtID(k.RealOwnerID),
+				"metric_real_owner":         gtID(k.RealOwnerID),
 				"metric_update_interval_id": ivID, "metric_update_interval_name": ivName,
 				"metric_update_interval_day": gtStr(k.IntervalDay),
-				"metric_unit_id": unID, "metric_unit_name": unName,
+				"metric_unit_id":             unID, "metric_unit_name": unName,
 				"metric_progress_type_id": ptID, "metric_progress_type_name": ptName,
 				"metric_counting_type_id": ctID, "metric_counting_type_name": ctName,
 				"metric_initial_data": k.InitialData, "metric_target": k.Target, "metric_achieve_target": k.Achieved,
