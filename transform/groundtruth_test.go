@@ -402,6 +402,7 @@ func TestGroundTruth(t *testing.T) {
 				goalAttrs:  log.requested("/goal", "custom_attributes", "1"),
 				customPerm: log.requested("/goal", "include", "custom_permission"),
 			})
+			checkCoverage(t, exp)
 			snap := org.AsOf.UTC().Format("2006-01-02")
 			for _, tbl := range schemas.DataTables() {
 				got := col.Rows(tbl.Name)
@@ -420,6 +421,57 @@ func TestGroundTruth(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkCoverage fails when the generated org lacks the cases the comparison is meant to
+// exercise, so the test cannot silently become vacuous.
+func checkCoverage(t *testing.T, exp map[string][]transformtest.Row) {
+	t.Helper()
+	count := func(table string, pred func(transformtest.Row) bool) int {
+		n := 0
+		for _, r := range exp[table] {
+			if pred(r) {
+				n++
+			}
+		}
+		return n
+	}
+	nonASCII := func(v any) bool {
+		s, _ := v.(string)
+		for _, r := range s {
+			if r > 0x7f {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		what  string
+		table string
+		pred  func(transformtest.Row) bool
+	}{
+		{"missed check-ins (null value)", schemas.KeyResultCheckins, func(r transformtest.Row) bool { return r["metric_data_value"] == nil }},
+		{"entered check-ins", schemas.KeyResultCheckins, func(r transformtest.Row) bool { return r["metric_data_value"] != nil }},
+		{"personal goals (null team)", schemas.Goals, func(r transformtest.Row) bool { return r["goal_team_id"] == nil }},
+		{"closed goals", schemas.Goals, func(r transformtest.Row) bool { return r["goal_status"] == "2" }},
+		{"goals with undocumented fields in _extra", schemas.Goals, func(r transformtest.Row) bool { return r[schemas.ColExtra] != nil }},
+		{"goals with categories", schemas.Goals, func(r transformtest.Row) bool { return len(r["goal_category_ids"].([]int64)) > 0 }},
+		{"non-ASCII goal names", schemas.Goals, func(r transformtest.Row) bool { return nonASCII(r["goal_name"]) }},
+		{"non-ASCII user names", schemas.Users, func(r transformtest.Row) bool { return nonASCII(r["first_name"]) || nonASCII(r["last_name"]) }},
+		{"users without manager", schemas.Users, func(r transformtest.Row) bool { return len(r["manager_user_ids"].([]int64)) == 0 }},
+		{"users with a direct manager", schemas.Users, func(r transformtest.Row) bool { return r["direct_manager_user_id"] != nil }},
+		{"users with dotted managers", schemas.Users, func(r transformtest.Row) bool { return len(r["dotted_manager_user_ids"].([]int64)) > 0 }},
+		{"root teams", schemas.Teams, func(r transformtest.Row) bool { return r["parent_team_id"] == nil }},
+		{"confidence entries sharing modified_at", schemas.KeyResultConf, func(r transformtest.Row) bool { return r["ordinal"].(int64) > 0 }},
+		{"fractional values", schemas.KeyResults, func(r transformtest.Row) bool {
+			v, ok := r["metric_progress"].(float64)
+			return ok && v != float64(int64(v))
+		}},
+	} {
+		if count(c.table, c.pred) == 0 {
+			t.Errorf("the generated org has no %s (%s): the comparison would not exercise them", c.what, c.table)
+		}
 	}
 }
 
