@@ -285,11 +285,12 @@ func plan(cfg OrgConfig) *orgPlan {
 				par := cands[r.IntN(len(cands))]
 				t.ParentID = par.ID
 				lvl = levels[par.ID] + 1
-				if len(cands) > 1 && r.IntN(100) < 15 {
+				if len(cands) > 1 && r.IntN(100) < 25 {
 					d := cands[r.IntN(len(cands))]
-					if d.ID != par.ID {
-						t.DottedTeamIDs = []int64{d.ID}
+					if d.ID == par.ID {
+						d = cands[(r.IntN(len(cands)-1)+1+indexOf(cands, par))%len(cands)]
 					}
+					t.DottedTeamIDs = []int64{d.ID}
 				}
 			}
 			levels[t.ID] = lvl
@@ -596,6 +597,15 @@ func plan(cfg OrgConfig) *orgPlan {
 		p.goals = append(p.goals, gp)
 	}
 	return p
+}
+
+func indexOf(ts []*Team, t *Team) int {
+	for i, x := range ts {
+		if x == t {
+			return i
+		}
+	}
+	return -1
 }
 
 func confIndex(s string) int { return int(s[0] - '0') }
