@@ -76,7 +76,7 @@ func TestLedgerErrors(t *testing.T) {
 	}{
 		{"status", func(r *transform.LedgerRow) { r.Status = "ok" }, `status "ok"`},
 		{"missing", func(r *transform.LedgerRow) { r.Sink, r.FinishedAt = "", time.Time{} }, "missing [FinishedAt Sink]"},
-		{"summary json", func(r *transform.LedgerRow) { r.Summary = json.RawMessage("{") }, "summary"},
+		{"summary json", func(r *transform.LedgerRow) { r.Summary = json.RawMessage("{") }, "table _sync_runs, run " + runID + ": column summary: not valid JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,6 +100,9 @@ func (w *tableBuilder) end() error {
 }
 
 func (w *tableBuilder) where() string {
+	if w.table.Ledger {
+		return fmt.Sprintf("table %s, run %s", w.table.Name, w.lin.runID)
+	}
 	s := fmt.Sprintf("table %s, row with %s=%d", w.table.Name, w.names[0], w.rowKey)
 	if w.endpoint != "" {
 		s += " from " + w.endpoint
