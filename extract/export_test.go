@@ -1,0 +1,474 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wbexport/wbexport/schemas"
+)
+
+// userPager serves GET /user?include=org_members from a list of user ids; page decides what
+// one page holds and what totalCount it reports.
+type userPager struct {
+	mu       sync.Mutex
+	requests []int // offsets requested
+	page     func(offset, limit int) (ids []int, total string)
+}
+
+func (p *userPager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if r.URL.Path != "/wb/apis/user" || q.Get("include") != "org_members" {
+		http.NotFound(w, r)
+		return
+	}
+	off, _ := strconv.Atoi(q.Get("offset"))
+	lim, _ := strconv.Atoi(q.Get("limit"))
+	p.mu.Lock()
+	p.requests = append(p.requests, off)
+	p.mu.Unlock()
+	ids, total := p.page(off, lim)
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"success":true,"message":"","data":{`)
+	if total != "" {
+		fmt.Fprintf(&b, `"totalCount":%s,`, total)
+	}
+	b.WriteString(`"user":[`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"user_id":"%d","email":"u%d@example.com","create_at":"1614708665","manager":false}`, id, id)
+	}
+	b.WriteString(`]}}`)
+	writeJSON(w, 200, []byte(b.String()))
+}
+
+// seq returns ids [from, to).
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// window pages over ids.
+func window(ids []int, off, lim int) []int {
+	if off >= len(ids) {
+		return nil
+	}
+	return ids[off:min(off+lim, len(ids))]
+}
+
+// collector is an emit func that records every batch and detects concurrent calls.
+type collector struct {
+	inEmit  atomic.Int32
+	overlap atomic.Bool
+	mu      sync.Mutex
+	all     Batch
+	batches int
+}
+
+func (c *collector) emit(_ context.Context, b *Batch) error {
+	if c.inEmit.Add(1) > 1 {
+		c.overlap.Store(true)
+	}
+	defer c.inEmit.Add(-1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batches++
+	c.all.Users = append(c.all.Users, b.Users...)
+	c.all.Teams = append(c.all.Teams, b.Teams...)
+	c.all.TeamMembers = append(c.all.TeamMembers, b.TeamMembers...)
+	c.all.Goals = append(c.all.Goals, b.Goals...)
+	c.all.GoalComments = append(c.all.GoalComments, b.GoalComments...)
+	c.all.KeyResults = append(c.all.KeyResults, b.KeyResults...)
+	c.all.Checkins = append(c.all.Checkins, b.Checkins...)
+	c.all.Confidence = append(c.all.Confidence, b.Confidence...)
+	c.all.KRComments = append(c.all.KRComments, b.KRComments...)
+	return nil
+}
+
+func userIDs(us []User) []int {
+	var out []int
+	for _, u := range us {
+		out = append(out, int(u.UserID))
+	}
+	sort.Ints(out)
+	return out
+}
+
+func TestPaging(t *testing.T) {
+	all250 := seq(1000, 1250)
+	tests := []struct {
+		name      string
+		page      func(off, lim int) ([]int, string)
+		want      []int
+		drift     bool
+		dups      int64
+		maxReqs   int
+		wantErr   string
+		errIs     error
+		opts      []Option
+		reported  int64
+		lastTotal int64
+	}{
+		{name: "exact", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "250" },
+			want: all250, maxReqs: 3, reported: 250, lastTotal: 250},
+		{name: "totalCount as string", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), `"250"` },
+			want: all250, maxReqs: 3, reported: 250, lastTotal: 250},
+		{name: "total grows mid-export", page: func(off, lim int) ([]int, string) {
+			ids := seq(1000, 1330)
+			if off == 0 {
+				return window(ids, off, lim), "250"
+			}
+			return window(ids, off, lim), "330"
+		}, want: seq(1000, 1330), drift: true, maxReqs: 4, reported: 250, lastTotal: 330},
+		{name: "overlapping pages", page: func(off, lim int) ([]int, string) {
+			if off == 100 {
+				off = 95 // an insert shifted the window
+			}
+			return window(all250, off, lim), "250"
+		}, want: append(seq(1000, 1195), seq(1200, 1250)...), drift: true, dups: 5, maxReqs: 4, reported: 250, lastTotal: 250},
+		{name: "empty pages (total too high)", page: func(off, lim int) ([]int, string) {
+			return window(seq(1000, 1150), off, lim), "500"
+		}, want: seq(1000, 1150), drift: true, maxReqs: 5, reported: 500, lastTotal: 500},
+		{name: "page repeating ids", page: func(off, lim int) ([]int, string) {
+			if off >= 200 {
+				off = 100 // the server ignores large offsets
+			}
+			return window(seq(1000, 2000), off, lim), "1000"
+		}, want: seq(1000, 1200), drift: true, dups: 900, maxReqs: 1000/100 + 2, reported: 1000, lastTotal: 1000},
+		{name: "no totalCount", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "" },
+			want: all250, maxReqs: 3, reported: -1, lastTotal: -1},
+		{name: "total shrinks", page: func(off, lim int) ([]int, string) {
+			if off == 0 {
+				return window(all250, off, lim), "250"
+			}
+			return window(seq(1000, 1180), off, lim), "180"
+		}, want: seq(1000, 1180), drift: true, maxReqs: 3, reported: 250, lastTotal: 250},
+		{name: "negative total", page: func(off, lim int) ([]int, string) { return nil, "-5" },
+			wantErr: "negative totalCount"},
+		{name: "absurd total", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "900000000000" },
+			wantErr: "above the limit", errIs: ErrDrift, opts: []Option{WithMaxTotal(1_000_000)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &userPager{page: tc.page}
+			c, _ := newTestClient(t, p, append([]Option{WithPageSize(100), WithConcurrency(3)}, tc.opts...)...)
+			col := &collector{}
+			rep, err := c.Export(context.Background(), Plan{Users: true}, col.emit)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || (tc.errIs != nil && !errors.Is(err, tc.errIs)) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if !strings.Contains(err.Error(), "offset 0") {
+					t.Fatalf("error does not name the page: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := userIDs(col.all.Users); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %d users, want %d", len(got), len(tc.want))
+			}
+			es := rep.Endpoints["users"]
+			if es.Drift != tc.drift || es.Duplicates != tc.dups || es.Fetched != int64(len(tc.want)) ||
+				es.ReportedTotal != tc.reported || es.LastTotal != tc.lastTotal {
+				t.Fatalf("endpoint stats %+v", es)
+			}
+			if tc.drift && len(rep.Warnings) == 0 {
+				t.Fatal("drift not reported in warnings")
+			}
+			if len(p.requests) > tc.maxReqs {
+				t.Fatalf("%d page requests %v, at most %d expected", len(p.requests), p.requests, tc.maxReqs)
+			}
+			if rep.Rows[schemas.Users] != int64(len(tc.want)) || col.overlap.Load() {
+				t.Fatalf("rows %v overlap %v", rep.Rows, col.overlap.Load())
+			}
+			for _, u := range col.all.Users {
+				if !strings.HasPrefix(u.Endpoint, "/user?include=org_members&limit=100&offset=") || u.ExtractedAt.IsZero() {
+					t.Fatalf("meta %+v", u.Meta)
+				}
+			}
+		})
+	}
+}
+
+// fixtureOrg serves the shared fixtures as a tiny org: 5 users in pages of 3, 4 teams, 5 goals
+// in pages of 3 (Marcus' wrapper split across the pages), key results for goal 90114, and
+// "not found" for team 52061 and goal 90140.
+func fixtureOrg(t *testing.T) http.Handler {
+	mux := http.NewServeMux()
+	notFound := func(w http.ResponseWriter) {
+		writeJSON(w, 400, body(t, "error_invalid_resource_id.json"))
+	}
+	mux.HandleFunc("/wb/apis/user", func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("offset") {
+		case "0":
+			writeJSON(w, 200, fixture(t, "user_org_members_page1.json"))
+		case "3":
+			writeJSON(w, 200, fixture(t, "user_org_members_page2.json"))
+		default:
+			writeJSON(w, 200, []byte(`{"success":true,"data":{"totalCount":5,"user":[]}}`))
+		}
+	})
+	mux.HandleFunc("/wb/apis/team", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "team_list.json"))
+	})
+	mux.HandleFunc("/wb/apis/team/{id}", func(w http.ResponseWriter, r *http.Request) {
+		switch r.PathValue("id") {
+		case "52033":
+			writeJSON(w, 200, fixture(t, "team_by_id.json"))
+		case "52061":
+			notFound(w)
+		default:
+			id := r.PathValue("id")
+			writeJSON(w, 200, []byte(`{"success":true,"data":{"totalCount":1,"team":{"team_id":"`+id+`","team_members":[{"id":"180231","team_role":"manager"}]}}}`))
+		}
+	})
+	mux.HandleFunc("/wb/apis/goal", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("goal_status") != "1,2" || q.Get("custom_attributes") != "1" {
+			writeJSON(w, 400, []byte(`{"success":false,"error":"missing_required_parameters","error_description":"test server wants goal_status=1,2"}`))
+			return
+		}
+		if q.Get("offset") == "0" {
+			writeJSON(w, 200, fixture(t, "goal_list_page1.json"))
+			return
+		}
+		writeJSON(w, 200, fixture(t, "goal_list_page2.json"))
+	})
+	mux.HandleFunc("/wb/apis/metric", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("include_metric_data") != "yes" {
+			http.Error(w, "want include_metric_data", 400)
+			return
+		}
+		switch q.Get("goal_id") {
+		case "90114":
+			writeJSON(w, 200, fixture(t, "metric_list.json"))
+		case "90140":
+			notFound(w)
+		default:
+			writeJSON(w, 200, []byte(`{"success":true,"message":"","data":{"totalCount":0,"metric":[]}}`))
+		}
+	})
+	mux.HandleFunc("/wb/apis/metric/{id}", func(w http.ResponseWriter, r *http.Request) {
+		switch r.PathValue("id") {
+		case "310552":
+			writeJSON(w, 200, fixture(t, "metric_by_id_with_data.json"))
+		case "310553":
+			writeJSON(w, 200, fixture(t, "metric_by_id.json"))
+		default:
+			notFound(w)
+		}
+	})
+	return mux
+}
+
+func TestExportFixtureOrg(t *testing.T) {
+	var progress []Progress
+	c, _ := newTestClient(t, fixtureOrg(t), WithPageSize(3), WithProgress(func(p Progress) { progress = append(progress, p) }))
+	col := &collector{}
+	rep, err := c.Export(context.Background(), FullPlan(), col.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if col.overlap.Load() {
+		t.Fatal("emit called concurrently")
+	}
+	if got := userIDs(col.all.Users); fmt.Sprint(got) != "[180231 180245 180262 180277 180290]" {
+		t.Fatalf("users %v", got)
+	}
+	if len(col.all.Teams) != 4 || len(col.all.TeamMembers) != 3+2 {
+		t.Fatalf("teams %d members %d", len(col.all.Teams), len(col.all.TeamMembers))
+	}
+	var goals []int
+	for _, g := range col.all.Goals {
+		goals = append(goals, int(g.GoalID))
+	}
+	sort.Ints(goals)
+	if fmt.Sprint(goals) != "[90101 90114 90127 90133 90140]" {
+		t.Fatalf("goals %v", goals)
+	}
+	if len(col.all.KeyResults) != 2 || len(col.all.Confidence) == 0 {
+		t.Fatalf("krs %d conf %d", len(col.all.KeyResults), len(col.all.Confidence))
+	}
+	for _, k := range col.all.KeyResults {
+		if k.GoalID != 90114 || k.Endpoint != "/metric?goal_id=90114&include_metric_data=yes" {
+			t.Fatalf("kr %+v", k.Meta)
+		}
+	}
+	wantSkipped := []Skipped{{Entity: "goal", ID: 90140}, {Entity: "team", ID: 52061}}
+	if len(rep.Skipped) != 2 {
+		t.Fatalf("skipped %+v", rep.Skipped)
+	}
+	for i, s := range rep.Skipped {
+		if s.Entity != wantSkipped[i].Entity || s.ID != wantSkipped[i].ID || !strings.Contains(s.Reason, "invalid_resource_id") {
+			t.Fatalf("skipped[%d] = %+v", i, s)
+		}
+	}
+	if rep.Endpoints["goals"].Fetched != 5 || rep.Endpoints["goals"].Drift || rep.Endpoints["users"].Fetched != 5 {
+		t.Fatalf("endpoints %+v %+v", rep.Endpoints["goals"], rep.Endpoints["users"])
+	}
+	if rep.Rows[schemas.Goals] != 5 || rep.Rows[schemas.KeyResults] != 2 || rep.Requests == 0 || rep.BytesReceived == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if len(progress) == 0 || progress[len(progress)-1].Entity != "key_results" {
+		t.Fatalf("progress %+v", progress)
+	}
+	// the report serialises with stable snake_case keys
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"requests"`, `"retries":{"429":0,"5xx":0,"conn":0,"timeout":0,"truncated":0}`, `"http_429"`,
+		`"throttle_wait_ms"`, `"bytes_received"`, `"rows"`, `"key_result_checkins"`, `"reported_total"`, `"duplicates"`, `"skipped"`, `"duration_ms"`} {
+		if !strings.Contains(string(js), k) {
+			t.Fatalf("report JSON lacks %s: %s", k, js)
+		}
+	}
+}
+
+func TestExportPlans(t *testing.T) {
+	tests := []struct {
+		name  string
+		plan  Plan
+		check func(t *testing.T, b *Batch, rep *Report)
+	}{
+		{"users only", Plan{Users: true}, func(t *testing.T, b *Batch, rep *Report) {
+			if len(b.Users) != 5 || len(b.Goals)+len(b.Teams)+len(b.KeyResults) != 0 || rep.Endpoints["goals"] != nil {
+				t.Fatalf("%d users, other records or goal calls present", len(b.Users))
+			}
+		}},
+		{"key results imply listing goals, not emitting them", Plan{KeyResults: true}, func(t *testing.T, b *Batch, rep *Report) {
+			if len(b.Goals) != 0 || len(b.KeyResults) != 2 || len(b.Checkins) != 0 || rep.Endpoints["goals"].Fetched != 5 {
+				t.Fatalf("goals %d krs %d checkins %d", len(b.Goals), len(b.KeyResults), len(b.Checkins))
+			}
+			if _, ok := rep.Rows[schemas.Goals]; ok {
+				t.Fatal("rows lists a table not in the plan")
+			}
+		}},
+		{"per key result", Plan{KeyResults: true, Checkins: true, Confidence: true, KRComments: true, PerKeyResult: true},
+			func(t *testing.T, b *Batch, rep *Report) {
+				if len(b.KeyResults) != 2 || len(b.Checkins) != 8 {
+					t.Fatalf("krs %d checkins %d", len(b.KeyResults), len(b.Checkins))
+				}
+				var withID int
+				for _, c := range b.Confidence {
+					if c.MetricDataID.Valid {
+						withID++
+					}
+				}
+				if withID == 0 {
+					t.Fatal("per-KR fetch should give confidence metric_data_id")
+				}
+				if len(rep.Skipped) != 5 { // 7 KR ids in goal_metrics, 2 served
+					t.Fatalf("skipped %+v", rep.Skipped)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newTestClient(t, fixtureOrg(t), WithPageSize(3))
+			col := &collector{}
+			rep, err := c.Export(context.Background(), tc.plan, col.emit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, &col.all, rep)
+		})
+	}
+}
+
+func TestPlanFor(t *testing.T) {
+	p, err := PlanFor(schemas.Users, schemas.KeyResultCheckins)
+	if err != nil || !p.Users || !p.Checkins || p.Goals || !p.needGoals() {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if _, err := PlanFor("nope"); err == nil {
+		t.Fatal("unknown table accepted")
+	}
+	if got := len(FullPlan().Tables()); got != len(schemas.DataTables()) {
+		t.Fatalf("full plan has %d tables, schemas %d", got, len(schemas.DataTables()))
+	}
+}
+
+func TestExportFailures(t *testing.T) {
+	t.Run("auth error fails fast", func(t *testing.T) {
+		var n atomic.Int32
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			writeJSON(w, 400, fixture(t, "error_400_invalid_token.json"))
+		}))
+		_, err := c.Export(context.Background(), FullPlan(), (&collector{}).emit)
+		if !errors.Is(err, ErrAuth) || n.Load() != 1 {
+			t.Fatalf("err %v after %d requests", err, n.Load())
+		}
+	})
+	t.Run("per-goal decode error fails the export", func(t *testing.T) {
+		mux := http.NewServeMux()
+		mux.Handle("/", fixtureOrg(t))
+		mux.HandleFunc("/wb/apis/metric", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, body(t, "metrics_conf_missing_modified.json"))
+		})
+		c, _ := newTestClient(t, mux, WithPageSize(3))
+		_, err := c.Export(context.Background(), Plan{Confidence: true}, (&collector{}).emit)
+		var de *DecodeError
+		if !errors.As(err, &de) || de.ObjectID != "310552" || !strings.Contains(de.Endpoint, "/metric?goal_id=") {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("emit error stops the export", func(t *testing.T) {
+		c, _ := newTestClient(t, fixtureOrg(t), WithPageSize(3))
+		boom := errors.New("sink full")
+		_, err := c.Export(context.Background(), FullPlan(), func(context.Context, *Batch) error { return boom })
+		if !errors.Is(err, boom) {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("insufficient access", func(t *testing.T) {
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("include") == "org_members" {
+				writeJSON(w, 400, body(t, "error_insufficient_access.json"))
+				return
+			}
+			writeJSON(w, 200, fixture(t, "user_me.json"))
+		}))
+		_, err := c.Export(context.Background(), Plan{Users: true}, (&collector{}).emit)
+		if !errors.Is(err, ErrDataAdmin) || errors.Is(err, ErrAuth) {
+			t.Fatalf("err %v", err)
+		}
+		res, err := c.Check(context.Background())
+		if err != nil || res.DataAdmin || res.UserID != 180231 || res.Problem == "" {
+			t.Fatalf("check %+v %v", res, err)
+		}
+	})
+}
+
+func TestCheckOK(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/wb/apis/user", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("include") == "org_members" {
+			writeJSON(w, 200, fixture(t, "user_org_members_page1.json"))
+			return
+		}
+		writeJSON(w, 200, fixture(t, "user_me.json"))
+	})
+	c, _ := newTestClient(t, mux)
+	res, err := c.Check(context.Background())
+	if err != nil || !res.DataAdmin || res.OrgMembers != 5 || res.Email == "" {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
