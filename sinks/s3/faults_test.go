@@ -12,9 +12,9 @@ import (
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/sinks/parquetfile"
 	s3sink "github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
-	"github.com/wbexport/wbexport/sinks/parquetfile"
 )
 
 // faultRun writes users (one small file) and goals (≈12 MB in two 6 MiB+ files, each a
