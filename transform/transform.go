@@ -69,8 +69,9 @@ func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
 // (default DefaultBatchBytes). n must be positive.
 func WithBatchBytes(n int) Option { return func(c *config) { c.batchBytes = n } }
 
-// WithTables restricts the Transformer to the named data tables (default: every data table).
-// Records of other tables passed to Add are ignored. The run ledger (_sync_runs) is not a
+// WithTables restricts the Transformer to the named data tables (default, and with no names:
+// every data table). Records of other tables passed to Add are ignored; an unknown name makes
+// New fail. The run ledger (_sync_runs) is not a
 // transform table; build it with Ledger.
 func WithTables(names ...string) Option {
 	return func(c *config) { c.tables = append([]string(nil), names...) }
