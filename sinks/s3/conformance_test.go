@@ -11,8 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wbexport/wbexport/sinks"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
+	s3sink "github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
 
