@@ -777,8 +777,11 @@ func encodeScalar(v any, typ string, useInt64 bool) any {
 		if useInt64 {
 			return strconv.FormatInt(x.UnixMicro(), 10)
 		}
-		// BigQuery's legacy format: floating-point seconds in scientific notation.
-		return strconv.FormatFloat(float64(x.UnixMicro())/1e6, 'E', -1, 64)
+		// BigQuery's legacy format: floating-point seconds in scientific notation, exponent
+		// without sign padding ("1.772368215123456E9").
+		m, e, _ := strings.Cut(strconv.FormatFloat(float64(x.UnixMicro())/1e6, 'E', -1, 64), "E")
+		exp, _ := strconv.Atoi(e)
+		return m + "E" + strconv.Itoa(exp)
 	}
 	return fmt.Sprint(v)
 }
