@@ -75,7 +75,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"bad bucket", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Bucket = "Bad" }, "lowercase"},
 		{"bad sse", func(c *s3sink.Config, _ *sinks.RunInfo) { c.SSE = "aws:kms:dsse-x" }, "--s3-sse"},
 		{"kms key without kms", func(c *s3sink.Config, _ *sinks.RunInfo) { c.SSE, c.KMSKeyID = "AES256", "k" }, "--s3-kms-key-id"},
-		{"kms", func(c *s3sink.Config, _ *sinks.RunInfo) { c.SSE, c.KMSKeyID = "aws:kms", "arn:aws:kms:eu-west-1:1:key/x" }, ""},
+		{"kms", func(c *s3sink.Config, _ *sinks.RunInfo) {
+			c.SSE, c.KMSKeyID = "aws:kms", "arn:aws:kms:eu-west-1:1:key/x"
+		}, ""},
 		{"storage class", func(c *s3sink.Config, _ *sinks.RunInfo) { c.StorageClass = "COLD" }, "--s3-storage-class"},
 		{"part size small", func(c *s3sink.Config, _ *sinks.RunInfo) { c.PartSize = 1 << 20 }, "--s3-part-size"},
 		{"concurrency", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Concurrency = -1 }, "--s3-concurrency"},
