@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/wbexport/wbexport/schemas"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
+	s3sink "github.com/wbexport/wbexport/sinks/s3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
