@@ -1,3 +1,7 @@
+{{ config(
+    partition_by={'field': 'snapshot_date', 'data_type': 'date'} if target.type == 'bigquery' else none,
+    cluster_by=['goal_id'] if target.type == 'bigquery' else none
+) }}
 -- One row per goal and snapshot_date: progress, colour and the change since the goal's previous
 -- snapshot (the last earlier snapshot_date in which the goal was exported).
 with goals as (

@@ -1,3 +1,6 @@
+{{ config(
+    cluster_by=['goal_id', 'key_result_id'] if target.type == 'bigquery' else none
+) }}
 -- One row per check-in slot (metric_data row) of every key result in the latest snapshot, with its
 -- punctuality and the value change against the previous slot.
 --
