@@ -17,8 +17,12 @@
 // offsets, validity bitmaps and list offsets (see ArrowBytes). Incoming batches are cut into
 // slices of at most WithSliceRows rows so the check runs often enough; when the estimate reaches
 // WithRowGroupBytes (default 64 MiB) the row group is flushed and a new one is started. The
-// encoded, compressed row group that pqarrow holds in memory is smaller than that estimate, so
-// memory stays bounded by roughly one row group per open Writer plus the caller's batch.
+// encoded, compressed row group that pqarrow holds in memory is smaller than that estimate, but
+// the dictionary encoders' hash tables for the open row group grow with the number of distinct
+// values, so plan for up to a few times WithRowGroupBytes of heap per open Writer, plus codec
+// state (measured ~7-10 MiB with zstd, TestMemoryBounded) and the footer metadata of the open
+// file (~1 KiB per column per row group, bounded by file rotation). The Writer never holds a
+// whole table.
 //
 // # Files are rotated at a target size
 //
