@@ -353,6 +353,12 @@ func TestSSEStorageClassAndTagsOnTheWire(t *testing.T) {
 						t.Errorf("UploadPart carries SSE headers (S3 rejects them there)")
 					}
 				}
+				// Request checksums (the SDK default, CRC32) on every upload of data.
+				if r.Op == "PutObject" || r.Op == "UploadPart" {
+					if r.Header.Get("X-Amz-Checksum-Crc32") == "" && !strings.Contains(strings.ToLower(r.Header.Get("X-Amz-Trailer")), "x-amz-checksum-crc32") {
+						t.Errorf("%s %s: no CRC32 checksum (headers %v)", r.Op, r.Key, r.Header)
+					}
+				}
 				if r.Status >= 300 && r.Op != "GetObject" { // GetObject of a missing _SUCCESS is a 404
 					t.Errorf("%s %s answered %d", r.Op, r.Key, r.Status)
 				}

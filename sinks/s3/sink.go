@@ -430,7 +430,9 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 	s.ledgered = true
 	key := s.LedgerKey(s.run)
 	dir, name := key[:strings.LastIndexByte(key, '/')+1], key[strings.LastIndexByte(key, '/')+1:]
-	// The ledger uploads must not be canceled by an earlier Write's context.
+	// Every data upload has ended (Commit or Abort); the ledger's upload gets a fresh context
+	// so that a context that ended earlier does not cancel it.
+	s.upCancel()
 	s.upCtx, s.upCancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer s.watch(ctx)()
 	w, err := s.newWriter(ledger, dir, func(int) string { return name })

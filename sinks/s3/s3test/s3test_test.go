@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,5 +142,38 @@ func TestOperation(t *testing.T) {
 		if got := s3test.Operation(r, vd); got != tc.want {
 			t.Errorf("Operation(%s %s) = %q, want %q", tc.method, tc.url, got, tc.want)
 		}
+	}
+}
+
+// TestMissingBinary runs this test binary again in a directory without go.mod and with an
+// empty PATH, so versitygw cannot be found: Shared must skip, or fail when $CI is set.
+func TestMissingBinary(t *testing.T) {
+	if os.Getenv("S3TEST_HELPER") == "1" {
+		s3test.Shared(t)
+		t.Log("unreachable: Shared returned without a server")
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ci := range []string{"", "true"} {
+		cmd := exec.Command(exe, "-test.run=^TestMissingBinary$", "-test.v")
+		cmd.Dir = t.TempDir()
+		cmd.Env = []string{"S3TEST_HELPER=1", "PATH=", "CI=" + ci, "HOME=" + os.Getenv("HOME")}
+		out, err := cmd.CombinedOutput()
+		switch {
+		case ci == "" && (err != nil || !strings.Contains(string(out), "--- SKIP") || !strings.Contains(string(out), "install-versitygw.sh")):
+			t.Errorf("without CI: err=%v, output:\n%s", err, out)
+		case ci != "" && (err == nil || !strings.Contains(string(out), "--- FAIL") || !strings.Contains(string(out), "install-versitygw.sh")):
+			t.Errorf("with CI: err=%v, output:\n%s", err, out)
+		}
+	}
+}
+
+func TestBinaryFromEnv(t *testing.T) {
+	t.Setenv(s3test.EnvBinary, filepath.Join(t.TempDir(), "nope"))
+	if _, err := s3test.Binary(); err == nil || !strings.Contains(err.Error(), s3test.EnvBinary) {
+		t.Fatalf("Binary with a missing $%s = %v", s3test.EnvBinary, err)
 	}
 }
