@@ -380,6 +380,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if e = decodeBody(r.Body, &j); e == nil {
 			resp, e = s.insertJob(project, &j, nil)
 		}
+	case len(rest) == 1 && rest[0] == "queries" && r.Method == http.MethodPost:
+		var q bq.QueryRequest
+		if e = decodeBody(r.Body, &q); e == nil {
+			resp, e = s.query(project, &q)
+		}
 	case len(rest) == 2 && rest[0] == "jobs" && r.Method == http.MethodGet:
 		resp, e = s.getJob(project, rest[1])
 	default:

@@ -522,3 +522,57 @@ func TestFailPollsAndLostInsert(t *testing.T) {
 		t.Errorf("job of the lost response: %v", err)
 	}
 }
+
+func TestQueries(t *testing.T) {
+	_, c := setup(t)
+	ctx := context.Background()
+	rows := []trow{{id: 1, name: str("a"), ts: &ts1, day: "2026-03-01", tags: []string{"t"}}, {id: 2, day: "2026-03-02"}}
+	if _, err := load(t, c, parquetFile(t, arrowSchema, rows), loadOpts{table: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sql  string
+		want [][]bigquery.Value
+	}{
+		{"SELECT 1", [][]bigquery.Value{{int64(1)}}},
+		{"SELECT COUNT(*) FROM `test-project.ds.t`", [][]bigquery.Value{{int64(2)}}},
+		{"SELECT * FROM ds.t WHERE day = '2026-03-01'", [][]bigquery.Value{{int64(1), "a", ts1, civil.Date{Year: 2026, Month: 3, Day: 1}, []bigquery.Value{"t"}}}},
+	} {
+		it, err := c.Query(tc.sql).Read(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		var got [][]bigquery.Value
+		for {
+			var r []bigquery.Value
+			err := it.Next(&r)
+			if err == iterator.Done {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", tc.sql, err)
+			}
+			got = append(got, r)
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: %d rows, want %d", tc.sql, len(got), len(tc.want))
+		}
+		for i := range got {
+			for j := range got[i] {
+				g, w := got[i][j], tc.want[i][j]
+				if gt, ok := g.(time.Time); ok && gt.Equal(w.(time.Time)) {
+					continue
+				}
+				if gl, ok := g.([]bigquery.Value); ok && len(gl) == 1 && gl[0] == w.([]bigquery.Value)[0] {
+					continue
+				}
+				if g != w {
+					t.Errorf("%s: row %d col %d = %#v, want %#v", tc.sql, i, j, g, w)
+				}
+			}
+		}
+	}
+	if _, err := c.Query("DELETE FROM ds.t WHERE true").Read(ctx); err == nil {
+		t.Error("unsupported statement accepted")
+	}
+}
