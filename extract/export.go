@@ -207,6 +207,9 @@ func (r *run) exec(ctx context.Context) error {
 		if c.cfg.customAttrs {
 			q += "&custom_attributes=1"
 		}
+		if c.cfg.customPerm {
+			q += "&include=custom_permission"
+		}
 		err := r.list(ctx, "goals", func(off int) string {
 			return q + "&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
 		}, DecodeGoalsPage, r.acceptGoals)
@@ -359,6 +362,14 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 	}
 	pages := 1
 	lastItems := first.Items
+	if total >= 0 && first.Items > 0 && first.Items < L && int64(first.Items) < total {
+		// the server clamps the page size below the requested limit: step by what it gives
+		r.mu.Lock()
+		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("%s: asked for %d items per page, the server sent %d; paging by %d",
+			name, L, first.Items, first.Items))
+		r.mu.Unlock()
+		L = first.Items
+	}
 	next := L
 
 	if total >= 0 && first.Items > 0 && int64(L) < total {

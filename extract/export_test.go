@@ -148,6 +148,8 @@ func TestPaging(t *testing.T) {
 			}
 			return window(seq(1000, 2000), off, lim), "1000"
 		}, want: seq(1000, 1200), drift: true, dups: 900, maxReqs: 1000/100 + 2, reported: 1000, lastTotal: 1000},
+		{name: "server clamps the page size", page: func(off, lim int) ([]int, string) { return window(all250, off, 40), "250" },
+			want: all250, maxReqs: 7, reported: 250, lastTotal: 250},
 		{name: "no totalCount", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "" },
 			want: all250, maxReqs: 3, reported: -1, lastTotal: -1},
 		{name: "total shrinks", page: func(off, lim int) ([]int, string) {

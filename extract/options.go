@@ -47,6 +47,7 @@ type config struct {
 	maxRetryAfter  time.Duration
 	maxTotal       int64
 	customAttrs    bool
+	customPerm     bool
 	httpClient     *http.Client
 	logger         *slog.Logger
 	progress       func(Progress)
@@ -67,6 +68,7 @@ func defaultConfig() config {
 		maxRetryAfter:  DefaultMaxRetryAfter,
 		maxTotal:       DefaultMaxTotal,
 		customAttrs:    true,
+		customPerm:     true,
 		logger:         slog.New(slog.DiscardHandler),
 		now:            time.Now,
 	}
@@ -198,3 +200,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithProgress registers a callback for progress bars. It is called serially.
 func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progress = fn } }
+
+// WithCustomPermission controls include=custom_permission on GET /goal, which adds
+// goal_custom_permission.goal_permission_team_ids (default on).
+func WithCustomPermission(on bool) Option { return func(c *config) { c.customPerm = on } }
