@@ -23,6 +23,7 @@ type FaultKind string
 const (
 	Fault429        FaultKind = "429"       // 429 with Retry-After (seconds)
 	Fault429NoRetry FaultKind = "429-bare"  // 429 without Retry-After
+	Fault429Date    FaultKind = "429-date"  // 429 with Retry-After as an HTTP date
 	Fault500        FaultKind = "500"       // 500 with a JSON error body
 	Fault502        FaultKind = "502"       // 502 with a JSON error body
 	Fault503        FaultKind = "503"       // 503 with a JSON error body
@@ -33,10 +34,10 @@ const (
 )
 
 // AllFaultKinds lists every kind, in a stable order.
-var AllFaultKinds = []FaultKind{Fault429, Fault429NoRetry, Fault500, Fault502, Fault503, FaultHTML, FaultReset, FaultTruncated, FaultSlow}
+var AllFaultKinds = []FaultKind{Fault429, Fault429NoRetry, Fault429Date, Fault500, Fault502, Fault503, FaultHTML, FaultReset, FaultTruncated, FaultSlow}
 
 // DefaultFaultKinds are used when FaultConfig.Kinds is empty: every kind except FaultSlow
-// (which makes tests slow and must be asked for).
+// (which makes tests slow and must be asked for) and Fault429Date.
 var DefaultFaultKinds = []FaultKind{Fault429, Fault429NoRetry, Fault500, Fault502, Fault503, FaultHTML, FaultReset, FaultTruncated}
 
 // Named defaults of FaultConfig.
@@ -181,6 +182,10 @@ func (s *Server) inject(kind FaultKind, w http.ResponseWriter, r *http.Request) 
 	case Fault429:
 		secs := int((s.faults.cfg.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many requests (emulated fault).")
+	case Fault429Date:
+		at := time.Now().Add(s.faults.cfg.RetryAfter + time.Second).UTC()
+		w.Header().Set("Retry-After", at.Format(http.TimeFormat))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many requests (emulated fault).")
 	case Fault429NoRetry:
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many requests (emulated fault).")

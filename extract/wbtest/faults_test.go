@@ -36,6 +36,9 @@ func outcome(c *http.Client, url, token string) string {
 	}
 	s := fmt.Sprint(resp.StatusCode)
 	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if at, err := http.ParseTime(ra); err == nil && at.After(time.Now()) {
+			ra = "date"
+		}
 		s += "+ra=" + ra
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
@@ -52,6 +55,7 @@ func TestEachFaultKindHappens(t *testing.T) {
 	}{
 		{Fault429, "429+ra=2"},
 		{Fault429NoRetry, "429"},
+		{Fault429Date, "429+ra=date"},
 		{Fault500, "500"},
 		{Fault502, "502"},
 		{Fault503, "503"},

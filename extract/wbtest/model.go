@@ -16,6 +16,18 @@
 //	ts := wbtest.Start(t, org, wbtest.WithFaults(wbtest.FaultConfig{Rate: 0.1}))
 //	client := myclient.New(ts.BaseURL, ts.AdminToken) // BaseURL ends in /wb/apis
 //
+// To follow one organisation over several days (goals trending, same ids, more check-ins),
+// generate once and move AsOf with At, or keep OrgConfig.Anchor fixed while AsOf changes:
+//
+//	base := wbtest.Generate(wbtest.OrgConfig{Seed: 1, AsOf: day1})
+//	for d := 0; d < 3; d++ {
+//		org := base.At(day1.AddDate(0, 0, d)) // same as Generate with Anchor: day1, AsOf: day1+d
+//		...
+//	}
+//
+// (Generate with only a different AsOf lays the history out around that AsOf instead: same
+// ids and structure, but not a continuation of the earlier day.)
+//
 // The package never imports the exporter's extract package: it writes WorkBoard's JSON on its
 // own, so a bug shared by the client's decoders and the emulator cannot cancel out.
 //
