@@ -165,21 +165,50 @@ func ValueEqual(a, b any) bool {
 	}
 }
 
-// DiffRows compares two row sets ignoring order and returns "" when they are equal, otherwise a
-// readable description of the first differences (at most 10).
+// DiffRows compares two row sets ignoring order and returns "" when they are equal (as
+// multisets, with ValueEqual semantics), otherwise a readable description of the differences:
+// rows only in want are paired (in sorted order) with rows only in got and their differing
+// columns listed; unpaired rows are shown whole. At most 10 entries are reported.
 func DiffRows(want, got []Row) string {
-	w := slices.Clone(want)
-	g := slices.Clone(got)
-	SortRows(w)
-	SortRows(g)
-	var out []string
-	if len(w) != len(g) {
-		out = append(out, fmt.Sprintf("row count: want %d, got %d", len(w), len(g)))
+	counts := map[string]int{}
+	for _, r := range want {
+		counts[rowKey(r)]++
 	}
-	for i := 0; i < len(w) && i < len(g) && len(out) < 10; i++ {
-		if d := diffRow(w[i], g[i]); d != "" {
-			out = append(out, fmt.Sprintf("row %d (sorted): %s", i, d))
+	var extra []Row
+	for _, r := range got {
+		k := rowKey(r)
+		if counts[k] > 0 {
+			counts[k]--
+			continue
 		}
+		extra = append(extra, r)
+	}
+	var missing []Row
+	for _, r := range want {
+		k := rowKey(r)
+		if counts[k] > 0 {
+			counts[k]--
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) == 0 && len(extra) == 0 {
+		return ""
+	}
+	SortRows(missing)
+	SortRows(extra)
+	var out []string
+	if len(want) != len(got) {
+		out = append(out, fmt.Sprintf("row count: want %d, got %d", len(want), len(got)))
+	}
+	i := 0
+	for ; i < len(missing) && i < len(extra) && len(out) < 10; i++ {
+		out = append(out, fmt.Sprintf("row differs: %s", diffRow(missing[i], extra[i])))
+	}
+	for j := i; j < len(missing) && len(out) < 10; j++ {
+		out = append(out, "missing row: "+short(rowKey(missing[j])))
+	}
+	for j := i; j < len(extra) && len(out) < 10; j++ {
+		out = append(out, "unexpected row: "+short(rowKey(extra[j])))
 	}
 	return strings.Join(out, "\n")
 }
@@ -214,8 +243,8 @@ func diffRow(w, g Row) string {
 }
 
 func short(s string) string {
-	if len(s) > 80 {
-		return fmt.Sprintf("%s...(%d bytes)", s[:60], len(s))
+	if len(s) > 200 {
+		return fmt.Sprintf("%s...(%d bytes)", strings.ToValidUTF8(s[:160], ""), len(s))
 	}
 	return s
 }
