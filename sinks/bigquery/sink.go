@@ -370,11 +370,6 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 // Abort discards the staged files. Nothing was published (loads happen in Commit only).
 func (s *Sink) Abort(ctx context.Context) error {
 	s.aborted = true
-	for _, st := range s.stages {
-		if st.files == nil && st.err == nil {
-			st.w.Abort()
-		}
-	}
 	s.removeStages()
 	return nil
 }
