@@ -183,4 +183,8 @@ func TestUnknownIDs(t *testing.T) {
 	if r := get(t, ts, "/nope", ts.AdminToken); r.status != 404 || r.json(t)["success"] != false {
 		t.Errorf("unknown path: %d %s", r.status, r.body)
 	}
+	st := ts.Emulator.Stats()
+	if st.ByEndpoint["GET /wb/apis/goal/{id}"] != 1 || st.ByEndpoint["GET /wb/apis/metric"] != 3 || st.Requests != 10 {
+		t.Errorf("ByEndpoint %v, Requests %d", st.ByEndpoint, st.Requests)
+	}
 }

@@ -243,6 +243,29 @@ type counters struct {
 	authFailures atomic.Int64
 	mu           sync.Mutex
 	faults       map[FaultKind]int64
+	endpoints    map[string]int64
+}
+
+// endpointOf normalises a request path for Stats.ByEndpoint: numeric segments become {id}.
+func endpointOf(r *http.Request) string {
+	parts := strings.Split(r.URL.Path, "/")
+	for i, p := range parts {
+		if p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = "{id}"
+		}
+	}
+	return r.Method + " " + strings.Join(parts, "/")
+}
+
+func (c *counters) request(r *http.Request) {
+	c.requests.Add(1)
+	e := endpointOf(r)
+	c.mu.Lock()
+	if c.endpoints == nil {
+		c.endpoints = map[string]int64{}
+	}
+	c.endpoints[e]++
+	c.mu.Unlock()
 }
 
 func (c *counters) fault(k FaultKind) {
@@ -260,6 +283,9 @@ type Stats struct {
 	Faults       map[FaultKind]int64 // injected faults by kind
 	RateLimited  int64               // requests refused by WithRateLimit
 	AuthFailures int64               // requests refused with invalid_access_token
+	// ByEndpoint counts requests (faulted ones included) per method and path with numeric
+	// segments replaced by {id}, e.g. "GET /wb/apis/metric" or "GET /wb/apis/goal/{id}".
+	ByEndpoint map[string]int64
 }
 
 // TotalFaults is the sum of Faults.
@@ -293,10 +319,13 @@ func (s Stats) String() string {
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	st := Stats{Requests: s.stats.requests.Load(), RateLimited: s.stats.rateLimited.Load(),
-		AuthFailures: s.stats.authFailures.Load(), Faults: map[FaultKind]int64{}}
+		AuthFailures: s.stats.authFailures.Load(), Faults: map[FaultKind]int64{}, ByEndpoint: map[string]int64{}}
 	s.stats.mu.Lock()
 	for k, v := range s.stats.faults {
 		st.Faults[k] = v
+	}
+	for k, v := range s.stats.endpoints {
+		st.ByEndpoint[k] = v
 	}
 	s.stats.mu.Unlock()
 	return st

@@ -153,8 +153,12 @@ func TestRetriedRequestEventuallySucceeds(t *testing.T) {
 			t.Fatalf("goal %d: still failing after %d retries", g.ID, DefaultMaxConsecutiveFault)
 		}
 	}
-	if st := ts.Emulator.Stats(); st.TotalFaults() < 15 {
+	st := ts.Emulator.Stats()
+	if st.TotalFaults() < 15 {
 		t.Fatalf("too few faults injected: %v", st)
+	}
+	if got := st.ByEndpoint["GET /wb/apis/metric"]; got != st.Requests || got != 15+st.TotalFaults() {
+		t.Fatalf("ByEndpoint %v, requests %d, faults %d", st.ByEndpoint, st.Requests, st.TotalFaults())
 	}
 
 	always := Start(t, org, WithFaults(FaultConfig{Rate: 1, Kinds: []FaultKind{Fault503}}))

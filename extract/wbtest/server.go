@@ -213,7 +213,7 @@ func (s *Server) routes() {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.stats.requests.Add(1)
+	s.stats.request(r)
 	if strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
 		if !s.faults.delay(r) {
 			return // client gone
