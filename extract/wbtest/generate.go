@@ -440,7 +440,7 @@ func plan(cfg OrgConfig) *orgPlan {
 				}
 				return last - int64(n-i)*int64(kp.interval/time.Second)
 			}
-			var dues []int64
+			dues := make([]int64, 0, n+16)
 			for i := 0; ; i++ {
 				d := dueAt(i)
 				if i >= n && (closed || d > horizon) {
@@ -513,6 +513,7 @@ func plan(cfg OrgConfig) *orgPlan {
 			}
 			delta := k.Target - k.InitialData
 			conf := []string{"3", "2", "1", "0"}[r.IntN(3)]
+			kp.slots = make([]slotPlan, 0, len(dues))
 			for i, d := range dues {
 				did += 1
 				s := slotPlan{id: did, due: d}
@@ -713,9 +714,10 @@ func (p *orgPlan) at(asOf time.Time) *Org {
 
 func (kp *krPlan) project(T int64) *KeyResult {
 	k := kp.k
+	k.MetricData = make([]MetricData, 0, len(kp.slots))
 	k.UpdatedBy = k.CreatedBy
 	k.ModifiedAt = k.CreateAt
-	var vals []float64
+	vals := make([]float64, 0, len(kp.slots))
 	var lastVal float64
 	for _, s := range kp.slots {
 		if s.due >= T {
