@@ -87,8 +87,10 @@ func WithRateLimit(perSecond float64) Option { return func(c *config) { c.rateLi
 // through GET /goal: once a first page (offset=0) was served, every later page (offset > 0)
 // is cut from a list where n new goals (status 1, no key results) were inserted at the
 // front, or the first -n goals were removed. totalCount changes accordingly, so later pages
-// repeat (n > 0) or skip (n < 0) goals. New goals are also served by /goal/{id} and
-// /metric?goal_id= (an empty list).
+// repeat (n > 0) or skip (n < 0) goals. New goals (see DriftGoals) are also served by
+// /goal/{id} and /metric?goal_id= (an empty list); removed goals stay reachable by id. The
+// switch is server-wide: after the first offset=0 page of any /goal listing, every later
+// page of every listing is cut from the drifted list.
 func WithGoalDrift(n int) Option { return func(c *config) { c.goalDrift = n } }
 
 // WithPageOverlap makes consecutive GET /goal pages repeat n goals: the page at
