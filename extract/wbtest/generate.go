@@ -675,7 +675,13 @@ func (p *orgPlan) at(asOf time.Time) *Org {
 		}
 		o.Users = append(o.Users, &c)
 	}
-	o.Teams = p.teams
+	for _, t := range p.teams {
+		c := *t
+		if c.UpdatedAt > T {
+			c.UpdatedAt = max(c.CreatedAt, T-3600)
+		}
+		o.Teams = append(o.Teams, &c)
+	}
 	for _, gp := range p.goals {
 		g := gp.g
 		g.KeyResults = nil

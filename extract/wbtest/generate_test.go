@@ -60,6 +60,17 @@ func TestAsOfGrowthKeepsIDsStable(t *testing.T) {
 	if len(early.Users) != len(later.Users) || len(early.Teams) != len(later.Teams) || len(early.Goals) != len(later.Goals) {
 		t.Fatal("structure changed with AsOf")
 	}
+	before := early.At(day0.AddDate(0, 0, -20))
+	for _, tm := range before.Teams {
+		if tm.UpdatedAt > before.AsOf.Unix() {
+			t.Fatalf("team %d updated after AsOf", tm.ID)
+		}
+	}
+	for _, u := range before.Users {
+		if u.LastVisitedAt > before.AsOf.Unix() {
+			t.Fatalf("user %d visited after AsOf", u.ID)
+		}
+	}
 	_, c0, _, _ := early.Counts()
 	_, c1, _, _ := later.Counts()
 	if c1 <= c0 {
