@@ -40,6 +40,7 @@ type Client struct {
 	curLimit  rate.Limit
 	baseLimit rate.Limit
 	okStreak  int
+	lastCut   time.Time
 }
 
 // New returns a client for the given API token.
@@ -260,21 +261,37 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
+// adapt429 halves the client-side rate after a 429, at most once per second (a burst of
+// 429s answering requests that were already in flight counts once), never below a floor.
 func (c *Client) adapt429() {
 	c.adaptMu.Lock()
 	defer c.adaptMu.Unlock()
+	now := time.Now()
+	c.okStreak = 0
+	if !c.lastCut.IsZero() && now.Sub(c.lastCut) < time.Second {
+		return
+	}
+	c.lastCut = now
 	cur := c.curLimit
 	if cur == rate.Inf {
 		cur = rate.Limit(4 * float64(c.cfg.concurrency))
 	}
-	cur /= 2
-	if cur < 0.05 {
-		cur = 0.05
+	floor := rate.Limit(0.5)
+	if c.baseLimit != rate.Inf && c.baseLimit/32 > floor {
+		floor = c.baseLimit / 32
 	}
-	c.curLimit, c.okStreak = cur, 0
+	if c.baseLimit != rate.Inf && c.baseLimit < floor {
+		floor = c.baseLimit
+	}
+	cur /= 2
+	if cur < floor {
+		cur = floor
+	}
+	c.curLimit = cur
 	c.lim.SetLimit(cur)
 }
 
+// adaptOK recovers the rate gradually: +25 % after every 5 successes, up to the configured rate.
 func (c *Client) adaptOK() {
 	c.adaptMu.Lock()
 	defer c.adaptMu.Unlock()
@@ -282,7 +299,7 @@ func (c *Client) adaptOK() {
 		return
 	}
 	c.okStreak++
-	if c.okStreak < 10 {
+	if c.okStreak < 5 {
 		return
 	}
 	c.okStreak = 0

@@ -1,0 +1,373 @@
+package extract_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/extract/wbtest"
+)
+
+// gather collects every emitted batch.
+type gather struct {
+	mu sync.Mutex
+	b  extract.Batch
+}
+
+func (g *gather) emit(_ context.Context, b *extract.Batch) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.b.Users = append(g.b.Users, b.Users...)
+	g.b.Teams = append(g.b.Teams, b.Teams...)
+	g.b.TeamMembers = append(g.b.TeamMembers, b.TeamMembers...)
+	g.b.Goals = append(g.b.Goals, b.Goals...)
+	g.b.GoalComments = append(g.b.GoalComments, b.GoalComments...)
+	g.b.KeyResults = append(g.b.KeyResults, b.KeyResults...)
+	g.b.Checkins = append(g.b.Checkins, b.Checkins...)
+	g.b.Confidence = append(g.b.Confidence, b.Confidence...)
+	g.b.KRComments = append(g.b.KRComments, b.KRComments...)
+	return nil
+}
+
+func optStr(s string) extract.Opt[string] {
+	if s == "" {
+		return extract.Opt[string]{}
+	}
+	return extract.Some(s)
+}
+
+func optID(n int64) extract.Opt[int64] {
+	if n == 0 {
+		return extract.Opt[int64]{}
+	}
+	return extract.Some(n)
+}
+
+func optTime(sec int64) extract.Opt[time.Time] {
+	if sec == 0 {
+		return extract.Opt[time.Time]{}
+	}
+	return extract.Some(time.Unix(sec, 0).UTC())
+}
+
+// diff accumulates mismatches so one run shows many of them.
+type diff struct {
+	t *testing.T
+	n int
+}
+
+func (d *diff) check(ok bool, format string, args ...any) {
+	if ok {
+		return
+	}
+	d.n++
+	if d.n <= 20 {
+		d.t.Errorf(format, args...)
+	}
+}
+
+// TestExportEmulatedOrg exports a whole synthetic org through the emulator with ~10 % injected
+// faults of every kind and compares every record kind with the emulator's ground truth.
+func TestExportEmulatedOrg(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 11, Users: 40, Teams: 6, Goals: 300})
+	ts := wbtest.Start(t, org, wbtest.WithFaults(wbtest.FaultConfig{Rate: 0.10, SlowDelay: 400 * time.Millisecond}))
+	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(200),
+		extract.WithBackoff(time.Millisecond, 5*time.Millisecond), extract.WithMaxRetryAfter(20*time.Millisecond),
+		extract.WithRequestTimeout(150*time.Millisecond), extract.WithMaxAttempts(8), extract.WithPageSize(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gather{}
+	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	if err != nil {
+		t.Fatalf("export: %v\nemulator: %v", err, ts.Emulator.Stats())
+	}
+	if ts.Emulator.Stats().TotalFaults() == 0 {
+		t.Fatal("no faults were injected")
+	}
+	var retries int64
+	for _, n := range rep.Retries {
+		retries += n
+	}
+	if retries == 0 || len(rep.Skipped) != 0 {
+		t.Fatalf("retries %v skipped %v", rep.Retries, rep.Skipped)
+	}
+	t.Logf("requests %d, retries %v, emulator %v", rep.Requests, rep.Retries, ts.Emulator.Stats())
+	compareOrg(t, org, &g.b, true)
+	for name, es := range rep.Endpoints {
+		if es.Drift {
+			t.Errorf("unexpected drift on %s: %+v", name, es)
+		}
+	}
+}
+
+// TestExportEmulatedDrift exports through the emulator's structure and paging drift: flat goal
+// objects, string totalCount, overlapping goal pages and a clamped page size.
+func TestExportEmulatedDrift(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 5, Users: 12, Teams: 3, Goals: 90})
+	ts := wbtest.Start(t, org, wbtest.WithFlatGoals(), wbtest.WithTotalCountAsString(), wbtest.WithPageOverlap(3), wbtest.WithMaxLimit(20))
+	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0), extract.WithPageSize(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gather{}
+	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareOrg(t, org, &g.b, false)
+	if rep.Endpoints["goals"].Duplicates == 0 {
+		t.Errorf("overlapping pages should report duplicates: %+v", rep.Endpoints["goals"])
+	}
+}
+
+func TestExportEmulatedPerKeyResult(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 3, Users: 8, Teams: 2, Goals: 20})
+	ts := wbtest.Start(t, org)
+	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gather{}
+	plan := extract.Plan{KeyResults: true, Checkins: true, Confidence: true, KRComments: true, PerKeyResult: true}
+	if _, err := c.Export(context.Background(), plan, g.emit); err != nil {
+		t.Fatal(err)
+	}
+	d := &diff{t: t}
+	want := map[string]int{} // a multiset: entries may repeat
+	n := 0
+	for _, goal := range org.Goals {
+		for _, kr := range goal.KeyResults {
+			for _, cf := range kr.Confidence {
+				want[fmt.Sprintf("%d/%d/%s/%d/%s", kr.ID, cf.ModifiedAt, cf.Value, cf.MetricDataID, cf.Comment)]++
+				n++
+			}
+		}
+	}
+	for _, cf := range g.b.Confidence {
+		k := fmt.Sprintf("%d/%d/%s/%d/%s", cf.MetricID, cf.ModifiedAt.Unix(), cf.Confidence.V, cf.MetricDataID.V, cf.Comment.V)
+		d.check(want[k] > 0, "confidence %s not in ground truth", k)
+		want[k]--
+	}
+	d.check(len(g.b.Confidence) == n && n > 0, "%d confidence entries, want %d", len(g.b.Confidence), n)
+	if len(g.b.Goals) != 0 {
+		t.Fatal("goals emitted without being planned")
+	}
+}
+
+func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams bool) {
+	t.Helper()
+	d := &diff{t: t}
+
+	users := map[int64]extract.User{}
+	for _, u := range b.Users {
+		users[u.UserID] = u
+	}
+	d.check(len(users) == len(org.Users) && len(b.Users) == len(org.Users), "users: got %d (%d distinct), want %d", len(b.Users), len(users), len(org.Users))
+	for _, w := range org.Users {
+		u, ok := users[w.ID]
+		if !d.n0(ok, "user %d missing", w.ID) {
+			continue
+		}
+		var mgr []string
+		for _, m := range w.Managers {
+			mgr = append(mgr, fmt.Sprintf("%d:%s", m.UserID, m.Role))
+		}
+		var gotMgr []string
+		for _, m := range u.Managers {
+			gotMgr = append(gotMgr, fmt.Sprintf("%d:%s", m.UserID, m.Role))
+		}
+		d.check(u.Email == optStr(w.Email) && u.FirstName == optStr(w.FirstName) && u.LastName == optStr(w.LastName) &&
+			u.CreateAt == optTime(w.CreateAt) && u.LastVisitedAt == optTime(w.LastVisitedAt) && u.ExternalID == optStr(w.ExternalID) &&
+			u.CellNum.Ptr() == nil == (w.CellNum == nil || *w.CellNum == "") && u.IsReadOnly == extract.Some(w.IsReadOnly) &&
+			u.ProfileTitle == optStr(w.Title) && strings.Join(u.OrgUserRoles, ",") == w.OrgUserRoles &&
+			strings.Join(mgr, " ") == strings.Join(gotMgr, " ") && u.Status == optStr(w.Status),
+			"user %d differs:\n got %+v\nwant %+v", w.ID, u, *w)
+	}
+
+	teams := map[int64]extract.Team{}
+	for _, tm := range b.Teams {
+		teams[tm.TeamID] = tm
+	}
+	d.check(len(teams) == len(org.Teams) && len(b.Teams) == len(org.Teams), "teams: got %d, want %d", len(b.Teams), len(org.Teams))
+	wantMembers := map[string]bool{}
+	for _, w := range org.Teams {
+		tm, ok := teams[w.ID]
+		if d.n0(ok, "team %d missing", w.ID) {
+			lvl := extract.Opt[string]{}
+			if w.Level != nil {
+				lvl = optStr(*w.Level)
+			}
+			d.check(tm.TeamName == optStr(w.Name) && tm.ParentTeamID == optID(w.ParentID) && tm.TeamOwner == optID(w.OwnerID) &&
+				tm.TeamType == optStr(w.Type) && tm.Level == lvl && tm.TeamState == optStr(w.State) &&
+				fmt.Sprint(tm.DottedTeamIDs) == fmt.Sprint(nilIfEmpty(w.DottedTeamIDs)) && tm.CreatedAt == optTime(w.CreatedAt),
+				"team %d differs:\n got %+v\nwant %+v", w.ID, tm, *w)
+		}
+		for _, m := range w.Members {
+			wantMembers[fmt.Sprintf("%d/%d/%s", w.ID, m.UserID, m.Role)] = true
+		}
+	}
+	for _, m := range b.TeamMembers {
+		k := fmt.Sprintf("%d/%d/%s", m.TeamID, m.UserID, m.TeamRole.V)
+		d.check(wantMembers[k], "team member %s not in ground truth", k)
+		delete(wantMembers, k)
+	}
+	d.check(len(wantMembers) == 0, "%d team members missing", len(wantMembers))
+
+	goals := map[int64]extract.Goal{}
+	for _, g := range b.Goals {
+		goals[g.GoalID] = g
+	}
+	d.check(len(goals) == len(org.Goals) && len(b.Goals) == len(org.Goals), "goals: got %d (%d distinct), want %d", len(b.Goals), len(goals), len(org.Goals))
+	wantComments := map[int64]wbtest.GoalComment{}
+	krs := map[int64]extract.KeyResult{}
+	for _, k := range b.KeyResults {
+		krs[k.MetricID] = k
+	}
+	checkins := map[int64]extract.Checkin{}
+	for _, c := range b.Checkins {
+		checkins[c.MetricDataID] = c
+	}
+	d.check(len(checkins) == len(b.Checkins), "duplicate check-ins emitted")
+	confByKR := map[int64][]extract.Confidence{}
+	for _, c := range b.Confidence {
+		confByKR[c.MetricID] = append(confByKR[c.MetricID], c)
+	}
+	commByKR := map[int64][]extract.KRComment{}
+	for _, c := range b.KRComments {
+		commByKR[c.MetricID] = append(commByKR[c.MetricID], c)
+	}
+	nKR, nCheckins, nConf, nComm := org.Counts()
+	d.check(len(b.KeyResults) == nKR && len(b.Checkins) == nCheckins && len(b.Confidence) == nConf && len(b.KRComments) == nComm,
+		"counts: krs %d/%d checkins %d/%d confidence %d/%d comments %d/%d", len(b.KeyResults), nKR, len(b.Checkins), nCheckins,
+		len(b.Confidence), nConf, len(b.KRComments), nComm)
+
+	for _, w := range org.Goals {
+		for _, c := range w.Comments {
+			wantComments[c.ID] = c
+		}
+		g, ok := goals[w.ID]
+		if d.n0(ok, "goal %d missing", w.ID) {
+			var cats []string
+			for _, c := range w.Categories {
+				cats = append(cats, c.ID+":"+c.Name)
+			}
+			var gotCats []string
+			for _, c := range g.GoalCategory {
+				gotCats = append(gotCats, c.ID+":"+c.Name)
+			}
+			var mids []int64
+			for _, k := range w.KeyResults {
+				mids = append(mids, k.ID)
+			}
+			d.check(g.GoalName == optStr(w.Name) && g.GoalOwner == optID(w.OwnerID) && g.GoalStatus == optStr(w.Status) &&
+				g.GoalProgress == extract.Some(w.Progress) && g.GoalProgressColor == optStr(w.ProgressColor) &&
+				g.GoalTeamID == optID(w.TeamID) && g.GoalTeamName == optStr(w.TeamName) &&
+				g.GoalStartDate == optTime(w.StartDate) && g.GoalTargetDate == optTime(w.TargetDate) &&
+				g.GoalCreateAt == optTime(w.CreateAt) && g.GoalModifiedAt == optTime(w.ModifiedAt) &&
+				g.GoalType == extract.Some(extract.IDName{ID: w.Type.ID, Name: w.Type.Name}) &&
+				strings.Join(g.GoalPermission, ",") == w.Permission && strings.Join(cats, "|") == strings.Join(gotCats, "|") &&
+				fmt.Sprint(g.MetricIDs) == fmt.Sprint(mids) &&
+				fmt.Sprint(g.GoalPermissionTeamIDs) == fmt.Sprint(nilIfEmpty(w.PermissionTeamIDs)) &&
+				(len(w.CustomAttributes) == 0) == (g.CustomAttributesJSON == nil || string(g.CustomAttributesJSON) == "[]"),
+				"goal %d differs:\n got %+v\nwant %+v", w.ID, g, *w)
+			for _, f := range w.Extra {
+				var extra map[string]json.RawMessage
+				_ = json.Unmarshal(g.Extra, &extra)
+				d.check(extra != nil && string(extra[f.Name]) == compact(f.Value), "goal %d: extra field %s = %s not kept (Extra %s)", w.ID, f.Name, f.Value, g.Extra)
+			}
+		}
+		for _, wk := range w.KeyResults {
+			k, ok := krs[wk.ID]
+			if !d.n0(ok, "key result %d missing", wk.ID) {
+				continue
+			}
+			d.check(k.GoalID == w.ID && k.MetricName == optStr(wk.Name) && k.MetricTarget == extract.Some(wk.Target) &&
+				k.MetricInitialData == extract.Some(wk.InitialData) && k.MetricAchieveTarget == extract.Some(wk.Achieved) &&
+				k.MetricProgress == extract.Some(wk.Progress) && k.MetricSourceFrom == optStr(wk.SourceCode) &&
+				k.MetricStatus == optStr(wk.Status) && k.TargetDate == optTime(wk.TargetDate) &&
+				k.MetricLastUpdate == optTime(wk.LastUpdate) && k.MetricNextUpdate == optTime(wk.NextUpdate) &&
+				k.MetricOwner == optID(wk.OwnerID) && k.MetricUnit == extract.Some(extract.IDName{ID: wk.Unit.ID, Name: wk.Unit.Name}) &&
+				(wk.AutomationJSON == "") == (k.MetricAutomationJSON == nil),
+				"key result %d differs:\n got %+v\nwant %+v", wk.ID, k, *wk)
+			for _, md := range wk.MetricData {
+				c, ok := checkins[md.ID]
+				if !d.n0(ok, "check-in %d missing", md.ID) {
+					continue
+				}
+				val := extract.Opt[float64]{}
+				if md.Value != nil {
+					val = extract.Some(*md.Value)
+				}
+				d.check(c.MetricID == wk.ID && c.GoalID == w.ID && c.Value == val && c.CreatedAt == optTime(md.CreatedAt) &&
+					c.UpdatedAt == optTime(md.UpdatedAt) && c.CreatedBy == optID(md.CreatedBy) && c.Comment == optStr(md.Comment),
+					"check-in %d differs:\n got %+v\nwant %+v", md.ID, c, md)
+			}
+			got := confByKR[wk.ID]
+			if d.n0(len(got) == len(wk.Confidence), "key result %d: %d confidence entries, want %d", wk.ID, len(got), len(wk.Confidence)) {
+				ord := map[int64]int64{}
+				for i, wc := range wk.Confidence {
+					gc := got[i]
+					d.check(gc.ModifiedAt.Unix() == wc.ModifiedAt && gc.Confidence == optStr(wc.Value) && gc.Comment == optStr(wc.Comment) &&
+						gc.Ordinal == ord[wc.ModifiedAt] && gc.GoalID == w.ID,
+						"key result %d confidence %d differs:\n got %+v\nwant %+v", wk.ID, i, gc, wc)
+					ord[wc.ModifiedAt]++
+				}
+			}
+			gotC := commByKR[wk.ID]
+			if d.n0(len(gotC) == len(wk.Comments), "key result %d: %d comments, want %d", wk.ID, len(gotC), len(wk.Comments)) {
+				ord := map[int64]int64{}
+				for i, wc := range wk.Comments {
+					gc := gotC[i]
+					d.check(gc.ModifiedAt.Unix() == wc.ModifiedAt && gc.Comment == optStr(wc.Comment) && gc.Ordinal == ord[wc.ModifiedAt],
+						"key result %d comment %d differs:\n got %+v\nwant %+v", wk.ID, i, gc, wc)
+					ord[wc.ModifiedAt]++
+				}
+			}
+		}
+	}
+	d.check(len(b.GoalComments) == len(wantComments), "goal comments: got %d, want %d", len(b.GoalComments), len(wantComments))
+	for _, c := range b.GoalComments {
+		w, ok := wantComments[c.CommentID]
+		d.check(ok && c.CommentText == optStr(w.Text) && c.CommentOwner == optID(w.OwnerID) && c.CommentAddedAt == optTime(w.AddedAt) &&
+			c.CommentLastUpdated == optTime(w.LastUpdated), "goal comment %d differs:\n got %+v\nwant %+v", c.CommentID, c, w)
+	}
+	ids := make([]int64, 0, len(b.Checkins))
+	for _, c := range b.Checkins {
+		ids = append(ids, c.MetricDataID)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if d.n > 20 {
+		t.Errorf("... %d mismatches in total", d.n)
+	}
+}
+
+// n0 is check that also returns ok, for guarding follow-up comparisons.
+func (d *diff) n0(ok bool, format string, args ...any) bool {
+	d.check(ok, format, args...)
+	return ok
+}
+
+func nilIfEmpty(s []int64) []int64 {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func compact(v json.RawMessage) string {
+	var out strings.Builder
+	var x any
+	if json.Unmarshal(v, &x) != nil {
+		return string(v)
+	}
+	b, _ := json.Marshal(x)
+	out.Write(b)
+	return out.String()
+}
