@@ -40,16 +40,33 @@ func (w *jw) key(k string) {
 	w.pending = true
 }
 
-func (w *jw) str(v string)          { w.sep(); w.b = appendJSONString(w.b, v) }
-func (w *jw) int(v int64)           { w.sep(); w.b = strconv.AppendInt(w.b, v, 10) }
-func (w *jw) null()                 { w.sep(); w.b = append(w.b, "null"...) }
-func (w *jw) boolean(v bool)        { w.sep(); w.b = strconv.AppendBool(w.b, v) }
-func (w *jw) raw(v []byte)          { w.sep(); w.b = append(w.b, v...) }
-func (w *jw) ks(k, v string)        { w.key(k); w.str(v) }
-func (w *jw) kid(k string, v int64) { w.key(k); w.str(strconv.FormatInt(v, 10)) }
+func (w *jw) str(v string)   { w.sep(); w.b = appendJSONString(w.b, v) }
+func (w *jw) int(v int64)    { w.sep(); w.b = strconv.AppendInt(w.b, v, 10) }
+func (w *jw) null()          { w.sep(); w.b = append(w.b, "null"...) }
+func (w *jw) boolean(v bool) { w.sep(); w.b = strconv.AppendBool(w.b, v) }
+func (w *jw) raw(v []byte)   { w.sep(); w.b = append(w.b, v...) }
+func (w *jw) ks(k, v string) { w.key(k); w.str(v) }
+
+// kid writes an integer as a JSON string ("123"), the way WorkBoard sends ids and epochs.
+func (w *jw) kid(k string, v int64) {
+	w.key(k)
+	w.sep()
+	w.b = append(w.b, '"')
+	w.b = strconv.AppendInt(w.b, v, 10)
+	w.b = append(w.b, '"')
+}
+
+// knum writes a decimal as a JSON string ("63.96").
 func (w *jw) knum(k string, v float64) {
 	w.key(k)
-	w.str(fmtNum(v))
+	w.numStr(v)
+}
+
+func (w *jw) numStr(v float64) {
+	w.sep()
+	w.b = append(w.b, '"')
+	w.b = strconv.AppendFloat(w.b, v, 'f', -1, 64)
+	w.b = append(w.b, '"')
 }
 func (w *jw) kidName(k string, v IDName) {
 	w.key(k)
@@ -129,7 +146,7 @@ func (s *Server) writeUserFields(w *jw, u *User, mode userMode, customAttrs bool
 	} else {
 		w.int(u.CreateAt)
 	}
-	w.ks("last_visited_at", itoa(u.LastVisitedAt))
+	w.kid("last_visited_at", u.LastVisitedAt)
 	w.ks("picture", u.Picture)
 	w.ks("time_zone", u.TimeZone)
 	w.ks("external_id", u.ExternalID)
@@ -221,8 +238,8 @@ func (s *Server) writeTeam(w *jw, t *Team, members bool) {
 		w.str(*t.Level)
 	}
 	w.ks("created_from", t.CreatedFrom)
-	w.ks("created_at", itoa(t.CreatedAt))
-	w.ks("updated_at", itoa(t.UpdatedAt))
+	w.kid("created_at", t.CreatedAt)
+	w.kid("updated_at", t.UpdatedAt)
 	w.ks("team_state", t.State)
 	if members {
 		w.key("team_members")
@@ -265,12 +282,12 @@ func (s *Server) writeGoal(w *jw, g *Goal, form goalForm, o goalOpts) {
 	w.ks("goal_narrative", g.Narrative)
 	w.kidName("goal_type", g.Type)
 	w.kid("goal_owner", g.OwnerID)
-	w.ks("goal_create_at", itoa(g.CreateAt))
-	w.ks("goal_modified_at", itoa(g.ModifiedAt))
+	w.kid("goal_create_at", g.CreateAt)
+	w.kid("goal_modified_at", g.ModifiedAt)
 	w.kid("goal_created_by", g.CreatedBy)
 	w.kid("goal_updated_by", g.UpdatedBy)
-	w.ks("goal_start_date", itoa(g.StartDate))
-	w.ks("goal_target_date", itoa(g.TargetDate))
+	w.kid("goal_start_date", g.StartDate)
+	w.kid("goal_target_date", g.TargetDate)
 	w.knum("goal_progress", g.Progress)
 	w.ks("goal_progress_color", g.ProgressColor)
 	w.ks("goal_status", g.Status)
@@ -327,8 +344,8 @@ func (s *Server) writeGoal(w *jw, g *Goal, form goalForm, o goalOpts) {
 		w.ks("comment_text", c.Text)
 		w.kid("comment_owner", c.OwnerID)
 		w.ks("comment_owner_name", c.OwnerName)
-		w.ks("comment_added_at", itoa(c.AddedAt))
-		w.ks("comment_last_updated", itoa(c.LastUpdated))
+		w.kid("comment_added_at", c.AddedAt)
+		w.kid("comment_last_updated", c.LastUpdated)
 		w.endObj()
 	}
 	w.endArr()
@@ -381,14 +398,14 @@ func writeMetricCommon(w *jw, k *KeyResult) {
 	w.knum("metric_initial_data", k.InitialData)
 	w.knum("metric_target", k.Target)
 	w.knum("metric_achieve_target", k.Achieved)
-	w.ks("metric_create_at", itoa(k.CreateAt))
-	w.ks("metric_modified_at", itoa(k.ModifiedAt))
+	w.kid("metric_create_at", k.CreateAt)
+	w.kid("metric_modified_at", k.ModifiedAt)
 	w.kid("metric_created_by", k.CreatedBy)
 	w.kid("metric_updated_by", k.UpdatedBy)
 	w.knum("metric_progress", k.Progress)
 	w.ks("metric_progress_color", k.ProgressColor)
-	w.ks("metric_last_update", itoa(k.LastUpdate))
-	w.ks("metric_next_update", itoa(k.NextUpdate))
+	w.kid("metric_last_update", k.LastUpdate)
+	w.kid("metric_next_update", k.NextUpdate)
 }
 
 // LastComment returns the KR's most recent comment as of AsOf (what goal_metrics[] items of
@@ -410,7 +427,7 @@ func (s *Server) writeGoalMetric(w *jw, k *KeyResult, lastComment bool) {
 		w.key("last_metric_comment")
 		w.obj()
 		w.ks("comment", c.Comment)
-		w.ks("comment_last_updated", itoa(c.ModifiedAt))
+		w.kid("comment_last_updated", c.ModifiedAt)
 		w.endObj()
 	}
 	w.endObj()
@@ -431,7 +448,7 @@ func (s *Server) writeMetric(w *jw, k *KeyResult, single, data bool) {
 		w.obj()
 		w.ks("confidence", c.Value)
 		w.ks("comment", c.Comment)
-		w.ks("modified_at", itoa(c.ModifiedAt))
+		w.kid("modified_at", c.ModifiedAt)
 		if single {
 			w.key("metric_data_id")
 			w.int(c.MetricDataID)
@@ -448,7 +465,7 @@ func (s *Server) writeMetric(w *jw, k *KeyResult, single, data bool) {
 	} else {
 		w.raw([]byte(k.AutomationJSON))
 	}
-	w.ks("target_date", itoa(k.TargetDate))
+	w.kid("target_date", k.TargetDate)
 	if data {
 		w.key("metric_data")
 		w.arr()
@@ -459,15 +476,15 @@ func (s *Server) writeMetric(w *jw, k *KeyResult, single, data bool) {
 			if d.Value == nil {
 				w.null()
 			} else {
-				w.str(fmtNum(*d.Value))
+				w.numStr(*d.Value)
 			}
-			w.ks("metric_data_created_at", itoa(d.CreatedAt))
+			w.kid("metric_data_created_at", d.CreatedAt)
 			if d.CreatedBy == 0 {
 				w.ks("metric_data_created_by", "")
 			} else {
 				w.kid("metric_data_created_by", d.CreatedBy)
 			}
-			w.ks("metric_data_updated_at", itoa(d.UpdatedAt))
+			w.kid("metric_data_updated_at", d.UpdatedAt)
 			w.ks("metric_data_comment", d.Comment)
 			w.endObj()
 		}
@@ -477,7 +494,7 @@ func (s *Server) writeMetric(w *jw, k *KeyResult, single, data bool) {
 		for _, c := range k.Comments {
 			w.obj()
 			w.ks("comment", c.Comment)
-			w.ks("modified_at", itoa(c.ModifiedAt))
+			w.kid("modified_at", c.ModifiedAt)
 			w.endObj()
 		}
 		w.endArr()
