@@ -213,10 +213,11 @@ func (w *tableBuilder) optString(name string, v extract.Opt[string]) {
 	}
 }
 
-// idName fills two string columns (idCol, nameCol) from an {id, name} pair.
+// idName fills two string columns (idCol, nameCol) from an {id, name} pair; an empty id or
+// name is NULL, like every empty string from the API.
 func (w *tableBuilder) idName(idCol, nameCol string, v extract.Opt[extract.IDName]) {
-	w.optString(idCol, extract.Opt[string]{V: v.V.ID, Valid: v.Valid})
-	w.optString(nameCol, extract.Opt[string]{V: v.V.Name, Valid: v.Valid})
+	w.optString(idCol, extract.Opt[string]{V: v.V.ID, Valid: v.Valid && v.V.ID != ""})
+	w.optString(nameCol, extract.Opt[string]{V: v.V.Name, Valid: v.Valid && v.V.Name != ""})
 }
 
 // timestamp fills a required TIMESTAMP column; a zero time is an input error.
