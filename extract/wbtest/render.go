@@ -76,9 +76,6 @@ func (w *jw) kidName(k string, v IDName) {
 	w.endObj()
 }
 
-// fmtNum formats a decimal the way WorkBoard's numeric strings look: "60", "7.2", "63.96".
-func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 const hexDigits = "0123456789abcdef"

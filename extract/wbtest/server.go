@@ -295,8 +295,9 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			writeError(w, err.status, err.code, err.descr)
 			return
 		}
+		// {"success":true,"message":"","data":{"totalCount":N,"<key>":<value>}}, written in
+		// three pieces so the (possibly large) value is not copied.
 		var b jw
-		b.b = make([]byte, 0, len(env.w.b)+96)
 		b.obj()
 		b.key("success")
 		b.boolean(true)
@@ -310,13 +311,13 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			b.int(int64(env.total))
 		}
 		b.key(env.key)
-		b.raw(env.w.b)
-		b.endObj()
-		b.endObj()
+		const tail = "}}"
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b.b)))
+		w.Header().Set("Content-Length", strconv.Itoa(len(b.b)+len(env.w.b)+len(tail)))
 		w.WriteHeader(http.StatusOK)
 		w.Write(b.b)
+		w.Write(env.w.b)
+		w.Write([]byte(tail))
 	}
 }
 
