@@ -439,3 +439,28 @@ func TestValueParsers(t *testing.T) {
 		t.Errorf("pNum 1e3 = %+v", o)
 	}
 }
+
+func TestScannerStrings(t *testing.T) {
+	tests := []struct {
+		in   string
+		want map[string]string
+	}{
+		{`{"a":"x\"y","b":1}`, map[string]string{"a": `"x\"y"`, "b": "1"}},
+		{`{"a":"x\\","b":"\\\\\""}`, map[string]string{"a": `"x\\"`, "b": `"\\\\\""`}},
+		{`{"k\"ey":[1,"]",{"x":"}"}] , "z" : null}`, map[string]string{`k"ey`: `[1,"]",{"x":"}"}]`, "z": "null"}},
+	}
+	for _, tc := range tests {
+		got := map[string]string{}
+		if err := objectEach([]byte(tc.in), func(k, v []byte) error { got[string(k)] = string(v); return nil }); err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Fatalf("%s: got %v want %v", tc.in, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`{"a":"x\"}`, `{"a":1`, `{"a" 1}`, `{a:1}`, `{"a":1,}`, `{"a":}`} {
+		if err := objectEach([]byte(bad), func(k, v []byte) error { return nil }); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}

@@ -25,17 +25,23 @@ func skipWS(b []byte, i int) int {
 }
 
 // skipString returns the index just after the string starting at b[i] (which must be '"').
+// It jumps from quote to quote with bytes.IndexByte and checks for escaping backslashes.
 func skipString(b []byte, i int) (int, error) {
 	i++
-	for i < len(b) {
-		switch b[i] {
-		case '\\':
-			i += 2
-			continue
-		case '"':
-			return i + 1, nil
+	for i <= len(b) {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return 0, errTruncatedJSON
 		}
-		i++
+		j += i
+		k := j - 1
+		for k >= i && b[k] == '\\' {
+			k--
+		}
+		if (j-1-k)%2 == 0 {
+			return j + 1, nil
+		}
+		i = j + 1
 	}
 	return 0, errTruncatedJSON
 }
