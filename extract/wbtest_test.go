@@ -3,6 +3,7 @@ package extract_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -370,4 +371,81 @@ func compact(v json.RawMessage) string {
 	b, _ := json.Marshal(x)
 	out.Write(b)
 	return out.String()
+}
+
+// TestExportEmulatedHardFaults injects only the faults that hit the transport (slow answers
+// beyond the client timeout, connection resets, truncated bodies, HTML proxy pages).
+func TestExportEmulatedHardFaults(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 21, Users: 10, Teams: 3, Goals: 30})
+	ts := wbtest.Start(t, org, wbtest.WithFaults(wbtest.FaultConfig{Rate: 0.3, SlowDelay: 500 * time.Millisecond,
+		Kinds: []wbtest.FaultKind{wbtest.FaultSlow, wbtest.FaultReset, wbtest.FaultTruncated, wbtest.FaultHTML}}))
+	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0),
+		extract.WithBackoff(time.Millisecond, 5*time.Millisecond), extract.WithRequestTimeout(100*time.Millisecond),
+		extract.WithMaxAttempts(8), extract.WithPageSize(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gather{}
+	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	if err != nil {
+		t.Fatalf("export: %v\nemulator: %v", err, ts.Emulator.Stats())
+	}
+	if rep.Retries["timeout"] == 0 || rep.Retries["truncated"] == 0 || rep.Retries["5xx"] == 0 {
+		t.Fatalf("retries %v, emulator %v", rep.Retries, ts.Emulator.Stats())
+	}
+	compareOrg(t, org, &g.b, true)
+}
+
+func TestEmulatedTokens(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 2, Users: 5, Teams: 2, Goals: 5})
+	ts := wbtest.Start(t, org)
+	tests := []struct {
+		name      string
+		token     string
+		exportErr error
+		checkErr  error
+		dataAdmin bool
+	}{
+		{"admin", ts.AdminToken, nil, nil, true},
+		{"ordinary user", ts.UserToken, extract.ErrDataAdmin, nil, false},
+		{"invalid", "not-a-valid-token-0000", extract.ErrAuth, extract.ErrAuth, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := extract.New(tc.token, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Export(context.Background(), extract.Plan{Users: true}, (&gather{}).emit)
+			if (tc.exportErr == nil) != (err == nil) || (tc.exportErr != nil && !errors.Is(err, tc.exportErr)) {
+				t.Fatalf("export err %v, want %v", err, tc.exportErr)
+			}
+			if err != nil && strings.Contains(err.Error(), tc.token) {
+				t.Fatal("token in error")
+			}
+			res, err := c.Check(context.Background())
+			if tc.checkErr != nil {
+				if !errors.Is(err, tc.checkErr) {
+					t.Fatalf("check err %v", err)
+				}
+				return
+			}
+			if err != nil || res.DataAdmin != tc.dataAdmin || res.UserID == 0 {
+				t.Fatalf("check %+v %v", res, err)
+			}
+		})
+	}
+	cr := ts.Emulator.Credentials()
+	tok, err := extract.ExchangeCode(context.Background(), extract.ExchangeRequest{
+		TokenURL: strings.TrimSuffix(ts.BaseURL, "/apis") + "/oauth/token", ClientID: cr.ClientID,
+		ClientHash: extract.NewSecret(cr.ClientHash), Code: cr.AdminCode, RedirectURI: "http://localhost/cb", State: "s"})
+	if err != nil || tok.AccessToken.Reveal() != cr.AdminToken {
+		t.Fatalf("exchange: %v", err)
+	}
+	_, err = extract.ExchangeCode(context.Background(), extract.ExchangeRequest{
+		TokenURL: strings.TrimSuffix(ts.BaseURL, "/apis") + "/oauth/token", ClientID: cr.ClientID,
+		ClientHash: extract.NewSecret("wrong-hash-123456"), Code: cr.AdminCode})
+	if err == nil || strings.Contains(err.Error(), "wrong-hash-123456") {
+		t.Fatalf("bad hash: %v", err)
+	}
 }
