@@ -9,7 +9,10 @@
 --   late     checked in later than that
 --   missed   no value and no check-in time, and the grace window had passed at extraction
 --   not_due  no check-in yet, but the slot was not due (or still inside the grace window) at extraction
---   unknown  a value without a check-in time (WorkBoard sent "0"): checked in, punctuality unknown
+--   unknown  checked in, but the check-in time (WorkBoard sent "0") or the due time is missing
+--   (a slot without a due time and without a check-in is not_due: it can never be judged missed)
+{#- slots without a due time sort last on every adapter (DuckDB and BigQuery differ on nulls) -#}
+{%- set slot_order = 'case when due_at is null then 1 else 0 end, due_at, checkin_id' %}
 with checkins as (
     select * from {{ ref('stg_workboard__key_result_checkins') }}
     where is_latest_snapshot
@@ -18,11 +21,11 @@ with checkins as (
 ordered as (
     select
         checkins.*,
-        row_number() over (partition by key_result_id order by due_at, checkin_id) as slot_number,
-        lag(checkin_id) over (partition by key_result_id order by due_at, checkin_id) as previous_checkin_id,
-        lag(checkin_value) over (partition by key_result_id order by due_at, checkin_id) as previous_slot_value,
+        row_number() over (partition by key_result_id order by {{ slot_order }}) as slot_number,
+        lag(checkin_id) over (partition by key_result_id order by {{ slot_order }}) as previous_checkin_id,
+        lag(checkin_value) over (partition by key_result_id order by {{ slot_order }}) as previous_slot_value,
         last_value(checkin_value ignore nulls) over (
-            partition by key_result_id order by due_at, checkin_id
+            partition by key_result_id order by {{ slot_order }}
             rows between unbounded preceding and 1 preceding
         ) as previous_reported_value,
         {{ dbt.datediff('due_at', 'checked_in_at', 'minute') }} as minutes_after_due,
@@ -34,7 +37,7 @@ classified as (
     select
         ordered.*,
         case
-            when is_checked_in and checked_in_at is null then 'unknown'
+            when is_checked_in and (checked_in_at is null or due_at is null) then 'unknown'
             when is_checked_in and minutes_after_due <= {{ wbexport_grace_minutes() }} then 'on_time'
             when is_checked_in then 'late'
             when minutes_due_before_extraction > {{ wbexport_grace_minutes() }} then 'missed'

@@ -3,7 +3,17 @@
 -- track / at risk / off track, and check-in compliance of their key results. Team goals only
 -- (personal goals have no team).
 with goals as (
-    select * from {{ ref('dim_goals') }}
+    select
+        goal_id,
+        team_id,
+        -- goals without a start date are rolled up under 'no_period'
+        coalesce(period_quarter, 'no_period') as period_quarter,
+        period_quarter_start_date,
+        goal_status,
+        progress_pct,
+        progress_status,
+        snapshot_date
+    from {{ ref('dim_goals') }}
     where team_id is not null
 ),
 
