@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,6 +127,53 @@ type Server struct {
 	drift      []*Goal // goals that appear with WithGoalDrift(n > 0)
 	driftByID  map[int64]*Goal
 	firstPaged atomic.Bool
+
+	// cache holds rendered list-form goals and metrics (the Org is immutable, so they never
+	// go stale); it makes big /goal pages and per-goal /metric calls cheap.
+	cacheMu sync.RWMutex
+	cache   map[cacheKey][]byte
+}
+
+type cacheKey struct {
+	id      int64
+	kind    byte // 'g' goal list form, 'm' metric list form
+	variant byte // goal: bit 0 custom attributes, bit 1 custom permission; metric: 1 with data
+}
+
+func (s *Server) cached(k cacheKey, render func(*jw)) []byte {
+	s.cacheMu.RLock()
+	b, ok := s.cache[k]
+	s.cacheMu.RUnlock()
+	if ok {
+		return b
+	}
+	var w jw
+	render(&w)
+	s.cacheMu.Lock()
+	s.cache[k] = w.b
+	s.cacheMu.Unlock()
+	return w.b
+}
+
+// listGoal is the list-form JSON of g (as in GET /goal pages).
+func (s *Server) listGoal(g *Goal, o goalOpts) []byte {
+	var v byte
+	if o.customAttrs {
+		v |= 1
+	}
+	if o.customPerm {
+		v |= 2
+	}
+	return s.cached(cacheKey{g.ID, 'g', v}, func(w *jw) { s.writeGoal(w, g, goalList, o) })
+}
+
+// listMetric is the list-form JSON of k (as in GET /metric?goal_id=).
+func (s *Server) listMetric(k *KeyResult, data bool) []byte {
+	var v byte
+	if data {
+		v = 1
+	}
+	return s.cached(cacheKey{k.ID, 'm', v}, func(w *jw) { s.writeMetric(w, k, false, data) })
 }
 
 // NewServer returns an emulator serving org.
@@ -148,7 +196,7 @@ func NewServer(org *Org, opts ...Option) *Server {
 			*f.dst = f.def
 		}
 	}
-	s := &Server{org: org, cfg: c, mux: http.NewServeMux()}
+	s := &Server{org: org, cfg: c, mux: http.NewServeMux(), cache: map[cacheKey][]byte{}}
 	s.faults = newInjector(c.faults, org.Config.Seed, c.latency, c.jitter)
 	if c.rateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(c.rateLimit), max(1, int(c.rateLimit)))
@@ -761,7 +809,7 @@ func (s *Server) handleGoal(r *http.Request, c caller, out *envelope) *apiError 
 	switch {
 	case s.cfg.flatGoals:
 		for _, g := range page {
-			s.writeGoal(w, g, goalList, opts)
+			w.raw(s.listGoal(g, opts))
 		}
 	case team != nil:
 		if len(page) > 0 {
@@ -775,7 +823,7 @@ func (s *Server) handleGoal(r *http.Request, c caller, out *envelope) *apiError 
 			w.key("team_goals")
 			w.arr()
 			for _, g := range page {
-				s.writeGoal(w, g, goalList, opts)
+				w.raw(s.listGoal(g, opts))
 			}
 			w.endArr()
 			w.endObj()
@@ -791,7 +839,7 @@ func (s *Server) handleGoal(r *http.Request, c caller, out *envelope) *apiError 
 			w.key("people_goals")
 			w.arr()
 			for ; i < len(page) && page[i].OwnerID == u.ID; i++ {
-				s.writeGoal(w, page[i], goalList, opts)
+				w.raw(s.listGoal(page[i], opts))
 			}
 			w.endArr()
 			w.endObj()
@@ -926,7 +974,7 @@ func (s *Server) handleMetric(r *http.Request, c caller, out *envelope) *apiErro
 	}
 	out.w.arr()
 	for _, k := range krs {
-		s.writeMetric(&out.w, k, false, data)
+		out.w.raw(s.listMetric(k, data))
 	}
 	out.w.endArr()
 	return nil
