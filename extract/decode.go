@@ -225,22 +225,22 @@ func decodeManagers(v []byte) ([]Manager, error) {
 		err := eachItem(v, func(i int, item []byte) error {
 			var m Manager
 			var has bool
-			f := fmt.Sprintf("manager[%d]", i)
+			const f = "manager"
 			err := objectEach(item, func(k, val []byte) error {
 				switch string(k) {
 				case "user_id":
-					o, err := pID(f+".user_id", val)
+					o, err := pID("user_id", val)
 					m.UserID, has = o.V, o.Valid
 					return err
 				case "role":
-					s, err := pStr(f+".role", val)
+					s, err := pStr("role", val)
 					m.Role = s.V
 					return err
 				}
 				return nil
 			})
 			if err != nil {
-				return asFieldErr(f, err)
+				return prefixField(err, f, i)
 			}
 			if has {
 				out = append(out, m)
@@ -360,33 +360,33 @@ func decodeTeam(b []byte, ex *extraBuf) (Team, []TeamMember, error) {
 		err = eachItem(membersRaw, func(i int, item []byte) error {
 			m := TeamMember{TeamID: t.TeamID}
 			var has bool
-			f := fmt.Sprintf("team_members[%d]", i)
+			const f = "team_members"
 			ex.reset()
 			err := objectEach(item, func(k, v []byte) error {
 				var err error
 				switch string(k) {
 				case "id", "user_id":
 					var o Opt[int64]
-					o, err = pID(f+"."+string(k), v)
+					o, err = pID("id", v)
 					m.UserID, has = o.V, o.Valid
 				case "first_name":
-					m.FirstName, err = pStr(f+".first_name", v)
+					m.FirstName, err = pStr("first_name", v)
 				case "last_name":
-					m.LastName, err = pStr(f+".last_name", v)
+					m.LastName, err = pStr("last_name", v)
 				case "email":
-					m.Email, err = pStr(f+".email", v)
+					m.Email, err = pStr("email", v)
 				case "team_role":
-					m.TeamRole, err = pStr(f+".team_role", v)
+					m.TeamRole, err = pStr("team_role", v)
 				default:
 					ex.add(k, v)
 				}
 				return err
 			})
 			if err != nil {
-				return asFieldErr(f, err)
+				return prefixField(err, f, i)
 			}
 			if !has {
-				return &fieldError{Field: f + ".id", Msg: "missing"}
+				return &fieldError{Field: fmt.Sprintf("%s[%d].id", f, i), Msg: "missing"}
 			}
 			m.Extra = ex.build()
 			members = append(members, m)
@@ -431,16 +431,16 @@ func eachGoal(resource []byte, fn func(goal []byte, w goalWrapper) error) error 
 			case "goal_id":
 				hasGoalID = true
 			case "user_id":
-				w.UserID, err = pID(fmt.Sprintf("data.goal[%d].user_id", i), v)
+				w.UserID, err = pID("user_id", v)
 			case "team_id":
-				w.TeamID, err = pID(fmt.Sprintf("data.goal[%d].team_id", i), v)
+				w.TeamID, err = pID("team_id", v)
 			case "team_name":
-				w.TeamName, err = pStr(fmt.Sprintf("data.goal[%d].team_name", i), v)
+				w.TeamName, err = pStr("team_name", v)
 			}
 			return err
 		})
 		if err != nil {
-			return err
+			return prefixField(err, "data.goal", i)
 		}
 		switch {
 		case people != nil || team != nil:
@@ -449,12 +449,16 @@ func eachGoal(resource []byte, fn func(goal []byte, w goalWrapper) error) error 
 			if people == nil {
 				inner, field, w.Kind = team, "team_goals", "team"
 			}
-			return asFieldErr(fmt.Sprintf("data.goal[%d].%s", i, field), eachItem(inner, func(j int, g []byte) error {
+			err := eachItem(inner, func(j int, g []byte) error {
 				if kind(g) != '{' {
 					return &fieldError{Field: fmt.Sprintf("data.goal[%d].%s[%d]", i, field, j), Msg: "want a goal object, got " + describeRaw(g)}
 				}
 				return fn(g, w)
-			}))
+			})
+			if err != nil {
+				return asFieldErr(fmt.Sprintf("data.goal[%d].%s", i, field), err)
+			}
+			return nil
 		case hasGoalID:
 			return fn(item, goalWrapper{Kind: "flat"})
 		}
@@ -558,13 +562,13 @@ func decodeGoal(b []byte, w goalWrapper, ex *extraBuf) (Goal, []GoalComment, err
 				e := objectEach(m, func(mk, mv []byte) error {
 					if string(mk) == "metric_id" {
 						var err error
-						id, err = pID(fmt.Sprintf("goal_metrics[%d].metric_id", i), mv)
+						id, err = pID("metric_id", mv)
 						return err
 					}
 					return nil
 				})
 				if e != nil {
-					return asFieldErr(fmt.Sprintf("goal_metrics[%d]", i), e)
+					return prefixField(e, "goal_metrics", i)
 				}
 				if !id.Valid {
 					return &fieldError{Field: fmt.Sprintf("goal_metrics[%d].metric_id", i), Msg: "missing"}
@@ -601,35 +605,35 @@ func decodeGoal(b []byte, w goalWrapper, ex *extraBuf) (Goal, []GoalComment, err
 		err = eachItem(commentsRaw, func(i int, item []byte) error {
 			c := GoalComment{GoalID: g.GoalID}
 			var has bool
-			f := fmt.Sprintf("goal_comments[%d]", i)
+			const f = "goal_comments"
 			ex.reset()
 			err := objectEach(item, func(k, v []byte) error {
 				var err error
 				switch string(k) {
 				case "comment_id":
 					var o Opt[int64]
-					o, err = pID(f+".comment_id", v)
+					o, err = pID("comment_id", v)
 					c.CommentID, has = o.V, o.Valid
 				case "comment_text":
-					c.CommentText, err = pStr(f+".comment_text", v)
+					c.CommentText, err = pStr("comment_text", v)
 				case "comment_owner":
-					c.CommentOwner, err = pID(f+".comment_owner", v)
+					c.CommentOwner, err = pID("comment_owner", v)
 				case "comment_owner_name":
-					c.CommentOwnerName, err = pStr(f+".comment_owner_name", v)
+					c.CommentOwnerName, err = pStr("comment_owner_name", v)
 				case "comment_added_at":
-					c.CommentAddedAt, err = pTime(f+".comment_added_at", v)
+					c.CommentAddedAt, err = pTime("comment_added_at", v)
 				case "comment_last_updated":
-					c.CommentLastUpdated, err = pTime(f+".comment_last_updated", v)
+					c.CommentLastUpdated, err = pTime("comment_last_updated", v)
 				default:
 					ex.add(k, v)
 				}
 				return err
 			})
 			if err != nil {
-				return asFieldErr(f, err)
+				return prefixField(err, f, i)
 			}
 			if !has {
-				return &fieldError{Field: f + ".comment_id", Msg: "missing"}
+				return &fieldError{Field: fmt.Sprintf("%s[%d].comment_id", f, i), Msg: "missing"}
 			}
 			c.Extra = ex.build()
 			comments = append(comments, c)
@@ -790,35 +794,35 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 		err = eachItem(dataRaw, func(i int, item []byte) error {
 			c := Checkin{MetricID: m.MetricID, GoalID: m.GoalID}
 			var has bool
-			f := fmt.Sprintf("metric_data[%d]", i)
+			const f = "metric_data"
 			ex.reset()
 			err := objectEach(item, func(k, v []byte) error {
 				var err error
 				switch string(k) {
 				case "metric_data_id":
 					var o Opt[int64]
-					o, err = pID(f+".metric_data_id", v)
+					o, err = pID("metric_data_id", v)
 					c.MetricDataID, has = o.V, o.Valid
 				case "metric_data_value":
-					c.Value, err = pNum(f+".metric_data_value", v)
+					c.Value, err = pNum("metric_data_value", v)
 				case "metric_data_created_at":
-					c.CreatedAt, err = pTime(f+".metric_data_created_at", v)
+					c.CreatedAt, err = pTime("metric_data_created_at", v)
 				case "metric_data_created_by":
-					c.CreatedBy, err = pZeroID(f+".metric_data_created_by", v)
+					c.CreatedBy, err = pZeroID("metric_data_created_by", v)
 				case "metric_data_updated_at":
-					c.UpdatedAt, err = pTime(f+".metric_data_updated_at", v)
+					c.UpdatedAt, err = pTime("metric_data_updated_at", v)
 				case "metric_data_comment":
-					c.Comment, err = pStr(f+".metric_data_comment", v)
+					c.Comment, err = pStr("metric_data_comment", v)
 				default:
 					ex.add(k, v)
 				}
 				return err
 			})
 			if err != nil {
-				return asFieldErr(f, err)
+				return prefixField(err, f, i)
 			}
 			if !has {
-				return &fieldError{Field: f + ".metric_data_id", Msg: "missing"}
+				return &fieldError{Field: fmt.Sprintf("%s[%d].metric_data_id", f, i), Msg: "missing"}
 			}
 			c.Extra = ex.build()
 			p.Checkins = append(p.Checkins, c)
@@ -833,29 +837,29 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 		err = eachItem(confRaw, func(i int, item []byte) error {
 			c := Confidence{MetricID: m.MetricID, GoalID: m.GoalID}
 			var mod Opt[time.Time]
-			f := fmt.Sprintf("metric_confidence[%d]", i)
+			const f = "metric_confidence"
 			ex.reset()
 			err := objectEach(item, func(k, v []byte) error {
 				var err error
 				switch string(k) {
 				case "modified_at":
-					mod, err = pTime(f+".modified_at", v)
+					mod, err = pTime("modified_at", v)
 				case "confidence":
-					c.Confidence, err = pStr(f+".confidence", v)
+					c.Confidence, err = pStr("confidence", v)
 				case "comment":
-					c.Comment, err = pStr(f+".comment", v)
+					c.Comment, err = pStr("comment", v)
 				case "metric_data_id":
-					c.MetricDataID, err = pID(f+".metric_data_id", v)
+					c.MetricDataID, err = pID("metric_data_id", v)
 				default:
 					ex.add(k, v)
 				}
 				return err
 			})
 			if err != nil {
-				return asFieldErr(f, err)
+				return prefixField(err, f, i)
 			}
 			if !mod.Valid {
-				return &fieldError{Field: f + ".modified_at", Msg: "missing or zero (needed as part of the key)"}
+				return &fieldError{Field: fmt.Sprintf("%s[%d].modified_at", f, i), Msg: "missing or zero (needed as part of the key)"}
 			}
 			c.ModifiedAt = mod.V
 			c.Ordinal = ord[mod.V.Unix()]
@@ -873,25 +877,25 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 		err = eachItem(commRaw, func(i int, item []byte) error {
 			c := KRComment{MetricID: m.MetricID, GoalID: m.GoalID}
 			var mod Opt[time.Time]
-			f := fmt.Sprintf("metric_comments[%d]", i)
+			const f = "metric_comments"
 			ex.reset()
 			err := objectEach(item, func(k, v []byte) error {
 				var err error
 				switch string(k) {
 				case "modified_at":
-					mod, err = pTime(f+".modified_at", v)
+					mod, err = pTime("modified_at", v)
 				case "comment":
-					c.Comment, err = pStr(f+".comment", v)
+					c.Comment, err = pStr("comment", v)
 				default:
 					ex.add(k, v)
 				}
 				return err
 			})
 			if err != nil {
-				return asFieldErr(f, err)
+				return prefixField(err, f, i)
 			}
 			if !mod.Valid {
-				return &fieldError{Field: f + ".modified_at", Msg: "missing or zero (needed as part of the key)"}
+				return &fieldError{Field: fmt.Sprintf("%s[%d].modified_at", f, i), Msg: "missing or zero (needed as part of the key)"}
 			}
 			c.ModifiedAt = mod.V
 			c.Ordinal = ord[mod.V.Unix()]

@@ -294,6 +294,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"metric data value word", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_data":[{"metric_data_id":"9","metric_data_value":"lots"}]}}}`), "metric", "5", "metric_data[0].metric_data_value"},
 		{"timestamp word", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_create_at":"yesterday"}}}`), "metric", "5", "metric_create_at"},
 		{"goal item not object", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":[1]}}`), "goal", "", "data.goal[0]"},
+		{"category id object", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_category":[{"id":"1","name":"a"},{"id":{},"name":"b"}]}}}`), "goal", "7", "goal_category[1].id"},
+		{"goal_type name array", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_type":{"id":"1","name":[1]}}}}`), "goal", "7", "goal_type.name"},
+		{"goal_metrics id bad", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_metrics":[{"metric_id":"x"}]}}}`), "goal", "7", "goal_metrics[0].metric_id"},
+		{"wrapper team_id bad", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":[{"team_id":"abc","team_goals":[]}]}}`), "goal", "", "data.goal[0].team_id"},
+		{"manager user id bad", DecodeUsersPage, []byte(`{"success":true,"data":{"user":{"user_id":"1","manager":[{"user_id":"me"}]}}}`), "user", "1", "manager[0].user_id"},
+		{"member id bad", DecodeTeamsPage, []byte(`{"success":true,"data":{"team":{"team_id":"3","team_members":[{"id":"1"},{"id":[]}]}}}`), "team", "3", "team_members[1].id"},
+		{"dotted team ids bad", DecodeTeamsPage, []byte(`{"success":true,"data":{"team":{"team_id":"3","dotted_team_ids":["1",{}]}}}`), "team", "3", "dotted_team_ids[1]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -201,18 +201,18 @@ func pIDName(field string, v []byte) (Opt[IDName], error) {
 		err := objectEach(v, func(k, val []byte) error {
 			switch string(k) {
 			case "id":
-				s, err := pStr(field+".id", val)
+				s, err := pStr("id", val)
 				out.ID = s.V
 				return err
 			case "name":
-				s, err := pStr(field+".name", val)
+				s, err := pStr("name", val)
 				out.Name = s.V
 				return err
 			}
 			return nil
 		})
 		if err != nil {
-			return Opt[IDName]{}, asFieldErr(field, err)
+			return Opt[IDName]{}, subField(err, field)
 		}
 		return Some(out), nil
 	}
@@ -223,16 +223,16 @@ func pIDName(field string, v []byte) (Opt[IDName], error) {
 func pIDNameList(field string, v []byte) ([]IDName, error) {
 	var out []IDName
 	err := eachItem(v, func(i int, item []byte) error {
-		o, err := pIDName(fmt.Sprintf("%s[%d]", field, i), item)
+		o, err := pIDName("", item)
 		if err != nil {
-			return err
+			return prefixField(err, field, i)
 		}
 		if o.Valid {
 			out = append(out, o.V)
 		}
 		return nil
 	})
-	return out, asFieldErr(field, err)
+	return out, err
 }
 
 // pCSV parses a comma-separated list ("team,report,internal"); also accepts a JSON array of
@@ -262,11 +262,11 @@ func pCSV(field string, v []byte) ([]string, error) {
 	case '[':
 		var out []string
 		err := arrayEach(v, func(i int, item []byte) error {
-			s, err := pStr(fmt.Sprintf("%s[%d]", field, i), item)
+			s, err := pStr("", item)
 			if s.Valid {
 				out = append(out, s.V)
 			}
-			return err
+			return prefixField(err, field, i)
 		})
 		return out, asFieldErr(field, err)
 	}
@@ -295,11 +295,11 @@ func pIDList(field string, v []byte) ([]int64, error) {
 	case '[':
 		var out []int64
 		err := arrayEach(v, func(i int, item []byte) error {
-			o, err := pID(fmt.Sprintf("%s[%d]", field, i), item)
+			o, err := pID("", item)
 			if o.Valid {
 				out = append(out, o.V)
 			}
-			return err
+			return prefixField(err, field, i)
 		})
 		return out, asFieldErr(field, err)
 	}
@@ -341,6 +341,46 @@ func asFieldErr(field string, err error) error {
 		return err
 	}
 	return &fieldError{Field: field, Msg: err.Error()}
+}
+
+// subField puts prefix in front of the field named by a fieldError ("goal_type" + "id" →
+// "goal_type.id"); the name is only built on the error path.
+func subField(err error, prefix string) error {
+	if err == nil {
+		return nil
+	}
+	if fe, ok := err.(*fieldError); ok {
+		switch {
+		case prefix == "":
+		case fe.Field == "":
+			fe.Field = prefix
+		default:
+			fe.Field = prefix + "." + fe.Field
+		}
+		return fe
+	}
+	return asFieldErr(prefix, err)
+}
+
+// prefixField names element i of the array field name in an error from that element
+// ("metric_data", 3, "metric_data_value" → "metric_data[3].metric_data_value").
+func prefixField(err error, name string, i int) error {
+	if err == nil {
+		return nil
+	}
+	elem := fmt.Sprintf("%s[%d]", name, i)
+	switch e := err.(type) {
+	case *fieldError:
+		if e.Field == "" {
+			e.Field = elem
+		} else {
+			e.Field = elem + "." + e.Field
+		}
+		return e
+	case *DecodeError:
+		return e
+	}
+	return &fieldError{Field: elem, Msg: err.Error()}
 }
 
 // extraBuf collects the members of one object that no typed field holds.
