@@ -429,8 +429,6 @@ func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*res
 		st.n429.Add(1)
 		ae.RetryCause = "429"
 		retryAfter = parseRetryAfter(hdr.Get("Retry-After"), time.Now())
-	case status == 408:
-		ae.RetryCause = "timeout"
 	case status >= 500 && !strings.EqualFold(ae.Code, "deleted_metric"):
 		ae.RetryCause = "5xx"
 		if status == 503 {
