@@ -28,6 +28,33 @@
 // (Generate with only a different AsOf lays the history out around that AsOf instead: same
 // ids and structure, but not a continuation of the earlier day.)
 //
+// Endpoints served (paths relative to APIPrefix, all GET and Bearer-authenticated):
+//
+//	/user                      the token's user; ?user_id= (id or e-mail), ?custom_attributes=1,
+//	                           ?include=org_members (Data-Admin, paged, create_at as a string,
+//	                           org_user_roles), ?include=team_members, ?include=org_reports
+//	/user/{id}                 Data-Admin (or the token's own id)
+//	/user/{id}/goal            numeric-keyed goal object + goals_count, [] when none, at most 15
+//	/user/{id}/goal/{goal_id}  the goal object, or [] when the user does not own it
+//	/team                      the caller's teams; ?include=org_teams (Data-Admin); ?team_id=,
+//	                           ?id=, ?external_id= (single object); paged
+//	/team/{id}                 with team_members[]
+//	/goal                      people_goals wrappers (or team_goals with ?team_id=, flat with
+//	                           WithFlatGoals); ?goal_status=1|2|1,2, ?goal_owner_id=, ?id=,
+//	                           ?custom_attributes=1, ?include=custom_permission; paged, totalCount
+//	                           counts goals; an ordinary token sees only its user's goals
+//	/goal/{id}                 single goal, last_metric_comment on each goal_metrics[] item
+//	/goal/{id}/metric/{mid}    the goal, goal_metrics narrowed to that KR
+//	/metric                    ?goal_id=, ?team_id= (paged), ?metric_id=, none = the token user's
+//	                           own KRs; ?include_metric_data=yes adds metric_data[] and
+//	                           metric_comments[]
+//	/metric/{id}               single metric; metric_confidence[].metric_data_id as an integer
+//
+// plus POST /wb/oauth/token (OAuthTokenPath; form client_id, client_hash, code, redirect_uri).
+// Errors use WorkBoard's {"success":false,"error","error_description"} body: invalid_access_token
+// (HTTP 400 by default, see WithAuthFailureStatus), insufficient_access, invalid_resource_id,
+// missing_required_parameters (limit <= 0) and invalid_request.
+//
 // The package never imports the exporter's extract package: it writes WorkBoard's JSON on its
 // own, so a bug shared by the client's decoders and the emulator cannot cancel out.
 //
