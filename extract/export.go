@@ -140,18 +140,19 @@ type run struct {
 	rep    *Report
 	emitFn func(context.Context, *Batch) error
 
-	mu        sync.Mutex // serialises emit, de-dup and report updates
-	users     map[int64]struct{}
-	teams     map[int64]struct{}
-	members   map[[2]int64]struct{}
-	goals     map[int64]struct{}
-	gcomments map[int64]struct{}
-	krs       map[int64]struct{}
-	checkins  map[int64]struct{}
-	teamIDs   []int64
-	goalIDs   []int64
-	krRefs    [][2]int64 // (goal id, metric id) for PerKeyResult
-	progress  map[string]*Progress
+	mu           sync.Mutex // serialises emit, de-dup and report updates
+	users        map[int64]struct{}
+	teams        map[int64]struct{}
+	members      map[[2]int64]struct{}
+	goals        map[int64]struct{}
+	gcomments    map[int64]struct{}
+	krs          map[int64]struct{}
+	checkins     map[int64]struct{}
+	teamIDs      []int64
+	goalIDs      []int64
+	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
+	skippedGoals map[int64]struct{}
+	progress     map[string]*Progress
 }
 
 // Export runs the plan and streams the records to emit, which is called serially (never
@@ -165,7 +166,7 @@ func (c *Client) Export(ctx context.Context, plan Plan, emit func(ctx context.Co
 			Endpoints: map[string]*EndpointStats{}, Skipped: []Skipped{}, Warnings: []string{}},
 		users: map[int64]struct{}{}, teams: map[int64]struct{}{}, members: map[[2]int64]struct{}{},
 		goals: map[int64]struct{}{}, gcomments: map[int64]struct{}{}, krs: map[int64]struct{}{},
-		checkins: map[int64]struct{}{}, progress: map[string]*Progress{}}
+		checkins: map[int64]struct{}{}, skippedGoals: map[int64]struct{}{}, progress: map[string]*Progress{}}
 	for _, t := range plan.Tables() {
 		r.rep.Rows[t] = 0
 	}
@@ -217,19 +218,43 @@ func (r *run) exec(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.plan.needKRs() {
-		if r.plan.PerKeyResult {
-			return r.perItem(ctx, "key_results", "key_result", len(r.krRefs), func(i int) (int64, string) {
-				ref := r.krRefs[i]
-				return ref[1], "/metric/" + strconv.FormatInt(ref[1], 10) + "?include_metric_data=yes"
-			}, r.decodeMetricsFor(func(i int) int64 { return r.krRefs[i][0] }), r.acceptKRs)
-		}
-		return r.perItem(ctx, "key_results", "goal", len(r.goalIDs), func(i int) (int64, string) {
-			id := r.goalIDs[i]
-			return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
-		}, r.decodeMetricsFor(func(i int) int64 { return r.goalIDs[i] }), r.acceptKRs)
+	if !r.plan.needKRs() {
+		return nil
 	}
-	return nil
+	perKR := func(refs [][2]int64) error {
+		return r.perItem(ctx, "key_results", "key_result", len(refs), func(i int) (int64, string) {
+			return refs[i][1], "/metric/" + strconv.FormatInt(refs[i][1], 10) + "?include_metric_data=yes"
+		}, r.decodeMetricsFor(func(i int) int64 { return refs[i][0] }), r.acceptKRs)
+	}
+	if r.plan.PerKeyResult {
+		return perKR(r.krRefs)
+	}
+	err := r.perItem(ctx, "key_results", "goal", len(r.goalIDs), func(i int) (int64, string) {
+		id := r.goalIDs[i]
+		return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
+	}, r.decodeMetricsFor(func(i int) int64 { return r.goalIDs[i] }), r.acceptKRs)
+	if err != nil {
+		return err
+	}
+	// cross-check: key results listed in goal_metrics that /metric?goal_id= did not return are
+	// fetched one by one (GET /metric/{id}), unless their goal was skipped as not found
+	var missing [][2]int64
+	r.mu.Lock()
+	for _, ref := range r.krRefs {
+		if _, ok := r.krs[ref[1]]; ok {
+			continue
+		}
+		if _, gone := r.skippedGoals[ref[0]]; gone {
+			continue
+		}
+		missing = append(missing, ref)
+	}
+	if len(missing) > 0 {
+		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf(
+			"key_results: %d key results listed in goal_metrics were not returned by /metric?goal_id=; fetching them one by one", len(missing)))
+	}
+	r.mu.Unlock()
+	return perKR(missing)
 }
 
 // decodeMetricsFor returns a per-item decoder that fills the goal id of records lacking it.
@@ -510,6 +535,9 @@ func (r *run) perItem(ctx context.Context, name, entity string, n int, target fu
 				if errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAuth) {
 					r.mu.Lock()
 					r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: entity, ID: id, Endpoint: ep, Reason: err.Error()})
+					if entity == "goal" {
+						r.skippedGoals[id] = struct{}{}
+					}
 					r.endpoint(name).Requests++
 					r.mu.Unlock()
 					r.c.cfg.logger.LogAttrs(gctx, slog.LevelWarn, "workboard item skipped (not found)",
@@ -588,11 +616,10 @@ func (r *run) acceptGoals(p *Page, m Meta) (*Batch, int, int) {
 		fresh++
 		r.goals[g.GoalID] = struct{}{}
 		if r.plan.needKRs() {
-			if r.plan.PerKeyResult {
-				for _, mid := range g.MetricIDs {
-					r.krRefs = append(r.krRefs, [2]int64{g.GoalID, mid})
-				}
-			} else {
+			for _, mid := range g.MetricIDs {
+				r.krRefs = append(r.krRefs, [2]int64{g.GoalID, mid})
+			}
+			if !r.plan.PerKeyResult {
 				r.goalIDs = append(r.goalIDs, g.GoalID)
 			}
 		}
