@@ -86,7 +86,19 @@ func New(token string, opts ...Option) (*Client, error) {
 func defaultHTTPClient(conc int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conc + 2
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: tr, CheckRedirect: checkRedirect}
+}
+
+// checkRedirect refuses redirects that would leave HTTPS for a non-loopback host (the bearer
+// token would travel in clear text) and long redirect chains.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
+		return fmt.Errorf("refusing redirect to non-HTTPS URL %s://%s%s", req.URL.Scheme, req.URL.Host, req.URL.Path)
+	}
+	return nil
 }
 
 // BaseURL returns the API root in use.
@@ -492,7 +504,13 @@ func classifyTransport(err error, rctx context.Context) string {
 	if errors.As(err, &ne) || errors.As(err, &oe) {
 		return "conn"
 	}
-	return "conn"
+	msg := err.Error()
+	for _, s := range []string{"connection reset", "broken pipe", "EOF", "connection broken", "server closed"} {
+		if strings.Contains(msg, s) {
+			return "conn"
+		}
+	}
+	return "" // e.g. a refused redirect: not transient
 }
 
 func mediaType(ct string) string {

@@ -467,3 +467,29 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestCheckRedirect(t *testing.T) {
+	mk := func(u string) *http.Request {
+		r, _ := http.NewRequest("GET", u, nil)
+		return r
+	}
+	if err := checkRedirect(mk("http://evil.example.com/wb/apis/user"), []*http.Request{mk("https://www.myworkboard.com/wb/apis/user")}); err == nil || !strings.Contains(err.Error(), "non-HTTPS") {
+		t.Fatalf("downgrade allowed: %v", err)
+	}
+	if err := checkRedirect(mk("https://www.myworkboard.eu/wb/apis/user"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkRedirect(mk("http://127.0.0.1:1/x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	// over HTTP: a redirect chain that never ends is cut, with a clear error and one attempt
+	var n atomic.Int32
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}), WithHTTPClient(defaultHTTPClient(1)))
+	_, err := c.Me(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "redirects") || n.Load() != 6 {
+		t.Fatalf("err %v after %d requests (want 6: one attempt, 5 redirects)", err, n.Load())
+	}
+}
