@@ -490,6 +490,7 @@ func classifyTransport(err error, rctx context.Context) string {
 		cie x509.CertificateInvalidError
 		cve *tls.CertificateVerificationError
 	)
+	err = unwrapURLError(err) // *url.Error is a net.Error whatever it wraps
 	switch {
 	case errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie), errors.As(err, &cve):
 		return ""
