@@ -493,3 +493,28 @@ func TestCheckRedirect(t *testing.T) {
 		t.Fatalf("err %v after %d requests (want 5: one attempt, its redirects)", err, n.Load())
 	}
 }
+
+// TLS verification is on by default; a certificate failure is fatal, not retried.
+func TestTLSVerification(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "user_me.json"))
+	}))
+	defer srv.Close()
+	c, err := New(testToken, fastOpts(WithBaseURL(srv.URL+"/wb/apis"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Me(context.Background())
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Attempts != 1 || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("err %v", err)
+	}
+	// with the test server's own (trusting) client it works: https on loopback
+	c, err = New(testToken, fastOpts(WithBaseURL(srv.URL+"/wb/apis"), WithHTTPClient(srv.Client()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
