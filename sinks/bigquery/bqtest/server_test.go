@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
+	"google.golang.org/api/option"
 
 	"github.com/wbexport/wbexport/sinks/bigquery/bqtest"
 )
@@ -574,5 +575,27 @@ func TestQueries(t *testing.T) {
 	}
 	if _, err := c.Query("DELETE FROM ds.t WHERE true").Read(ctx); err == nil {
 		t.Error("unsupported statement accepted")
+	}
+}
+
+// TestPathPrefixes: the server answers under /projects/... as well as /bigquery/v2/projects/...
+func TestPathPrefixes(t *testing.T) {
+	srv, _ := setup(t)
+	ctx := context.Background()
+	c, err := bigquery.NewClient(ctx, project, option.WithEndpoint(srv.URL+"/"), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	md, err := c.Dataset("ds").Table("t").Metadata(ctx)
+	if err != nil || len(md.Schema) != len(tSchema) {
+		t.Fatalf("table via /projects/...: %v", err)
+	}
+	var sawBare bool
+	for _, r := range srv.Requests() {
+		sawBare = sawBare || r.Path == "/projects/test-project/datasets/ds/tables/t"
+	}
+	if !sawBare {
+		t.Errorf("requests %v", srv.Requests())
 	}
 }
