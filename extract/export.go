@@ -387,11 +387,14 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 	}
 	pages := 1
 	lastItems := first.Items
-	if total >= 0 && first.Items > 0 && first.Items < L && int64(first.Items) < total {
-		// the server clamps the page size below the requested limit: step by what it gives
+	if first.Items > 0 && first.Items < L && (total < 0 || int64(first.Items) < total) {
+		// the server clamps the page size below the requested limit (or, without a total,
+		// may do so): step by what it gives
 		r.mu.Lock()
-		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("%s: asked for %d items per page, the server sent %d; paging by %d",
-			name, L, first.Items, first.Items))
+		if total >= 0 {
+			r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("%s: asked for %d items per page, the server sent %d; paging by %d",
+				name, L, first.Items, first.Items))
+		}
 		r.mu.Unlock()
 		L = first.Items
 	}
@@ -445,17 +448,15 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 		r.mu.Lock()
 		fetched, last := es.Fetched, es.LastTotal
 		r.mu.Unlock()
-		limitPages := int64(-1)
-		if last >= 0 {
-			limitPages = last/int64(L) + 2
-			if fetched >= last || int64(pages) >= limitPages {
-				break
-			}
-		} else if lastItems < L || lastItems == 0 {
-			break // no total: a short page is the last one
-		}
 		if lastItems == 0 {
 			break
+		}
+		if last >= 0 {
+			if fetched >= last || int64(pages) >= last/int64(L)+2 {
+				break
+			}
+		} else if int64(pages) >= c.cfg.maxTotal/int64(L)+2 {
+			break // no total: page until an empty page, within the absurd-total guard
 		}
 		p, m, err := fetch(ctx, next)
 		if err != nil {
@@ -470,9 +471,6 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 		lastItems = p.Items
 		if p.Items == 0 || fresh == 0 {
 			break // empty page, or a page that only repeats known ids
-		}
-		if last < 0 && pages > 1_000_000 {
-			break
 		}
 	}
 

@@ -151,7 +151,9 @@ func TestPaging(t *testing.T) {
 		{name: "server clamps the page size", page: func(off, lim int) ([]int, string) { return window(all250, off, 40), "250" },
 			want: all250, maxReqs: 7, reported: 250, lastTotal: 250},
 		{name: "no totalCount", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "" },
-			want: all250, maxReqs: 3, reported: -1, lastTotal: -1},
+			want: all250, maxReqs: 4, reported: -1, lastTotal: -1},
+		{name: "no totalCount, clamped pages", page: func(off, lim int) ([]int, string) { return window(all250, off, 30), "" },
+			want: all250, maxReqs: 10, reported: -1, lastTotal: -1},
 		{name: "total shrinks", page: func(off, lim int) ([]int, string) {
 			if off == 0 {
 				return window(all250, off, lim), "250"
