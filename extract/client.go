@@ -181,6 +181,9 @@ func (s *stats) retry(cause string) {
 	}
 }
 
+// maxBodyBytes bounds one response body (a page of 100 goals is a few hundred KB).
+const maxBodyBytes = 256 << 20
+
 // request describes one logical API call (retried as a unit).
 type request struct {
 	method   string
@@ -379,8 +382,13 @@ func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*res
 	var hdr http.Header
 	if err == nil {
 		status, hdr = resp.StatusCode, resp.Header
-		body, readErr = io.ReadAll(resp.Body)
+		body, readErr = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 		resp.Body.Close()
+		if readErr == nil && len(body) > maxBodyBytes {
+			st.bytes.Add(int64(len(body)))
+			return nil, &APIError{Method: r.method, Endpoint: r.endpoint, Offset: r.offset, HTTPStatus: status,
+				Description: fmt.Sprintf("response body larger than %d bytes; lower the page size", maxBodyBytes)}, 0
+		}
 		st.bytes.Add(int64(len(body)))
 	}
 	dur := time.Since(start)
