@@ -154,6 +154,9 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 				t.Errorf("run 2 error lacks the sink or the server's answer: %v", err)
 			}
 			t.Logf("run 2 failed as expected: %v", err)
+			if _, err := s2.Commit(context.Background()); err == nil || !strings.Contains(err.Error(), "earlier failure") {
+				t.Errorf("Commit after a failure = %v, want an error naming the earlier failure", err)
+			}
 			after := e.snapshot("")
 			for k := range after {
 				if strings.HasPrefix(k, e.prefix+"/_staging/") {
