@@ -449,3 +449,27 @@ func TestEmulatedTokens(t *testing.T) {
 		t.Fatalf("bad hash: %v", err)
 	}
 }
+
+// BenchmarkExportEmulated exports a 500-goal org through the emulator over loopback HTTP
+// (client and server share the CPU, so this measures the whole path, not the API).
+func BenchmarkExportEmulated(b *testing.B) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 1, Users: 50, Teams: 8, Goals: 500})
+	ts := wbtest.Start(b, org)
+	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var rows int64
+	for b.Loop() {
+		rep, err := c.Export(context.Background(), extract.FullPlan(), func(context.Context, *extract.Batch) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = 0
+		for _, n := range rep.Rows {
+			rows += n
+		}
+	}
+	b.ReportMetric(float64(rows), "rows/op")
+}
