@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wbexport/wbexport/schemas"
 )
@@ -511,5 +512,28 @@ func TestCrossCheckFetchesMissingKR(t *testing.T) {
 	sort.Ints(ids)
 	if fmt.Sprint(ids) != "[310552 310553]" || len(rep.Warnings) == 0 {
 		t.Fatalf("key results %v warnings %v", ids, rep.Warnings)
+	}
+}
+
+// Cancelling an export stops it promptly, also while per-goal calls are in flight.
+func TestExportCancel(t *testing.T) {
+	seen := make(chan struct{}, 100)
+	mux := http.NewServeMux()
+	mux.Handle("/", fixtureOrg(t))
+	mux.HandleFunc("/wb/apis/metric", func(w http.ResponseWriter, r *http.Request) {
+		seen <- struct{}{}
+		<-r.Context().Done()
+	})
+	c, _ := newTestClient(t, mux, WithPageSize(3), WithRequestTimeout(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Export(ctx, FullPlan(), (&collector{}).emit)
+		done <- err
+	}()
+	<-seen
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
 	}
 }
