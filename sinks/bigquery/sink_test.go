@@ -93,7 +93,7 @@ func (e *env) read(table, date string) ([]sinktest.Row, bool) {
 		e.t.Fatal(err)
 	}
 	it := e.client.Dataset(testDataset).Table(ref).Read(ctx)
-	it.PageInfo().MaxSize = 3 // exercise paging
+	it.PageInfo().MaxSize = max(3, int(meta.NumRows/4)) // exercise paging (several pages)
 	var rows []sinktest.Row
 	for {
 		var vals []bigquery.Value
@@ -756,3 +756,38 @@ func TestPartitionExpiration(t *testing.T) {
 
 var _ = math.NaN
 var _ = array.NewInt64Builder
+
+// TestGCSStagingResumable stages a file larger than the chunk size: the GCS client uses the
+// resumable upload, then the load reads the object.
+func TestGCSStagingResumable(t *testing.T) {
+	mem := checked(t)
+	e := newEnv(t)
+	e.cfg.GCSStaging = "gs://wb-staging"
+	e.cfg.StorageOptions = e.srv.StorageClientOptions()
+	e.cfg.ChunkSize = 256 << 10
+	ctx := context.Background()
+	users, _ := schemas.Lookup(schemas.Users)
+	run := runInfo("run-1", "2026-03-01", users)
+	s := e.open(run)
+	want := writeSample(t, mem, s, run, 6000, 1, true)
+	res, err := s.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := res.Tables[schemas.Users].Bytes; b <= 2*int64(e.cfg.ChunkSize) {
+		t.Fatalf("staged file is %d bytes; the test needs more than two chunks", b)
+	}
+	chunks := 0
+	for _, r := range e.srv.Requests() {
+		if strings.HasPrefix(r.Path, "/upload/storage/v1/b/wb-staging/o") && strings.Contains(r.Query, "upload_id=") {
+			chunks++
+		}
+	}
+	if chunks < 3 {
+		t.Errorf("%d GCS chunk requests, want >= 3", chunks)
+	}
+	if jobs := e.srv.Jobs(); len(jobs) != 1 || len(jobs[0].SourceURIs) != 1 {
+		t.Errorf("jobs %+v", jobs)
+	}
+	e.assertTable(t, schemas.Users, run.Date(), want[schemas.Users])
+}

@@ -229,7 +229,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, project st
 		s.mu.Lock()
 		s.nextID++
 		id := fmt.Sprintf("up%d", s.nextID)
-		s.uploads[id] = &upload{project: project, job: &j}
+		s.uploads[id] = &upload{project: project, finish: func(media []byte) (any, *apiError) {
+			return s.insertJob(project, &j, media)
+		}}
 		s.mu.Unlock()
 		w.Header().Set("Location", fmt.Sprintf("%s/upload/bigquery/v2/projects/%s/jobs?uploadType=resumable&upload_id=%s", s.URL, project, id))
 		w.WriteHeader(http.StatusOK)
@@ -314,7 +316,7 @@ func (s *Server) resumableChunk(w http.ResponseWriter, r *http.Request, project,
 	}
 	delete(s.uploads, id)
 	s.mu.Unlock()
-	resp, e := s.insertJob(project, u.job, u.buf)
+	resp, e := u.finish(u.buf)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -331,8 +333,38 @@ func (s *Server) gcsUpload(w http.ResponseWriter, r *http.Request, path string) 
 		writeError(w, errf(404, "notFound", "bqtest GCS: unsupported upload %s %s", r.Method, path))
 		return
 	}
-	if t := r.URL.Query().Get("uploadType"); t != "multipart" {
-		writeError(w, errf(400, "invalid", "bqtest GCS: only multipart uploads are supported, got %q", t))
+	switch q := r.URL.Query(); q.Get("uploadType") {
+	case "multipart":
+	case "resumable":
+		if id := q.Get("upload_id"); id != "" {
+			s.resumableChunk(w, r, "gcs:"+parts[1], id)
+			return
+		}
+		var meta map[string]any
+		if e := decodeBody(r.Body, &meta); e != nil {
+			writeError(w, e)
+			return
+		}
+		name, _ := meta["name"].(string)
+		if name == "" {
+			name = q.Get("name")
+		}
+		bucket := parts[1]
+		s.mu.Lock()
+		s.nextID++
+		id := fmt.Sprintf("gcsup%d", s.nextID)
+		s.uploads[id] = &upload{project: "gcs:" + bucket, finish: func(media []byte) (any, *apiError) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.objects[bucket+"/"+name] = media
+			return gcsObject(bucket, name, len(media)), nil
+		}}
+		s.mu.Unlock()
+		w.Header().Set("Location", fmt.Sprintf("%s/upload/storage/v1/b/%s/o?uploadType=resumable&upload_id=%s", s.URL, bucket, id))
+		w.WriteHeader(http.StatusOK)
+		return
+	default:
+		writeError(w, errf(400, "invalid", "bqtest GCS: unsupported uploadType %q", q.Get("uploadType")))
 		return
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -122,9 +122,10 @@ type job struct {
 }
 
 type upload struct {
-	project string
-	job     *bq.Job
+	project string // BigQuery project, or "gcs:<bucket>" for GCS uploads
 	buf     []byte
+	// finish is called (without the lock) with the complete media.
+	finish func(media []byte) (any, *apiError)
 }
 
 // NewServer starts a server on 127.0.0.1.
