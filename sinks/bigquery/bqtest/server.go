@@ -8,7 +8,8 @@
 //   - jobs.insert for load jobs with media, both the multipart upload and the resumable upload
 //     (session URI in Location, chunked POST/PUT with Content-Range, "X-Http-Status-Code-Override:
 //     308" for an incomplete chunk when the client sends "X-GUploader-No-308: yes"), and load jobs
-//     from gs:// URIs of objects uploaded to the built-in GCS JSON API subset;
+//     from gs:// URIs of objects uploaded to the built-in GCS JSON API subset (multipart and
+//     resumable object uploads, object get and delete; see StorageClient);
 //   - jobs.insert with an existing job id: 409 duplicate; jobs.get polling PENDING → RUNNING → DONE;
 //   - dry-run query jobs (validated only: "SELECT 1" and "SELECT ... FROM dataset.table");
 //   - tabledata.list with paging (maxResults/pageToken), encoding cells exactly as BigQuery does
