@@ -222,6 +222,15 @@ func New(ctx context.Context, root string, run sinks.RunInfo, opts ...Option) (*
 	return s, nil
 }
 
+// Open is New for a file:// URL (see ParseURL), e.g. DefaultURL.
+func Open(ctx context.Context, rawURL string, run sinks.RunInfo, opts ...Option) (*Sink, error) {
+	root, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, root, run, opts...)
+}
+
 func validRunID(id string) error {
 	if id == "" {
 		return errors.New("run has no id")

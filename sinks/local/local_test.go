@@ -422,3 +422,22 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenURL(t *testing.T) {
+	root := t.TempDir()
+	run := sinktest.NewRun(t, sinktest.Date1, mustTable(schemas.Teams))
+	s, err := local.Open(t.Context(), "file://"+root, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.URL() != "file://"+root || s.Root() != root {
+		t.Errorf("URL() = %q, Root() = %q", s.URL(), s.Root())
+	}
+	if err := s.Check(t.Context()); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+	if _, err := local.Open(t.Context(), "s3://b/p", run); err == nil {
+		t.Error("Open(s3://...) succeeded")
+	}
+}
