@@ -1,0 +1,77 @@
+# wbexport — build, test, demo. `make help` lists the targets.
+#
+# Fresh machine: `make demo` runs the main job on the embedded default (emulator → local Parquet);
+# `make test` runs the whole test suite (Go with -race, the sink suites against real servers,
+# dbt on DuckDB over a fresh demo export, every benchmark once at tiny size).
+
+GO        ?= go
+PYTHON    ?= python3
+BIN       := bin/wbexport
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+VENV      := .venv
+VERSITYGW := bin/versitygw
+DEMO_OUT  ?= wbexport-out
+DEMO_ARGS ?= --goals 500 --days 3
+# The dbt stage of `make test` runs over its own fresh multi-day export.
+TEST_OUT  := $(CURDIR)/bin/test-out
+GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
+
+.PHONY: all help build test test-go test-dbt bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
+
+all: build
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+build: ## build the static binary bin/wbexport (pure Go, CGO_ENABLED=0)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wbexport
+
+demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-process emulator to ./wbexport-out
+	./$(BIN) demo --out $(DEMO_OUT) $(DEMO_ARGS)
+
+emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
+	./$(BIN) emulate --addr 127.0.0.1:8080 --seed 1 --goals 500
+
+test: lint test-go test-dbt bench-smoke ## the whole test suite (what CI runs)
+
+test-go: tools ## Go tests with the race detector, sinks against real S3 (versitygw) and the BigQuery wire server
+	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) ./...
+
+test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over a fresh 3-day demo export
+	rm -rf $(TEST_OUT)
+	./$(BIN) demo --out $(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
+	WBEXPORT_OUT=$(TEST_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+
+bench-smoke: ## run every Go benchmark once at tiny size so they cannot rot (no timing asserted)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+bench: build $(VENV)/.installed ## the benchmarks of docs/benchmarks.md (slow; not part of test)
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
+	WBEXPORT_OUT=$(CURDIR)/$(DEMO_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+
+generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
+	$(GO) generate ./schemas/...
+
+lint: fmt vet ## gofmt + go vet
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+tools: $(VERSITYGW) ## install test servers (versitygw) into bin/
+
+$(VERSITYGW):
+	bash .ci/install-versitygw.sh
+
+$(VENV)/.installed: dbt/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r dbt/requirements.txt
+	touch $@
+
+clean:
+	rm -rf bin $(DEMO_OUT) dbt/target dbt/logs

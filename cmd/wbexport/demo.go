@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/internal/pipeline"
+)
+
+// Demo defaults: the in-process emulator answers in microseconds, so the client may go fast.
+const (
+	demoRate        = 2000.0
+	demoConcurrency = 8
+)
+
+func newDemoCmd() *cobra.Command {
+	var (
+		f                                  runFlags
+		out                                string
+		seed                               int64
+		users, teams, goals, krs, checkins int
+		days                               int
+		perKR                              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Export a seeded synthetic org from the in-process WorkBoard emulator to local Parquet",
+		Long: `demo starts the WorkBoard emulator in-process with a seeded synthetic organisation and runs the
+real export (HTTP client → Arrow → Parquet) into --out, exactly as 'wbexport run' would against a
+WorkBoard tenant. --days N exports N consecutive snapshot days ending at --snapshot-date (default
+today), with check-ins arriving and progress moving from day to day, so the output shows goals
+trending. Prints the run summary (a JSON list when --days > 1).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if days < 1 || days > 366 {
+				return usageError("--days must be between 1 and 366, not %d", days)
+			}
+			if users < 2 || teams < 1 || goals < 1 || krs < 1 || checkins < 1 {
+				return usageError("--users must be >= 2 and --teams, --goals, --krs-per-goal, --checkins >= 1")
+			}
+			last, err := parseSnapshotDate(f.snapshotDate)
+			if err != nil {
+				return err
+			}
+			f.sink.url = "file://" + out
+			var sums []*pipeline.Summary
+			for d := days - 1; d >= 0; d-- {
+				day := last.AddDate(0, 0, -d)
+				org := wbtest.Generate(wbtest.OrgConfig{
+					Seed: seed, Users: users, Teams: teams, Goals: goals, KRsPerGoal: krs, CheckinsPerKR: checkins,
+					AsOf:   day.AddDate(0, 0, 1), // the org as of the end of the snapshot day
+					Anchor: last.AddDate(0, 0, 1),
+				})
+				sum, err := demoDay(cmd.Context(), cmd, &f, org, day, perKR)
+				if sum != nil {
+					sums = append(sums, sum)
+				}
+				if err != nil {
+					writeDemoSummary(cmd, &f, sums)
+					return err
+				}
+			}
+			return writeDemoSummary(cmd, &f, sums)
+		},
+	}
+	f.registerCommon(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&out, "out", "./wbexport-out", "output directory (local Parquet sink)")
+	fl.Int64Var(&seed, "seed", 1, "seed of the synthetic organisation")
+	fl.IntVar(&users, "users", 0, "users in the org (default: goals/5, at least 50)")
+	fl.IntVar(&teams, "teams", 0, "teams in the org (default: goals/25, at least 8)")
+	fl.IntVar(&goals, "goals", 500, "goals in the org")
+	fl.IntVar(&krs, "krs-per-goal", wbtest.DefaultKRsPerGoal, "mean key results per goal")
+	fl.IntVar(&checkins, "checkins", wbtest.DefaultCheckinsPerKR, "mean check-in slots per key result")
+	fl.IntVar(&days, "days", 1, "consecutive snapshot days to export, ending at --snapshot-date")
+	fl.BoolVar(&perKR, "per-key-result", false, "fetch key results one by one instead of per goal")
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if !cmd.Flags().Changed("users") && users == 0 {
+			users = max(50, goals/5)
+		}
+		if !cmd.Flags().Changed("teams") && teams == 0 {
+			teams = max(8, goals/25)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// demoDay serves org in-process and exports it as the snapshot of day.
+func demoDay(ctx context.Context, cmd *cobra.Command, f *runFlags, org *wbtest.Org, day time.Time, perKR bool) (*pipeline.Summary, error) {
+	srv := wbtest.NewServer(org)
+	live, err := wbtest.Listen("127.0.0.1:0", srv)
+	if err != nil {
+		return nil, fmt.Errorf("start the emulator: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = live.Shutdown(sctx)
+	}()
+	mk := func(log *slog.Logger, progress func(extract.Progress)) (*extract.Client, error) {
+		return extract.New(srv.Credentials().AdminToken,
+			extract.WithBaseURL(live.BaseURL),
+			extract.WithRate(demoRate),
+			extract.WithConcurrency(demoConcurrency),
+			extract.WithUserAgent("wbexport/"+appVersion()+" (demo)"),
+			extract.WithLogger(log),
+			extract.WithProgress(progress),
+		)
+	}
+	day1 := *f
+	day1.snapshotDate = day.Format("2006-01-02")
+	day1.perKR = perKR
+	return runExport(ctx, cmd, &day1, mk)
+}
+
+func writeDemoSummary(cmd *cobra.Command, f *runFlags, sums []*pipeline.Summary) error {
+	if len(sums) == 1 {
+		return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums[0])
+	}
+	return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums)
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
+	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/transform"
+)
+
+func newGCCmd() *cobra.Command {
+	var (
+		sink      sinkFlags
+		log       logFlags
+		olderThan time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "gc",
+		Short: "Remove staging left behind by failed or killed runs",
+		Long: `A failed or killed run may leave its staging area behind (never published data). Every run
+cleans up after dead runs when it starts; gc does it on demand.
+
+  s3://      deletes _staging/<run_id>/ prefixes older than --older-than and aborts their
+             incomplete multipart uploads
+  file://    performs the recovery every run starts with: finishes or rolls back an interrupted
+             publish and removes the staging directories of dead runs
+  bigquery:  nothing to collect (staged Parquet lives in temporary files of the run's process)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lg, err := log.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := sink.validate(); err != nil {
+				return err
+			}
+			if olderThan < 0 {
+				return usageError("--older-than must be >= 0")
+			}
+			run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: time.Now().UTC().Truncate(24 * time.Hour), Tables: schemas.DataTables(), Version: appVersion()}
+			switch sink.scheme() {
+			case "s3":
+				cfg, _ := sink.s3Config()
+				s, err := s3sink.New(cmd.Context(), cfg, run, s3sink.WithLogger(lg))
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				st, err := s.GC(cmd.Context(), olderThan)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: removed %d staged run(s), %d object(s), aborted %d upload(s)\n", cfg, len(st.Runs), st.Objects, st.Uploads)
+			case "file":
+				s, name, err := sink.open(cmd.Context(), run, lg)
+				if err != nil {
+					return err
+				}
+				if err := s.Abort(cmd.Context()); err != nil {
+					return err
+				}
+				if err := s.Close(); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: recovered and cleaned staging\n", name)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: nothing to collect\n", redactURL(sink.url))
+			}
+			return nil
+		},
+	}
+	sink.register(cmd)
+	log.register(cmd)
+	cmd.Flags().DurationVar(&olderThan, "older-than", 24*time.Hour, "only remove staging of runs older than this (s3)")
+	return cmd
+}

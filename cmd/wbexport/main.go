@@ -1,0 +1,39 @@
+// Command wbexport exports goal progress from WorkBoard into data warehouses.
+//
+// Exit codes: 0 success, 1 run failed, 2 usage or configuration error, 3 authentication or
+// authorisation error. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the CLI and returns the process exit code. Every error is printed as one line
+// on stderr, prefixed with "wbexport: ".
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := exitCode(err)
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	fmt.Fprintf(os.Stderr, "wbexport: %s\n", msg)
+	if errors.Is(ctx.Err(), context.Canceled) && code == ExitOK {
+		code = ExitFailed
+	}
+	return code
+}

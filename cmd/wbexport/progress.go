@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/wbexport/wbexport/extract"
+)
+
+// progress renders progress bars on a terminal: one bar per API listing (items fetched of
+// totalCount) and a line of rows written per table. When disabled every method is a no-op and
+// plain log lines are the only output.
+type progress struct {
+	mu   sync.Mutex
+	p    *mpb.Progress
+	bars map[string]*mpb.Bar
+	rowc map[string]int64
+	out  io.Writer
+}
+
+// newProgress enables bars when mode is "always", or "auto" with text logs on a terminal.
+func newProgress(w io.Writer, mode, logFormat string) *progress {
+	on := false
+	switch mode {
+	case "always":
+		on = true
+	case "auto":
+		on = logFormat == "text" && isTerminal(w)
+	}
+	pr := &progress{out: w, bars: map[string]*mpb.Bar{}, rowc: map[string]int64{}}
+	if on {
+		pr.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))
+	}
+	return pr
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// logWriter is where log lines go: above the bars when they are shown.
+func (pr *progress) logWriter() io.Writer {
+	if pr.p != nil {
+		return pr.p
+	}
+	return pr.out
+}
+
+// api receives the client's paging progress (possibly from several goroutines).
+func (pr *progress) api(p extract.Progress) {
+	if pr.p == nil {
+		return
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	b, ok := pr.bars[p.Entity]
+	if !ok {
+		total := p.Total
+		if total < 0 {
+			total = 0
+		}
+		b = pr.p.AddBar(total,
+			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-13s", p.Entity)), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),
+			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace)),
+		)
+		pr.bars[p.Entity] = b
+	}
+	if p.Total >= 0 {
+		b.SetTotal(p.Total, false)
+	}
+	b.SetCurrent(p.ItemsFetched)
+}
+
+// rows counts rows handed to the sink per table.
+func (pr *progress) rows(table string, n int64) {
+	pr.mu.Lock()
+	pr.rowc[table] += n
+	pr.mu.Unlock()
+}
+
+// done completes all bars and stops rendering. It may be called more than once.
+func (pr *progress) done() {
+	if pr.p == nil {
+		return
+	}
+	pr.mu.Lock()
+	for _, b := range pr.bars {
+		b.SetTotal(-1, true)
+	}
+	pr.mu.Unlock()
+	pr.p.Wait()
+	pr.p = nil
+}

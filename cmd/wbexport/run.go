@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/internal/pipeline"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/transform"
+)
+
+// apiFlags are the flags that configure the WorkBoard client (run, check).
+type apiFlags struct {
+	apiURL      string
+	region      string
+	tokenFile   string
+	concurrency int
+	rate        float64
+	pageSize    int
+	timeout     time.Duration
+	maxAttempts int
+	userAgent   string
+}
+
+func (f *apiFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.apiURL, "api-url", "", "WorkBoard API root (default per --region; e.g. http://127.0.0.1:8080/wb/apis for a local emulator; plain HTTP only for loopback)")
+	fl.StringVar(&f.region, "region", "us", "WorkBoard data centre: us (www.myworkboard.com) or eu (www.myworkboard.eu)")
+	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the WorkBoard API token (default: the WORKBOARD_TOKEN environment variable)")
+	fl.IntVar(&f.concurrency, "concurrency", extract.DefaultConcurrency, "maximum API requests in flight")
+	fl.Float64Var(&f.rate, "rate", extract.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
+	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
+	fl.DurationVar(&f.timeout, "request-timeout", extract.DefaultRequestTimeout, "timeout of one API request")
+	fl.IntVar(&f.maxAttempts, "max-attempts", extract.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
+	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default wbexport/<version>)")
+}
+
+// token returns the WorkBoard token from --token-file or WORKBOARD_TOKEN. A missing token is
+// an auth error (exit 3).
+func (f *apiFlags) token(log *slog.Logger) (string, error) {
+	if f.tokenFile != "" {
+		tok, warn, err := extract.ReadTokenFile(f.tokenFile)
+		if err != nil {
+			return "", withCode(ExitAuth, err)
+		}
+		if warn != "" {
+			log.Warn(warn)
+		}
+		return tok, nil
+	}
+	tok := strings.TrimSpace(os.Getenv("WORKBOARD_TOKEN"))
+	if tok == "" {
+		return "", withCode(ExitAuth, errors.New("no WorkBoard token: set WORKBOARD_TOKEN or pass --token-file (tokens are not accepted as flag values)"))
+	}
+	return tok, nil
+}
+
+func (f *apiFlags) validate() error {
+	if f.region != "us" && f.region != "eu" {
+		return usageError("--region must be us or eu, not %q", f.region)
+	}
+	if f.concurrency < 1 || f.concurrency > 256 {
+		return usageError("--concurrency must be between 1 and 256, not %d", f.concurrency)
+	}
+	if f.rate <= 0 {
+		return usageError("--rate must be > 0 requests per second, not %v", f.rate)
+	}
+	if f.pageSize < 1 || f.pageSize > 10000 {
+		return usageError("--page-size must be between 1 and 10000, not %d", f.pageSize)
+	}
+	if f.timeout <= 0 {
+		return usageError("--request-timeout must be > 0")
+	}
+	if f.maxAttempts < 1 {
+		return usageError("--max-attempts must be >= 1")
+	}
+	return nil
+}
+
+// client builds the WorkBoard client. Invalid URLs are usage errors.
+func (f *apiFlags) client(token string, log *slog.Logger, extra ...extract.Option) (*extract.Client, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	ua := f.userAgent
+	if ua == "" {
+		ua = "wbexport/" + appVersion()
+	}
+	opts := []extract.Option{
+		extract.WithRegion(f.region),
+		extract.WithConcurrency(f.concurrency),
+		extract.WithRate(f.rate),
+		extract.WithPageSize(f.pageSize),
+		extract.WithRequestTimeout(f.timeout),
+		extract.WithMaxAttempts(f.maxAttempts),
+		extract.WithUserAgent(ua),
+		extract.WithLogger(log),
+	}
+	if f.apiURL != "" {
+		opts = append(opts, extract.WithBaseURL(f.apiURL))
+	}
+	c, err := extract.New(token, append(opts, extra...)...)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return c, nil
+}
+
+// logFlags configure logging.
+type logFlags struct {
+	format string
+	level  string
+}
+
+func (f *logFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.format, "log-format", "text", "log format on stderr: text or json")
+	cmd.Flags().StringVar(&f.level, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+func (f *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.level)); err != nil {
+		return nil, usageError("--log-level must be debug, info, warn or error, not %q", f.level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch f.format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError("--log-format must be text or json, not %q", f.format)
+}
+
+// runFlags are the flags of `wbexport run` (and, minus the API ones, `wbexport demo`).
+type runFlags struct {
+	api          apiFlags
+	log          logFlags
+	sink         sinkFlags
+	snapshotDate string
+	tables       []string
+	summaryFile  string
+	perKR        bool
+	noCustomAttr bool
+	batchRows    int
+	progress     string
+}
+
+func (f *runFlags) registerCommon(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.snapshotDate, "snapshot-date", "", "snapshot day YYYY-MM-DD (default: today, UTC)")
+	fl.StringSliceVar(&f.tables, "tables", nil, "export only these tables (comma list; default all): "+strings.Join(schemas.Names()[:len(schemas.Names())-1], ","))
+	fl.StringVar(&f.summaryFile, "summary-file", "", "write the run summary JSON to this file instead of stdout")
+	fl.IntVar(&f.batchRows, "batch-rows", transform.DefaultBatchRows, "maximum rows per Arrow record batch")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bars on stderr: auto (when stderr is a terminal and --log-format text), always, never")
+	f.log.register(cmd)
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Export the WorkBoard organisation to the sink (one snapshot day)",
+		Long: `Export users, teams, team members, goals, key results and their check-in, confidence and
+comment history into the sink, as the snapshot of one day. Everything is staged first and published
+only when every table has succeeded; rerunning the same --snapshot-date replaces that day.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sum, err := runExport(cmd.Context(), cmd, &f, nil)
+			if sum != nil {
+				if werr := writeSummary(cmd.OutOrStdout(), f.summaryFile, sum); werr != nil && err == nil {
+					err = werr
+				}
+			}
+			return err
+		},
+	}
+	f.api.register(cmd)
+	f.sink.register(cmd)
+	f.registerCommon(cmd)
+	cmd.Flags().BoolVar(&f.perKR, "per-key-result", false, "fetch key results one by one (GET /metric/{id}) instead of per goal; adds confidence→check-in links and MIT dates")
+	cmd.Flags().BoolVar(&f.noCustomAttr, "no-custom-attributes", false, "do not request goal custom attributes")
+	return cmd
+}
+
+// parseSnapshotDate parses YYYY-MM-DD (default today UTC).
+func parseSnapshotDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC().Truncate(24 * time.Hour), nil
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, usageError("--snapshot-date must be YYYY-MM-DD, not %q", s)
+	}
+	return d, nil
+}
+
+// selectTables resolves --tables.
+func selectTables(names []string) ([]*schemas.Table, error) {
+	if len(names) == 0 {
+		return schemas.DataTables(), nil
+	}
+	var out []*schemas.Table
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		t, ok := schemas.Lookup(n)
+		if !ok || t.Ledger {
+			return nil, usageError("--tables: unknown table %q (known: %s)", n, strings.Join(schemas.Names()[:len(schemas.Names())-1], ", "))
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, t)
+		}
+	}
+	// Keep export order.
+	var ordered []*schemas.Table
+	for _, t := range schemas.DataTables() {
+		if seen[t.Name] {
+			ordered = append(ordered, t)
+		}
+	}
+	return ordered, nil
+}
+
+// clientFactory builds the WorkBoard client once logging and progress are set up.
+type clientFactory func(log *slog.Logger, progress func(extract.Progress)) (*extract.Client, error)
+
+// runExport runs one export with a client from mk (built from the API flags when nil). It
+// returns the run summary (nil when the run did not start, e.g. on a usage error).
+func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk clientFactory) (*pipeline.Summary, error) {
+	prog := newProgress(cmd.ErrOrStderr(), f.progress, f.log.format)
+	log, err := f.log.logger(prog.logWriter())
+	if err != nil {
+		return nil, err
+	}
+	defer prog.done()
+	day, err := parseSnapshotDate(f.snapshotDate)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := selectTables(f.tables)
+	if err != nil {
+		return nil, err
+	}
+	if f.batchRows < 1 {
+		return nil, usageError("--batch-rows must be >= 1")
+	}
+	if err := f.sink.validate(); err != nil {
+		return nil, err
+	}
+	if mk == nil {
+		mk = func(log *slog.Logger, progress func(extract.Progress)) (*extract.Client, error) {
+			tok, err := f.api.token(log)
+			if err != nil {
+				return nil, err
+			}
+			return f.api.client(tok, log, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr))
+		}
+	}
+	c, err := mk(log, prog.api)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planFor(tables, f.perKR)
+	if err != nil {
+		return nil, err
+	}
+	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: tables, Version: appVersion()}
+	sink, sinkName, err := f.sink.open(ctx, run, log)
+	if err != nil {
+		return nil, err
+	}
+	defer sink.Close()
+
+	sum, runErr := pipeline.Run(ctx, pipeline.Config{
+		Extractor: c,
+		Plan:      plan,
+		Sink:      sink,
+		Run:       run,
+		SinkName:  sinkName,
+		APIBase:   c.BaseURL(),
+		Logger:    log,
+		BatchRows: f.batchRows,
+		OnRows:    prog.rows,
+	})
+	prog.done()
+	if runErr != nil {
+		sum.ExitCode = exitCode(runErr)
+	}
+	if runErr != nil && ctx.Err() != nil {
+		runErr = withCode(ExitFailed, fmt.Errorf("interrupted: nothing of this run was published (%v)", runErr))
+	}
+	return sum, runErr
+}
+
+// planFor builds the extract plan for the selected tables.
+func planFor(tables []*schemas.Table, perKR bool) (extract.Plan, error) {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = t.Name
+	}
+	p, err := extract.PlanFor(names...)
+	if err != nil {
+		return p, usageError("--tables: %v", err)
+	}
+	p.PerKeyResult = perKR
+	return p, nil
+}
+
+// writeSummary prints the summary JSON (a summary or a list of them) to w or to file.
+func writeSummary(w io.Writer, file string, sum any) error {
+	js, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	js = append(js, '\n')
+	if file == "" {
+		_, err = w.Write(js)
+		return err
+	}
+	if err := os.WriteFile(file, js, 0o644); err != nil {
+		return fmt.Errorf("--summary-file: %w", err)
+	}
+	return nil
+}
+
+func isAuthError(err error) bool {
+	return errors.Is(err, extract.ErrAuth) || errors.Is(err, extract.ErrDataAdmin)
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wbexport/wbexport/sinks"
+	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
+	"github.com/wbexport/wbexport/sinks/local"
+	s3sink "github.com/wbexport/wbexport/sinks/s3"
+)
+
+// DefaultSink is where `wbexport run` writes when --sink is not given.
+const DefaultSink = "file://./wbexport-out"
+
+// sinkFlags select and configure the sink.
+type sinkFlags struct {
+	url string
+	// S3
+	s3Region, s3Endpoint, s3SSE, s3KMSKey, s3StorageClass, s3Profile string
+	s3PathStyle                                                      bool
+	s3PartSize                                                       int64
+	s3Concurrency                                                    int
+	// BigQuery
+	bqLocation   string
+	bqPartExpiry time.Duration
+	gcsStaging   string
+}
+
+func (f *sinkFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.url, "sink", DefaultSink, "where to write: file://DIR, s3://BUCKET/PREFIX or bigquery://PROJECT/DATASET")
+	fl.StringVar(&f.s3Region, "s3-region", "", "S3: bucket region (default from the AWS environment / shared config)")
+	fl.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3: custom endpoint URL (MinIO, Ceph, R2, versitygw, ...)")
+	fl.BoolVar(&f.s3PathStyle, "s3-path-style", false, "S3: path-style addressing (most S3-compatible stores need it)")
+	fl.StringVar(&f.s3SSE, "s3-sse", "", "S3: server-side encryption: AES256 or aws:kms")
+	fl.StringVar(&f.s3KMSKey, "s3-kms-key-id", "", "S3: KMS key id/ARN/alias for --s3-sse aws:kms")
+	fl.StringVar(&f.s3StorageClass, "s3-storage-class", "", "S3: storage class of published objects (default: the bucket's)")
+	fl.StringVar(&f.s3Profile, "s3-profile", "", "S3: shared config profile (default $AWS_PROFILE)")
+	fl.Int64Var(&f.s3PartSize, "s3-part-size", s3sink.DefaultPartSize, "S3: multipart part size in bytes")
+	fl.IntVar(&f.s3Concurrency, "s3-concurrency", s3sink.DefaultConcurrency, "S3: parts uploaded at once per object")
+	fl.StringVar(&f.bqLocation, "bq-location", bqsink.DefaultLocation, "BigQuery: dataset and job location")
+	fl.DurationVar(&f.bqPartExpiry, "bq-partition-expiration", 0, "BigQuery: partition expiration of data tables (e.g. 8760h; 0 = never)")
+	fl.StringVar(&f.gcsStaging, "gcs-staging", "", "BigQuery: stage Parquet in gs://BUCKET/PREFIX and load from there (for very large exports)")
+}
+
+// scheme returns the lower-cased URL scheme of --sink.
+func (f *sinkFlags) scheme() string {
+	i := strings.Index(f.url, "://")
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(f.url[:i])
+}
+
+// validate checks the sink URL and flag combinations before anything runs.
+func (f *sinkFlags) validate() error {
+	s := f.scheme()
+	switch s {
+	case "file":
+		if _, err := localRoot(f.url); err != nil {
+			return err
+		}
+	case "s3":
+		if _, err := f.s3Config(); err != nil {
+			return err
+		}
+	case "bigquery", "bq":
+		if _, err := f.bqConfig(); err != nil {
+			return err
+		}
+	default:
+		return usageError("--sink %q: unknown scheme %q (use file://DIR, s3://BUCKET/PREFIX or bigquery://PROJECT/DATASET)", redactURL(f.url), s)
+	}
+	if s != "s3" && (f.s3Endpoint != "" || f.s3SSE != "" || f.s3KMSKey != "" || f.s3PathStyle) {
+		return usageError("--s3-* flags only apply to an s3:// sink, not %s", redactURL(f.url))
+	}
+	if s != "bigquery" && s != "bq" && (f.gcsStaging != "" || f.bqPartExpiry != 0) {
+		return usageError("--gcs-staging and --bq-partition-expiration only apply to a bigquery:// sink, not %s", redactURL(f.url))
+	}
+	return nil
+}
+
+// localRoot turns file://DIR (relative or absolute) into a directory path.
+func localRoot(raw string) (string, error) {
+	p, err := local.ParseURL(raw)
+	if err != nil {
+		return "", usageError("--sink: %v", err)
+	}
+	return p, nil
+}
+
+func (f *sinkFlags) s3Config() (s3sink.Config, error) {
+	cfg, err := s3sink.ParseURL(f.url)
+	if err != nil {
+		return cfg, usageError("--sink: %v", err)
+	}
+	cfg.Region, cfg.Endpoint, cfg.PathStyle = f.s3Region, f.s3Endpoint, f.s3PathStyle
+	cfg.SSE, cfg.KMSKeyID, cfg.StorageClass, cfg.Profile = f.s3SSE, f.s3KMSKey, f.s3StorageClass, f.s3Profile
+	cfg.PartSize, cfg.Concurrency = f.s3PartSize, f.s3Concurrency
+	switch cfg.SSE {
+	case s3sink.SSENone, s3sink.SSEAES256, s3sink.SSEKMS:
+	default:
+		return cfg, usageError("--s3-sse must be AES256 or aws:kms, not %q", cfg.SSE)
+	}
+	if cfg.KMSKeyID != "" && cfg.SSE != s3sink.SSEKMS {
+		return cfg, usageError("--s3-kms-key-id needs --s3-sse aws:kms")
+	}
+	return cfg, nil
+}
+
+func (f *sinkFlags) bqConfig() (bqsink.Config, error) {
+	raw := f.url
+	if strings.HasPrefix(strings.ToLower(raw), "bq://") {
+		raw = "bigquery://" + raw[len("bq://"):]
+	}
+	cfg, err := bqsink.ParseURL(raw)
+	if err != nil {
+		return cfg, usageError("--sink: %v", err)
+	}
+	cfg.Location, cfg.PartitionExpiration, cfg.GCSStaging = f.bqLocation, f.bqPartExpiry, f.gcsStaging
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError("--sink %s: %v", cfg.URL(), err)
+	}
+	return cfg, nil
+}
+
+// open creates the sink for run. It returns the sink and its name without credentials.
+func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logger) (sinks.Sink, string, error) {
+	if err := f.validate(); err != nil {
+		return nil, "", err
+	}
+	switch f.scheme() {
+	case "file":
+		root, _ := localRoot(f.url)
+		s, err := local.New(ctx, root, run)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "file://" + root, nil
+	case "s3":
+		cfg, _ := f.s3Config()
+		s, err := s3sink.New(ctx, cfg, run, s3sink.WithLogger(log))
+		if err != nil {
+			return nil, "", err
+		}
+		return s, cfg.String(), nil
+	default:
+		cfg, _ := f.bqConfig()
+		s, err := bqsink.New(ctx, cfg, run)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, cfg.URL(), nil
+	}
+}
+
+// redactURL drops userinfo and query from a URL for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("<unparsable URL, %d chars>", len(raw))
+	}
+	u.User, u.RawQuery = nil, ""
+	return u.String()
+}

@@ -1,0 +1,230 @@
+// Package pipeline runs one export: extract → transform → sink, then the run ledger.
+//
+// The contract: nothing reaches readers unless every table was extracted, transformed and
+// staged without error; then the sink publishes every table's snapshot partition, and only then
+// is a "succeeded" row appended to _sync_runs. Any failure (API, decode, transform, sink, a
+// cancelled context) aborts the sink, so what was published before stays as it was, and appends
+// a "failed" ledger row when the sink is still usable.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/transform"
+)
+
+// Extractor is the part of the extract client the pipeline uses.
+type Extractor interface {
+	Export(ctx context.Context, plan extract.Plan, emit func(context.Context, *extract.Batch) error) (*extract.Report, error)
+}
+
+// Config describes one run.
+type Config struct {
+	Extractor Extractor
+	Plan      extract.Plan
+	Sink      sinks.Sink
+	Run       sinks.RunInfo
+	SinkName  string // the sink URL without credentials, for the ledger and summary
+	APIBase   string // the WorkBoard API root, for the ledger and summary
+	Alloc     memory.Allocator
+	Logger    *slog.Logger
+	// BatchRows bounds the rows per Arrow record batch (0: transform's default).
+	BatchRows int
+	// OnRows, when set, is called after each record batch is handed to the sink.
+	OnRows func(table string, rows int64)
+}
+
+// Summary is the run summary printed at the end of a run (stdout or --summary-file).
+type Summary struct {
+	RunID           string                  `json:"run_id"`
+	SnapshotDate    string                  `json:"snapshot_date"`
+	Status          string                  `json:"status"` // succeeded | failed
+	ExitCode        int                     `json:"exit_code"`
+	Error           string                  `json:"error,omitempty"`
+	StartedAt       time.Time               `json:"started_at"`
+	FinishedAt      time.Time               `json:"finished_at"`
+	DurationSeconds float64                 `json:"duration_seconds"`
+	Version         string                  `json:"wbexport_version"`
+	Sink            string                  `json:"sink"`
+	APIBaseURL      string                  `json:"api_base_url"`
+	Tables          map[string]TableSummary `json:"tables"`
+	API             *extract.Report         `json:"api,omitempty"`
+}
+
+// TableSummary is one table's line in the summary.
+type TableSummary struct {
+	Rows     int64    `json:"rows"`
+	Files    int      `json:"files"`
+	Bytes    int64    `json:"bytes"`
+	Location string   `json:"location,omitempty"`
+	JobIDs   []string `json:"job_ids,omitempty"`
+}
+
+// Status values of a run.
+const (
+	StatusSucceeded = transform.StatusSucceeded
+	StatusFailed    = transform.StatusFailed
+)
+
+// Run executes one export. It always returns a Summary (with Status failed and Error set when
+// err != nil). The caller owns cfg.Sink and closes it.
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	alloc := cfg.Alloc
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
+	sum := &Summary{
+		RunID:        cfg.Run.RunID,
+		SnapshotDate: cfg.Run.Date(),
+		StartedAt:    time.Now().UTC(),
+		Version:      cfg.Run.Version,
+		Sink:         cfg.SinkName,
+		APIBaseURL:   cfg.APIBase,
+		Tables:       map[string]TableSummary{},
+	}
+	log.Info("run started", "run_id", sum.RunID, "snapshot_date", sum.SnapshotDate, "sink", cfg.SinkName, "api", cfg.APIBase)
+
+	err := extractAndStage(ctx, cfg, alloc, sum, log)
+	var res *sinks.Result
+	if err == nil {
+		log.Info("publishing", "tables", len(cfg.Run.Tables))
+		res, err = cfg.Sink.Commit(ctx)
+		if err != nil {
+			err = fmt.Errorf("publish: %w", err)
+		}
+	}
+	if res != nil {
+		for name, tr := range res.Tables {
+			ts := sum.Tables[name]
+			ts.Rows, ts.Files, ts.Bytes, ts.Location, ts.JobIDs = tr.Rows, tr.Files, tr.Bytes, tr.Location, tr.JobIDs
+			sum.Tables[name] = ts
+		}
+	}
+	if err != nil {
+		// Discard what was staged; published data stays as it was.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		if aerr := cfg.Sink.Abort(actx); aerr != nil {
+			log.Error("abort failed; staging may be left behind (cleaned by the next run)", "error", aerr)
+		}
+		cancel()
+	}
+	finish(sum, err)
+	// The ledger row is written even for a failed run, on a context that survives cancellation,
+	// bounded in time.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if lerr := appendLedger(lctx, cfg, alloc, sum); lerr != nil {
+		log.Error("could not append the run ledger row", "error", lerr)
+		if err == nil {
+			err = fmt.Errorf("append _sync_runs: %w", lerr)
+			finish(sum, err)
+		}
+	}
+	if err != nil {
+		log.Error("run failed", "run_id", sum.RunID, "error", err)
+	} else {
+		log.Info("run succeeded", "run_id", sum.RunID, "duration", time.Duration(sum.DurationSeconds*float64(time.Second)).Round(time.Millisecond))
+	}
+	return sum, err
+}
+
+func finish(sum *Summary, err error) {
+	sum.FinishedAt = time.Now().UTC()
+	sum.DurationSeconds = sum.FinishedAt.Sub(sum.StartedAt).Seconds()
+	if err != nil {
+		sum.Status, sum.Error, sum.ExitCode = StatusFailed, err.Error(), 1
+	} else {
+		sum.Status, sum.Error, sum.ExitCode = StatusSucceeded, "", 0
+	}
+}
+
+func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, sum *Summary, log *slog.Logger) error {
+	tables := make([]string, len(cfg.Run.Tables))
+	for i, t := range cfg.Run.Tables {
+		tables[i] = t.Name
+	}
+	emit := func(ctx context.Context, table string, rec arrow.RecordBatch) error {
+		if err := cfg.Sink.Write(ctx, table, rec); err != nil {
+			return fmt.Errorf("write %s: %w", table, err)
+		}
+		if cfg.OnRows != nil {
+			cfg.OnRows(table, rec.NumRows())
+		}
+		return nil
+	}
+	opts := []transform.Option{transform.WithTables(tables...)}
+	if cfg.BatchRows > 0 {
+		opts = append(opts, transform.WithBatchRows(cfg.BatchRows))
+	}
+	tr, err := transform.New(alloc, transform.Lineage{RunID: cfg.Run.RunID, SnapshotDate: cfg.Run.SnapshotDate}, emit, opts...)
+	if err != nil {
+		return err
+	}
+	defer tr.Release()
+
+	report, err := cfg.Extractor.Export(ctx, cfg.Plan, tr.Add)
+	sum.API = report
+	if err != nil {
+		return err
+	}
+	if err := tr.Flush(ctx); err != nil {
+		return err
+	}
+	for name, n := range tr.Rows() {
+		ts := sum.Tables[name]
+		ts.Rows = n
+		sum.Tables[name] = ts
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	log.Info("extracted", "rows", tr.Rows())
+	return nil
+}
+
+func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *Summary) error {
+	js, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(cfg.Run.Tables))
+	for i, t := range cfg.Run.Tables {
+		names[i] = t.Name
+	}
+	row := transform.LedgerRow{
+		RunID:        sum.RunID,
+		SnapshotDate: cfg.Run.SnapshotDate,
+		Status:       sum.Status,
+		StartedAt:    sum.StartedAt,
+		FinishedAt:   sum.FinishedAt,
+		Version:      sum.Version,
+		Sink:         sum.Sink,
+		APIBaseURL:   sum.APIBaseURL,
+		Tables:       names,
+		Summary:      js,
+		Error:        sum.Error,
+	}
+	rec, err := transform.Ledger(alloc, row)
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	return cfg.Sink.AppendLedger(ctx, rec)
+}
+
+// ErrNothingToDo is returned when the plan selects no table.
+var ErrNothingToDo = errors.New("no table selected")
