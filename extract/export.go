@@ -347,6 +347,8 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 	decode func([]byte) (*Page, error), accept acceptFn) error {
 	c := r.c
 	L := c.cfg.pageSize
+	var tmu sync.Mutex
+	var tmin, tmax int64 // smallest and largest totalCount seen in the current pass
 	fetch := func(ctx context.Context, off int) (*Page, Meta, error) {
 		ep := endpoint(off)
 		resp, err := c.get(ctx, r.st, ep, off)
@@ -365,118 +367,152 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 			return nil, Meta{}, fmt.Errorf("%w: %s (page offset %d) reports totalCount %d, above the limit of %d",
 				ErrDrift, ep, off, p.TotalCount.V, c.cfg.maxTotal)
 		}
+		if p.TotalCount.Valid {
+			tmu.Lock()
+			if tmin < 0 || p.TotalCount.V < tmin {
+				tmin = p.TotalCount.V
+			}
+			if p.TotalCount.V > tmax {
+				tmax = p.TotalCount.V
+			}
+			tmu.Unlock()
+		}
 		return p, Meta{ExtractedAt: resp.receivedAt, Endpoint: ep}, nil
 	}
 
-	first, m, err := fetch(ctx, 0)
-	if err != nil {
-		return err
-	}
 	r.mu.Lock()
 	es := r.endpoint(name)
-	if first.TotalCount.Valid {
-		es.ReportedTotal = first.TotalCount.V
-	}
 	r.mu.Unlock()
-	total := int64(-1)
-	if first.TotalCount.Valid {
-		total = first.TotalCount.V
-	}
-	if _, err := r.take(ctx, name, first, m, accept, total); err != nil {
-		return err
-	}
-	pages := 1
-	lastItems := first.Items
-	if first.Items > 0 && first.Items < L && (total < 0 || int64(first.Items) < total) {
-		// the server clamps the page size below the requested limit (or, without a total,
-		// may do so): step by what it gives
+	pass := func(ctx context.Context, firstPass bool) error {
+		first, m, err := fetch(ctx, 0)
+		if err != nil {
+			return err
+		}
 		r.mu.Lock()
-		if total >= 0 {
-			r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("%s: asked for %d items per page, the server sent %d; paging by %d",
-				name, L, first.Items, first.Items))
+		if firstPass && first.TotalCount.Valid {
+			es.ReportedTotal = first.TotalCount.V
 		}
 		r.mu.Unlock()
-		L = first.Items
-	}
-	next := L
-
-	if total >= 0 && first.Items > 0 && int64(L) < total {
-		// the remaining pages known from totalCount, concurrently
-		n := int((total + int64(L) - 1) / int64(L))
-		g, gctx := errgroup.WithContext(ctx)
-		offs := make(chan int)
-		g.Go(func() error {
-			defer close(offs)
-			for k := 1; k < n; k++ {
-				select {
-				case offs <- k * L:
-				case <-gctx.Done():
-					return nil
-				}
+		total := int64(-1)
+		if first.TotalCount.Valid {
+			total = first.TotalCount.V
+		}
+		if _, err := r.take(ctx, name, first, m, accept, total); err != nil {
+			return err
+		}
+		pages := 1
+		lastItems := first.Items
+		L := L
+		if first.Items > 0 && first.Items < L && (total < 0 || int64(first.Items) < total) {
+			// the server clamps the page size below the requested limit (or, without a total,
+			// may do so): step by what it gives
+			r.mu.Lock()
+			if total >= 0 && firstPass {
+				r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("%s: asked for %d items per page, the server sent %d; paging by %d",
+					name, L, first.Items, first.Items))
 			}
-			return nil
-		})
-		var lastMu sync.Mutex
-		for w := 0; w < c.cfg.concurrency; w++ {
+			r.mu.Unlock()
+			L = first.Items
+		}
+		next := L
+
+		if total >= 0 && first.Items > 0 && int64(L) < total {
+			// the remaining pages known from totalCount, concurrently
+			n := int((total + int64(L) - 1) / int64(L))
+			g, gctx := errgroup.WithContext(ctx)
+			offs := make(chan int)
 			g.Go(func() error {
-				for off := range offs {
-					p, m, err := fetch(gctx, off)
-					if err != nil {
-						return err
-					}
-					if _, err := r.take(gctx, name, p, m, accept, total); err != nil {
-						return err
-					}
-					if off == (n-1)*L {
-						lastMu.Lock()
-						lastItems = p.Items
-						lastMu.Unlock()
+				defer close(offs)
+				for k := 1; k < n; k++ {
+					select {
+					case offs <- k * L:
+					case <-gctx.Done():
+						return nil
 					}
 				}
 				return nil
 			})
+			var lastMu sync.Mutex
+			for w := 0; w < c.cfg.concurrency; w++ {
+				g.Go(func() error {
+					for off := range offs {
+						p, m, err := fetch(gctx, off)
+						if err != nil {
+							return err
+						}
+						if _, err := r.take(gctx, name, p, m, accept, total); err != nil {
+							return err
+						}
+						if off == (n-1)*L {
+							lastMu.Lock()
+							lastItems = p.Items
+							lastMu.Unlock()
+						}
+					}
+					return nil
+				})
+			}
+			if err := g.Wait(); err != nil {
+				return err
+			}
+			pages = n
+			next = n * L
 		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-		pages = n
-		next = n * L
-	}
 
-	// follow-up pages: no total, or fewer distinct items than the largest total seen
-	for {
-		r.mu.Lock()
-		fetched, last := es.Fetched, es.LastTotal
-		r.mu.Unlock()
-		if lastItems == 0 {
-			break
-		}
-		if last >= 0 {
-			if fetched >= last || int64(pages) >= last/int64(L)+2 {
+		// follow-up pages: no total, or fewer distinct items than the largest total seen
+		for {
+			r.mu.Lock()
+			fetched, last := es.Fetched, es.LastTotal
+			r.mu.Unlock()
+			if lastItems == 0 {
 				break
 			}
-		} else if int64(pages) >= c.cfg.maxTotal/int64(L)+2 {
-			break // no total: page until an empty page, within the absurd-total guard
+			if last >= 0 {
+				if fetched >= last || int64(pages) >= last/int64(L)+2 {
+					break
+				}
+			} else if int64(pages) >= c.cfg.maxTotal/int64(L)+2 {
+				break // no total: page until an empty page, within the absurd-total guard
+			}
+			p, m, err := fetch(ctx, next)
+			if err != nil {
+				return err
+			}
+			pages++
+			next += L
+			fresh, err := r.take(ctx, name, p, m, accept, total)
+			if err != nil {
+				return err
+			}
+			lastItems = p.Items
+			if p.Items == 0 || fresh == 0 {
+				break // empty page, or a page that only repeats known ids
+			}
 		}
-		p, m, err := fetch(ctx, next)
-		if err != nil {
+		return nil
+	}
+	tmin, tmax = -1, -1
+	if err := pass(ctx, true); err != nil {
+		return err
+	}
+	tmu.Lock()
+	changed := tmin != tmax
+	tmu.Unlock()
+	if changed {
+		// the set changed while we paged (offset paging then skips or repeats items): list
+		// once more and keep the union
+		r.mu.Lock()
+		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("%s: totalCount changed from %d to %d during the listing; listed again",
+			name, tmin, tmax))
+		r.mu.Unlock()
+		if err := pass(ctx, false); err != nil {
 			return err
-		}
-		pages++
-		next += L
-		fresh, err := r.take(ctx, name, p, m, accept, total)
-		if err != nil {
-			return err
-		}
-		lastItems = p.Items
-		if p.Items == 0 || fresh == 0 {
-			break // empty page, or a page that only repeats known ids
 		}
 	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if es.ReportedTotal >= 0 && (es.Fetched != es.ReportedTotal || es.LastTotal != es.ReportedTotal) {
+	if es.ReportedTotal >= 0 && (changed || es.Fetched != es.ReportedTotal || es.LastTotal != es.ReportedTotal) {
 		es.Drift = true
 		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf(
 			"%s: totalCount reported %d (largest %d) but %d distinct items fetched (%d duplicates dropped)",

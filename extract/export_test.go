@@ -133,7 +133,7 @@ func TestPaging(t *testing.T) {
 				return window(ids, off, lim), "250"
 			}
 			return window(ids, off, lim), "330"
-		}, want: seq(1000, 1330), drift: true, maxReqs: 4, reported: 250, lastTotal: 330},
+		}, want: seq(1000, 1330), drift: true, dups: 300, maxReqs: 8, reported: 250, lastTotal: 330},
 		{name: "overlapping pages", page: func(off, lim int) ([]int, string) {
 			if off == 100 {
 				off = 95 // an insert shifted the window
@@ -160,7 +160,17 @@ func TestPaging(t *testing.T) {
 				return window(all250, off, lim), "250"
 			}
 			return window(seq(1000, 1180), off, lim), "180"
-		}, want: seq(1000, 1180), drift: true, maxReqs: 3, reported: 250, lastTotal: 250},
+		}, want: seq(1000, 1180), drift: true, dups: 180, maxReqs: 6, reported: 250, lastTotal: 250},
+		{name: "deletion mid-export recovered by listing again", page: func() func(off, lim int) ([]int, string) {
+			var zero atomic.Int32
+			after := seq(1005, 1250) // the first five users were deleted after page 0 was served
+			return func(off, lim int) ([]int, string) {
+				if off == 0 && zero.Add(1) == 1 {
+					return window(all250, 0, lim), "250"
+				}
+				return window(after, off, lim), "245"
+			}
+		}(), want: all250, drift: true, dups: 240, maxReqs: 7, reported: 250, lastTotal: 250},
 		{name: "negative total", page: func(off, lim int) ([]int, string) { return nil, "-5" },
 			wantErr: "negative totalCount"},
 		{name: "absurd total", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "900000000000" },

@@ -473,3 +473,45 @@ func BenchmarkExportEmulated(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows), "rows/op")
 }
+
+// Goals created or deleted while the client pages through GET /goal: the listing is flagged as
+// drifted (and listed again), never silently short.
+func TestExportEmulatedGoalDrift(t *testing.T) {
+	for _, n := range []int{5, -5} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			org := wbtest.Generate(wbtest.OrgConfig{Seed: 8, Users: 10, Teams: 2, Goals: 60})
+			ts := wbtest.Start(t, org, wbtest.WithGoalDrift(n))
+			c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0), extract.WithPageSize(20))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := &gather{}
+			rep, err := c.Export(context.Background(), extract.Plan{Goals: true}, g.emit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			es := rep.Endpoints["goals"]
+			if !es.Drift || !strings.Contains(strings.Join(rep.Warnings, "\n"), "listed again") {
+				t.Fatalf("drift not reported: %+v %q", es, rep.Warnings)
+			}
+			got := map[int64]bool{}
+			for _, goal := range g.b.Goals {
+				got[goal.GoalID] = true
+			}
+			missing := 0
+			for _, goal := range org.Goals {
+				if !got[goal.ID] {
+					missing++
+				}
+			}
+			t.Logf("drift %d: fetched %d distinct goals of %d (+%d new), %d originals missing, stats %+v",
+				n, len(got), len(org.Goals), len(ts.Emulator.DriftGoals()), missing, es)
+			if n > 0 && missing != 0 {
+				t.Fatalf("insertions must not lose existing goals: %d missing", missing)
+			}
+			if int64(len(got)) != es.Fetched {
+				t.Fatalf("report says %d fetched, emitted %d", es.Fetched, len(got))
+			}
+		})
+	}
+}
