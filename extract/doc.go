@@ -35,8 +35,14 @@
 //     object. Keys match exactly (case-sensitive), unlike encoding/json.
 //   - Paging: first page, then the rest concurrently once totalCount is known, then more pages
 //     while fewer distinct ids than the largest reported total arrived (stopping on an empty
-//     page, a page of known ids, or totalCount/L+2 pages). Records are de-duplicated by id;
-//     drift, duplicates and "not found" per-item calls (skipped) go into the Report.
+//     page, a page of known ids, or totalCount/L+2 pages). A server that clamps the page size
+//     is followed (paging by what it sends). If totalCount changes during a listing, the listing
+//     is run once more and the union kept. Records are de-duplicated by id; drift, duplicates
+//     and "not found" per-item calls (skipped) go into the Report.
+//   - Key results: GET /metric?goal_id=G&include_metric_data=yes per goal (or, with
+//     Plan.PerKeyResult, GET /metric/{id} per key result); key results that a goal's
+//     goal_metrics lists but the per-goal call left out are fetched by id. Org-sized state:
+//     the id sets for de-duplication, the goal id list and the (goal, key result) id pairs.
 //   - Secrets: the token is held in a Secret; the Client, Secret and OAuthToken print as
 //     "[REDACTED]" under fmt, slog and encoding/json. Logs carry method, path+query, status,
 //     duration and attempt, never credentials.
