@@ -1,0 +1,218 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/internal/pipeline"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/sinks/local"
+	"github.com/wbexport/wbexport/sinks/local/localtest"
+	"github.com/wbexport/wbexport/transform"
+)
+
+var day = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+func newOrg() *wbtest.Org {
+	return wbtest.Generate(wbtest.OrgConfig{Seed: 7, Users: 12, Teams: 3, Goals: 20, KRsPerGoal: 2, CheckinsPerKR: 4})
+}
+
+func client(t *testing.T, ts *wbtest.TestServer) *extract.Client {
+	t.Helper()
+	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(1000),
+		extract.WithConcurrency(4), extract.WithBackoff(time.Millisecond, 5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func runOnce(t *testing.T, root string, ex pipeline.Extractor, wrap func(sinks.Sink) sinks.Sink) (*pipeline.Summary, error) {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: schemas.DataTables(), Version: "test"}
+	var s sinks.Sink
+	ls, err := local.New(context.Background(), root, run, local.WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = ls
+	if wrap != nil {
+		s = wrap(s)
+	}
+	defer s.Close()
+	plan := extract.FullPlan()
+	return pipeline.Run(context.Background(), pipeline.Config{
+		Extractor: ex, Plan: plan, Sink: s, Run: run, SinkName: "file://" + root, APIBase: "http://emulator", Alloc: mem,
+	})
+}
+
+// TestRunPublishesEveryTableAndLedger: a clean run publishes every data table (with _SUCCESS),
+// row counts equal the emulator's ground truth, and one "succeeded" ledger row carries the
+// summary.
+func TestRunPublishesEveryTableAndLedger(t *testing.T) {
+	org := newOrg()
+	ts := wbtest.Start(t, org)
+	root := t.TempDir()
+	sum, err := runOnce(t, root, client(t, ts), nil)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if sum.Status != pipeline.StatusSucceeded || sum.ExitCode != 0 {
+		t.Fatalf("summary status %q exit %d", sum.Status, sum.ExitCode)
+	}
+	var krs, checkins int
+	for _, g := range org.Goals {
+		krs += len(g.KeyResults)
+		for _, kr := range g.KeyResults {
+			checkins += len(kr.MetricData)
+		}
+	}
+	want := map[string]int{schemas.Users: len(org.Users), schemas.Teams: len(org.Teams), schemas.Goals: len(org.Goals),
+		schemas.KeyResults: krs, schemas.KeyResultCheckins: checkins}
+	for _, tb := range schemas.DataTables() {
+		rows, published, err := localtest.ReadPartition(root, tb.Name, "2026-03-02")
+		if err != nil {
+			t.Fatalf("%s: %v", tb.Name, err)
+		}
+		if !published {
+			t.Errorf("%s: not published", tb.Name)
+		}
+		if n, ok := want[tb.Name]; ok && len(rows) != n {
+			t.Errorf("%s: %d rows, ground truth has %d", tb.Name, len(rows), n)
+		}
+		if got := sum.Tables[tb.Name].Rows; got != int64(len(rows)) {
+			t.Errorf("%s: summary says %d rows, partition has %d", tb.Name, got, len(rows))
+		}
+	}
+	ledger, err := localtest.ReadLedger(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ledger) != 1 || ledger[0]["status"] != "succeeded" || ledger[0]["run_id"] != sum.RunID {
+		t.Fatalf("ledger = %v", ledger)
+	}
+	var back pipeline.Summary
+	if err := json.Unmarshal([]byte(ledger[0]["summary"].(string)), &back); err != nil {
+		t.Fatalf("ledger summary is not the run summary: %v", err)
+	}
+	if back.API == nil || back.API.Requests == 0 {
+		t.Fatalf("ledger summary lacks API counters: %+v", back.API)
+	}
+}
+
+// failingExtractor fails after emitting part of the data, like an API that dies mid-run.
+type failingExtractor struct{ inner pipeline.Extractor }
+
+var errBoom = errors.New("boom: the API went away")
+
+func (f failingExtractor) Export(ctx context.Context, plan extract.Plan, emit func(context.Context, *extract.Batch) error) (*extract.Report, error) {
+	n := 0
+	rep, err := f.inner.Export(ctx, plan, func(ctx context.Context, b *extract.Batch) error {
+		if n++; n > 3 {
+			return errBoom
+		}
+		return emit(ctx, b)
+	})
+	if err == nil {
+		err = errBoom
+	}
+	return rep, err
+}
+
+// failingCommit makes Commit fail, like a sink that dies while publishing.
+type failingCommit struct{ sinks.Sink }
+
+func (f failingCommit) Commit(ctx context.Context) (*sinks.Result, error) {
+	return nil, errors.New("disk on fire")
+}
+
+// TestFailedRunPublishesNothingAndRecordsFailure: a run failing during extraction or at publish
+// leaves the previous snapshot exactly as it was, and the ledger records the failure.
+func TestFailedRunPublishesNothingAndRecordsFailure(t *testing.T) {
+	ts := wbtest.Start(t, newOrg())
+	for _, tc := range []struct {
+		name string
+		ex   func(c *extract.Client) pipeline.Extractor
+		wrap func(sinks.Sink) sinks.Sink
+	}{
+		{"extract fails", func(c *extract.Client) pipeline.Extractor { return failingExtractor{c} }, nil},
+		{"commit fails", func(c *extract.Client) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return failingCommit{s} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			c := client(t, ts)
+			if _, err := runOnce(t, root, c, nil); err != nil {
+				t.Fatal(err)
+			}
+			before, _, err := localtest.ReadPartition(root, schemas.Goals, "2026-03-02")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := runOnce(t, root, tc.ex(c), tc.wrap)
+			if err == nil {
+				t.Fatal("run succeeded, want failure")
+			}
+			if sum.Status != pipeline.StatusFailed || sum.Error == "" || sum.ExitCode == 0 {
+				t.Fatalf("summary = %+v", sum)
+			}
+			after, published, err := localtest.ReadPartition(root, schemas.Goals, "2026-03-02")
+			if err != nil || !published || len(after) != len(before) {
+				t.Fatalf("previous snapshot damaged: published=%v rows %d→%d err=%v", published, len(before), len(after), err)
+			}
+			ledger, err := localtest.ReadLedger(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			statuses := map[any]int{}
+			for _, r := range ledger {
+				statuses[r["status"]]++
+			}
+			if statuses["succeeded"] != 1 || statuses["failed"] != 1 {
+				t.Fatalf("ledger statuses = %v", statuses)
+			}
+		})
+	}
+}
+
+// recordingSink counts Writes per table; used to check batch bounds.
+type recordingSink struct {
+	sinks.Sink
+	maxRows int64
+}
+
+func (r *recordingSink) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+	r.maxRows = max(r.maxRows, rec.NumRows())
+	return r.Sink.Write(ctx, table, rec)
+}
+
+// TestBatchRowsBoundsRecordBatches: BatchRows bounds every record batch handed to the sink.
+func TestBatchRowsBoundsRecordBatches(t *testing.T) {
+	ts := wbtest.Start(t, newOrg())
+	root := t.TempDir()
+	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: schemas.DataTables(), Version: "test"}
+	ls, err := local.New(context.Background(), root, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &recordingSink{Sink: ls}
+	defer rs.Close()
+	if _, err := pipeline.Run(context.Background(), pipeline.Config{
+		Extractor: client(t, ts), Plan: extract.FullPlan(), Sink: rs, Run: run, SinkName: "file://x", APIBase: "x", BatchRows: 7,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rs.maxRows == 0 || rs.maxRows > 7 {
+		t.Fatalf("largest batch had %d rows, want 1..7", rs.maxRows)
+	}
+}
