@@ -621,6 +621,12 @@ func (s *Sink) wait(ctx context.Context, l *load) error {
 			if err := st.Err(); err != nil {
 				return &JobError{Table: l.table.Name, JobID: l.jobID, Location: s.cfg.Location, Errors: jobErrors(st)}
 			}
+			// Cross-check: BigQuery's count of loaded rows must equal the rows staged.
+			if st.Statistics != nil {
+				if ls, ok := st.Statistics.Details.(*bigquery.LoadStatistics); ok && ls.OutputRows != l.file.Rows {
+					return fmt.Errorf("bqsink: table %s: load job %s reports %d rows loaded, %d were staged", l.table.Name, l.jobID, ls.OutputRows, l.file.Rows)
+				}
+			}
 			return nil
 		}
 		select {
