@@ -1,0 +1,103 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/internal/pipeline"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks/local/localtest"
+	"github.com/wbexport/wbexport/sinks/sinktest"
+)
+
+// TestRunTwiceSameDateIsIdempotent runs the real CLI entry point against the emulator over
+// HTTP, twice for the same snapshot date: every table is published with _SUCCESS, the second
+// run replaces the first (same rows by primary key, no duplicates), and the ledger has two rows.
+func TestRunTwiceSameDateIsIdempotent(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 3, Users: 10, Teams: 3, Goals: 15, KRsPerGoal: 2, CheckinsPerKR: 3})
+	ts := wbtest.Start(t, org)
+	t.Setenv("WORKBOARD_TOKEN", ts.AdminToken)
+	out := t.TempDir()
+	args := []string{"run", "--api-url", ts.BaseURL, "--sink", "file://" + out, "--snapshot-date", "2026-01-15",
+		"--rate", "500", "--log-level", "warn", "--summary-file", filepath.Join(out, "..", "summary.json")}
+
+	read := func() map[string][]sinktest.Row {
+		got := map[string][]sinktest.Row{}
+		for _, tb := range schemas.DataTables() {
+			rows, published, err := localtest.ReadPartition(out, tb.Name, "2026-01-15")
+			if err != nil || !published {
+				t.Fatalf("%s: published=%v err=%v", tb.Name, published, err)
+			}
+			for _, r := range rows {
+				delete(r, "_run_id")
+				delete(r, "_extracted_at")
+			}
+			sinktest.SortRows(rows)
+			got[tb.Name] = rows
+		}
+		return got
+	}
+	if code := run(args); code != ExitOK {
+		t.Fatalf("first run exit %d", code)
+	}
+	first := read()
+	if len(first[schemas.Goals]) != len(org.Goals) {
+		t.Fatalf("goals: %d rows, org has %d", len(first[schemas.Goals]), len(org.Goals))
+	}
+	if code := run(args); code != ExitOK {
+		t.Fatalf("second run exit %d", code)
+	}
+	second := read()
+	for name, rows := range first {
+		if d := sinktest.DiffRows(rows, second[name]); d != "" {
+			t.Errorf("%s differs after rerun:\n%s", name, d)
+		}
+	}
+	ledger, err := localtest.ReadLedger(out)
+	if err != nil || len(ledger) != 2 {
+		t.Fatalf("ledger: %d rows, err %v", len(ledger), err)
+	}
+	js, err := os.ReadFile(filepath.Join(out, "..", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum pipeline.Summary
+	if err := json.Unmarshal(js, &sum); err != nil || sum.Status != "succeeded" || sum.Tables[schemas.Goals].Rows != int64(len(org.Goals)) {
+		t.Fatalf("summary file: %v %+v", err, sum)
+	}
+}
+
+// TestExitCodes checks the documented exit codes of common failures.
+func TestExitCodes(t *testing.T) {
+	ts := wbtest.Start(t, wbtest.Generate(wbtest.OrgConfig{Seed: 1, Users: 4, Teams: 1, Goals: 2}))
+	out := t.TempDir()
+	base := []string{"run", "--api-url", ts.BaseURL, "--sink", "file://" + out, "--log-level", "error"}
+	for _, tc := range []struct {
+		name  string
+		token string
+		args  []string
+		want  int
+	}{
+		{"bad token", "not-a-valid-token", nil, ExitAuth},
+		{"ordinary token lacks Data-Admin", ts.UserToken, nil, ExitAuth},
+		{"bad snapshot date", ts.AdminToken, []string{"--snapshot-date", "28/11/2026"}, ExitUsage},
+		{"unknown flag", ts.AdminToken, []string{"--no-such-flag"}, ExitUsage},
+		{"unknown table", ts.AdminToken, []string{"--tables", "goals,nope"}, ExitUsage},
+		{"unknown sink scheme", ts.AdminToken, []string{"--sink", "ftp://x/y"}, ExitUsage},
+		{"plain http to a non-loopback host", ts.AdminToken, []string{"--api-url", "http://example.com/wb/apis"}, ExitUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("WORKBOARD_TOKEN", tc.token)
+			if got := run(append(append([]string{}, base...), tc.args...)); got != tc.want {
+				t.Fatalf("exit %d, want %d", got, tc.want)
+			}
+		})
+	}
+	// Nothing was published by any of the failing runs.
+	if entries, _ := os.ReadDir(filepath.Join(out, schemas.Goals)); len(entries) != 0 {
+		t.Fatalf("a failing run published %v", entries)
+	}
+}
