@@ -805,6 +805,11 @@ func (s *Server) handleGoal(r *http.Request, c caller, out *envelope) *apiError 
 	page, total := s.goalPage(pred, limit, offset)
 	out.total = total
 	w := &out.w
+	size := 0
+	for _, g := range page {
+		size += len(s.listGoal(g, opts)) + 160 // room for wrappers
+	}
+	w.b = make([]byte, 0, size+16)
 	w.arr()
 	switch {
 	case s.cfg.flatGoals:
