@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/api/option"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	// InsertAttempts and RetryInterval control retries of jobs.insert on transient errors.
 	InsertAttempts int
 	RetryInterval  time.Duration
+	// Allocator is used for the Parquet writer's Arrow and Parquet buffers (default
+	// memory.DefaultAllocator); tests pass a memory.CheckedAllocator.
+	Allocator memory.Allocator
 	// StorageOptions are extra client options for the GCS client used with GCSStaging
 	// (tests point it at bqtest). They are not part of the sink URL.
 	StorageOptions []option.ClientOption
@@ -166,6 +170,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryInterval <= 0 {
 		c.RetryInterval = DefaultRetryInterval
+	}
+	if c.Allocator == nil {
+		c.Allocator = memory.DefaultAllocator
 	}
 	return c
 }

@@ -175,7 +175,7 @@ func (s *Sink) newStage(t *schemas.Table, suffix string) (*stage, error) {
 		st.path = f.Name()
 		return f, nil
 	}
-	w, err := parquetfile.NewWriter(t, factory, parquetfile.WithRun(s.run), parquetfile.WithFileBytes(0))
+	w, err := parquetfile.NewWriter(t, factory, parquetfile.WithRun(s.run), parquetfile.WithFileBytes(0), parquetfile.WithAllocator(s.cfg.Allocator))
 	if err != nil {
 		return nil, fmt.Errorf("bqsink: Parquet writer for %s: %w", t.Name, err)
 	}

@@ -52,6 +52,11 @@ func newEnv(t testing.TB, opts ...bqtest.Option) *env {
 		PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, RetryInterval: time.Millisecond,
 		TempDir: t.TempDir(), Labels: map[string]string{"team": "okr"},
 	}
+	// The sink's own Arrow/Parquet memory must be released by Close (sinks are closed by
+	// cleanups registered later, which run first).
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() { mem.AssertSize(t, 0) })
+	cfg.Allocator = mem
 	return &env{t: t, srv: srv, client: client, cfg: cfg}
 }
 

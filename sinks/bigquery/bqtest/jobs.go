@@ -90,6 +90,10 @@ func (s *Server) insertJob(project string, j *bq.Job, media []byte) (any, *apiEr
 				data = b
 			}
 		}
+		d := s.datasets[l.DestinationTable.ProjectId+"."+l.DestinationTable.DatasetId]
+		if d == nil || !strings.EqualFold(d.meta.Location, j.JobReference.Location) {
+			return nil, errf(404, "notFound", "Not found: Dataset %s:%s was not found in location %s", l.DestinationTable.ProjectId, l.DestinationTable.DatasetId, j.JobReference.Location)
+		}
 		base, _, _ := strings.Cut(l.DestinationTable.TableId, "$")
 		jb.table = base
 		if f := s.failLoads[base]; len(f) > 0 {
@@ -160,7 +164,7 @@ func (s *Server) validateQueryLocked(project string, q *bq.JobConfigurationQuery
 	return nil
 }
 
-func (s *Server) getJob(project, id string) (any, *apiError) {
+func (s *Server) getJob(project, id, location string) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failPolls > 0 {
@@ -168,8 +172,9 @@ func (s *Server) getJob(project, id string) (any, *apiError) {
 		return nil, errf(503, "backendError", "Backend error (bqtest fault).")
 	}
 	jb := s.jobs[project+"/"+id]
-	if jb == nil {
-		return nil, errf(404, "notFound", "Not found: Job %s:%s", project, id)
+	if jb == nil || (location != "" && !strings.EqualFold(location, jb.meta.JobReference.Location)) {
+		// Like BigQuery, a job is only found in its own location.
+		return nil, errf(404, "notFound", "Not found: Job %s:%s.%s", project, location, id)
 	}
 	if jb.meta.Status.State != "DONE" {
 		jb.polls++

@@ -388,7 +388,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			resp, e = s.query(project, &q)
 		}
 	case len(rest) == 2 && rest[0] == "jobs" && r.Method == http.MethodGet:
-		resp, e = s.getJob(project, rest[1])
+		resp, e = s.getJob(project, rest[1], r.URL.Query().Get("location"))
 	default:
 		e = errf(404, "notFound", "Not found: %s %s", r.Method, r.URL.Path)
 	}

@@ -359,6 +359,17 @@ func TestJobsProtocol(t *testing.T) {
 	if err != nil || j2.LastStatus().State != bigquery.Done {
 		t.Errorf("JobFromIDLocation: %v %+v", err, j2)
 	}
+	// Jobs and datasets are only found in their location.
+	if _, err := c.JobFromIDLocation(ctx, job.ID(), "US"); !errors.As(err, &ge) || ge.Code != 404 {
+		t.Errorf("job looked up in another location: %v", err)
+	}
+	src := bigquery.NewReaderSource(bytes.NewReader(data))
+	src.SourceFormat = bigquery.Parquet
+	l := c.Dataset("ds").Table("t").LoaderFrom(src)
+	l.Location = "US" // the dataset is in EU
+	if _, err := l.Run(ctx); err == nil || !strings.Contains(err.Error(), "not found in location US") {
+		t.Errorf("load job in another location than the dataset: %v", err)
+	}
 	// Bad job id and label values are refused like BigQuery does.
 	if _, err := load(t, c, data, loadOpts{table: "t", jobID: "bad id!"}); err == nil || !strings.Contains(err.Error(), "Invalid job ID") {
 		t.Errorf("bad job id: %v", err)
