@@ -92,18 +92,14 @@ type stage struct {
 }
 
 // New returns a sink writing run to cfg's dataset. opts are passed to bigquery.NewClient
-// (none in production: Application Default Credentials are used).
+// (none in production: Application Default Credentials are used). A zero RunInfo gives a
+// sink that can only Check (wbexport check); Write, Commit and AppendLedger then fail.
+// New does not contact BigQuery.
 func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...option.ClientOption) (*Sink, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bqsink: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	if run.RunID == "" {
-		return nil, errors.New("bqsink: run has no RunID")
-	}
-	if run.SnapshotDate.IsZero() {
-		return nil, errors.New("bqsink: run has no SnapshotDate")
-	}
 	client, err := bigquery.NewClient(ctx, cfg.Project, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("bqsink: BigQuery client for project %s: %w", cfg.Project, err)
@@ -149,7 +145,17 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 	return nil
 }
 
+func (s *Sink) checkRun() error {
+	if s.run.RunID == "" || s.run.SnapshotDate.IsZero() {
+		return errors.New("bqsink: the sink was opened without a run (RunID and SnapshotDate are required to write)")
+	}
+	return nil
+}
+
 func (s *Sink) stageFor(table string) (*stage, error) {
+	if err := s.checkRun(); err != nil {
+		return nil, err
+	}
 	if st := s.stages[table]; st != nil {
 		return st, nil
 	}
@@ -202,6 +208,9 @@ func (st *stage) close() error {
 func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	if s.committed || s.aborted || s.closed {
 		return nil, errors.New("bqsink: Commit after Commit, Abort or Close")
+	}
+	if err := s.checkRun(); err != nil {
+		return nil, err
 	}
 	s.committed = true
 	// Finish staging: every run table gets a file, an empty one when it had no rows.
@@ -344,6 +353,9 @@ func (s *Sink) createTable(ctx context.Context, t *schemas.Table) error {
 func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 	if s.closed {
 		return errors.New("bqsink: AppendLedger after Close")
+	}
+	if err := s.checkRun(); err != nil {
+		return err
 	}
 	ledger, _ := schemas.Lookup(schemas.SyncRuns)
 	st, err := s.newStage(ledger, "-ledger")

@@ -651,9 +651,12 @@ func TestCheck(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Tables[schemas.Teams]) == 0 {
 		t.Errorf("Check with an incompatible teams table: %v", err)
 	}
-	// Location mismatch.
+	// Location mismatch, with a check-only sink (zero RunInfo).
 	e.cfg.Location = "US"
-	s2 := e.open(runInfo("run-1", "2026-03-01"))
+	s2 := e.open(sinks.RunInfo{})
+	if _, err := s2.Commit(ctx); err == nil || !strings.Contains(err.Error(), "without a run") {
+		t.Errorf("Commit on a check-only sink: %v", err)
+	}
 	if err := s2.Check(ctx); err == nil || !strings.Contains(err.Error(), "location EU") {
 		t.Errorf("Check with a dataset in another location: %v", err)
 	}
