@@ -506,8 +506,10 @@ func TestExportEmulatedGoalDrift(t *testing.T) {
 			}
 			t.Logf("drift %d: fetched %d distinct goals of %d (+%d new), %d originals missing, stats %+v",
 				n, len(got), len(org.Goals), len(ts.Emulator.DriftGoals()), missing, es)
-			if n > 0 && missing != 0 {
-				t.Fatalf("insertions must not lose existing goals: %d missing", missing)
+			// Deleted goals were served on the first page before they went away, and listing
+			// again finds the goals the shifted pages skipped: nothing of the org is missing.
+			if missing != 0 {
+				t.Fatalf("drift %d lost %d existing goals", n, missing)
 			}
 			if int64(len(got)) != es.Fetched {
 				t.Fatalf("report says %d fetched, emitted %d", es.Fetched, len(got))

@@ -90,8 +90,10 @@ func WithRateLimit(perSecond float64) Option { return func(c *config) { c.rateLi
 // front, or the first -n goals were removed. totalCount changes accordingly, so later pages
 // repeat (n > 0) or skip (n < 0) goals. New goals (see DriftGoals) are also served by
 // /goal/{id} and /metric?goal_id= (an empty list); removed goals stay reachable by id. The
-// switch is server-wide: after the first offset=0 page of any /goal listing, every later
-// page of every listing is cut from the drifted list.
+// switch is server-wide and happens once: after the first offset=0 page of any /goal listing,
+// every later page of every listing (a new listing's offset=0 page included) is cut from the
+// drifted list, as on a real server whose goal set changed mid-export. So a client that lists
+// again after seeing totalCount change gets every goal of the final set.
 func WithGoalDrift(n int) Option { return func(c *config) { c.goalDrift = n } }
 
 // WithPageOverlap makes consecutive GET /goal pages repeat n goals: the page at
@@ -127,6 +129,8 @@ type Server struct {
 	drift      []*Goal // goals that appear with WithGoalDrift(n > 0)
 	driftByID  map[int64]*Goal
 	firstPaged atomic.Bool
+	// driftApplied: WithGoalDrift's change has happened (a page after a first page was served).
+	driftApplied atomic.Bool
 
 	// cache holds rendered list-form goals and metrics (the Org is immutable, so they never
 	// go stale); it makes big /goal pages and per-goal /metric calls cheap.
@@ -857,9 +861,16 @@ func (s *Server) handleGoal(r *http.Request, c caller, out *envelope) *apiError 
 // goalPage cuts one page out of the listing order, applying drift and overlap.
 func (s *Server) goalPage(pred func(*Goal) bool, limit, offset int) ([]*Goal, int) {
 	var list []*Goal
+	// The change happens once, between the first offset=0 page and the next page: from then
+	// on every page, a fresh listing's first page included, shows the changed set.
+	drifted := s.driftApplied.Load() || (offset > 0 && s.firstPaged.Load())
+	if drifted && s.cfg.goalDrift != 0 {
+		s.driftApplied.Store(true)
+	}
 	if offset == 0 {
 		s.firstPaged.Store(true)
-	} else if s.cfg.goalDrift > 0 && s.firstPaged.Load() {
+	}
+	if s.cfg.goalDrift > 0 && drifted {
 		for _, g := range s.drift {
 			if pred(g) {
 				list = append(list, g)
@@ -871,7 +882,7 @@ func (s *Server) goalPage(pred func(*Goal) bool, limit, offset int) ([]*Goal, in
 			list = append(list, g)
 		}
 	}
-	if s.cfg.goalDrift < 0 && offset > 0 && s.firstPaged.Load() {
+	if s.cfg.goalDrift < 0 && drifted {
 		list = list[min(-s.cfg.goalDrift, len(list)):]
 	}
 	n := len(list)
