@@ -315,6 +315,9 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 	if !ok {
 		return fmt.Errorf("sink %s: write: table %q is not exported by this run (tables: %s)", s.url, table, s.tableList())
 	}
+	if rec == nil {
+		return fmt.Errorf("sink %s: write %s: nil record batch", s.url, table)
+	}
 	if err := parquetfile.CheckSchema(t, rec.Schema()); err != nil {
 		return fmt.Errorf("sink %s: write: %w", s.url, err)
 	}
@@ -448,6 +451,9 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 		return fmt.Errorf("sink %s: append ledger: run %s already appended its ledger rows", s.url, s.run.RunID)
 	}
 	t, _ := schemas.Lookup(schemas.SyncRuns)
+	if rec == nil {
+		return fmt.Errorf("sink %s: append ledger: nil record batch", s.url)
+	}
 	if err := parquetfile.CheckSchema(t, rec.Schema()); err != nil {
 		return fmt.Errorf("sink %s: append ledger: %w", s.url, err)
 	}

@@ -47,7 +47,8 @@ func NewRun(t testing.TB, date string, tables ...*schemas.Table) sinks.RunInfo {
 //
 // Sub-tests:
 //
-//	WriteCommitRead     a few batches to every data table, Commit, Read returns exactly them
+//	WriteCommitRead     a few batches (one with zero rows) to every data table, Commit, Read
+//	                    returns exactly them, Result counts them
 //	EmptyTable          a table that got no rows is published as an empty partition
 //	RerunReplaces       a second run of the same date replaces the first (old rows gone)
 //	TwoDates            two dates are two partitions; the second leaves the first untouched
@@ -149,7 +150,7 @@ func testWriteCommitRead(t *testing.T, h Harness) {
 	s := d.Open(t, run)
 	w := written{}
 	for i, tbl := range run.Tables {
-		writeSample(t, s, mem, run, tbl, w, int64(i+1), 3, 1, 7)
+		writeSample(t, s, mem, run, tbl, w, int64(i+1), 3, 0, 1, 7) // includes a zero-row batch
 	}
 	res := commit(t, s)
 	closeSink(t, s)
