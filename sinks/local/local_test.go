@@ -1,6 +1,7 @@
 package local_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
@@ -68,6 +70,11 @@ func TestRotatedPartitionHasSeveralFiles(t *testing.T) {
 		t.Fatal(diff)
 	}
 }
+
+// discardSink accepts writes (used to recompute what another process wrote).
+type discardSink struct{ sinks.Sink }
+
+func (discardSink) Write(context.Context, string, arrow.RecordBatch) error { return nil }
 
 func write(t *testing.T, s sinks.Sink, run sinks.RunInfo, seed int64) map[string][]sinktest.Row {
 	t.Helper()
