@@ -316,3 +316,55 @@ func TestParseCompression(t *testing.T) {
 		t.Error("ParseCompression(lz4) succeeded")
 	}
 }
+
+// TestStatisticsAndDictionary checks the file-level promises: column statistics (min/max and
+// null counts) are written and columns are dictionary encoded.
+func TestStatisticsAndDictionary(t *testing.T) {
+	tbl, _ := schemas.Lookup(schemas.Goals)
+	var m memFiles
+	w, err := parquetfile.NewWriter(tbl, m.create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := sinktest.SampleRecords(memory.DefaultAllocator, tbl, 50, 3)
+	defer rec.Release()
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	infos, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.files[infos[0].Name].Bytes()
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, c := range f.Metadata().RowGroups[0].Columns {
+		path := strings.Join(c.MetaData.PathInSchema, ".")
+		switch path {
+		case "goal_id", "goal_name", "goal_owner":
+		default:
+			continue
+		}
+		checked++
+		st := c.MetaData.Statistics
+		if len(st.MinValue) == 0 || len(st.MaxValue) == 0 {
+			t.Errorf("%s: no min/max statistics", path)
+		}
+		if path == "goal_owner" && st.NullCount == 0 {
+			t.Errorf("%s: null count 0, sample rows have NULLs", path)
+		}
+		dict := false
+		for _, e := range c.MetaData.Encoding {
+			dict = dict || e.String() == "RLE_DICTIONARY" || e.String() == "PLAIN_DICTIONARY"
+		}
+		if !dict {
+			t.Errorf("%s: encodings %v, want dictionary encoding", path, c.MetaData.Encoding)
+		}
+	}
+	if checked != 3 {
+		t.Fatalf("checked %d columns, want 3", checked)
+	}
+}
