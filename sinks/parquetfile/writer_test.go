@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -366,5 +370,36 @@ func TestStatisticsAndDictionary(t *testing.T) {
 	}
 	if checked != 3 {
 		t.Fatalf("checked %d columns, want 3", checked)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestManifestGolden pins the _manifest.json format that readers (and the S3 sink) rely on.
+func TestManifestGolden(t *testing.T) {
+	tbl, _ := schemas.Lookup(schemas.KeyResults)
+	run := sinks.RunInfo{
+		RunID:        "0190f5a2-7c3e-7d4a-9b1e-2f3c4d5e6f70",
+		SnapshotDate: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		Version:      "v0.1.0",
+	}
+	files := []parquetfile.FileInfo{
+		{Name: "part-00000.parquet", Rows: 1000, Bytes: 53211, SHA256: strings.Repeat("0a", 32)},
+		{Name: "part-00001.parquet", Rows: 17, Bytes: 4096, SHA256: strings.Repeat("f1", 32)},
+	}
+	b, err := parquetfile.NewManifest(run, tbl, files, time.Date(2026, 3, 1, 2, 3, 4, 5000, time.FixedZone("CET", 3600))).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "manifest.golden.json")
+	if *update {
+		os.WriteFile(path, b, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, b) {
+		t.Errorf("manifest differs from %s (go test -update to accept):\n%s", path, b)
 	}
 }
