@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks/parquetfile"
+	"github.com/wbexport/wbexport/transform"
+)
+
+// cpuTables are the tables compared with DuckDB (bench/duckdb_json.py writes the same three).
+var cpuTables = []string{schemas.Goals, schemas.KeyResults, schemas.KeyResultCheckins}
+
+// runCPU decodes the recorded pages, builds Arrow batches and writes zstd Parquet files (one
+// writer per table, like a sink) with no network, and reports rows/s, CPU time and peak RSS.
+// It runs on one goroutine, like the exporter's serial emit path.
+func runCPU(args []string) error {
+	fs := flag.NewFlagSet("cpu", flag.ExitOnError)
+	dir := fs.String("dir", "", "directory holding goals.jsonl and metrics.jsonl (wbbench record)")
+	out := fs.String("out", "", "output directory for Parquet files (emptied first; required)")
+	tables := fs.String("tables", strings.Join(cpuTables, ","), "tables to write, comma list, or all")
+	repeat := fs.Int("repeat", 1, "read the recording this many times (ids repeat; nothing is de-duplicated)")
+	_ = fs.Parse(args)
+	if *dir == "" || *out == "" {
+		return errors.New("cpu: -dir and -out are required")
+	}
+	var names []string
+	if *tables != "all" {
+		names = strings.Split(*tables, ",")
+	}
+	if err := os.RemoveAll(*out); err != nil {
+		return err
+	}
+	alloc := memory.NewGoAllocator()
+	writers := map[string]*parquetfile.Writer{}
+	writerFor := func(table string) (*parquetfile.Writer, error) {
+		if w := writers[table]; w != nil {
+			return w, nil
+		}
+		tbl, ok := schemas.Lookup(table)
+		if !ok {
+			return nil, fmt.Errorf("cpu: unknown table %q", table)
+		}
+		tdir := filepath.Join(*out, table)
+		if err := os.MkdirAll(tdir, 0o755); err != nil {
+			return nil, err
+		}
+		w, err := parquetfile.NewWriter(tbl, func(name string) (io.WriteCloser, error) {
+			return os.Create(filepath.Join(tdir, name))
+		}, parquetfile.WithAllocator(alloc), parquetfile.WithCompression(parquetfile.Zstd))
+		if err != nil {
+			return nil, err
+		}
+		writers[table] = w
+		return w, nil
+	}
+	ctx := context.Background()
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var opts []transform.Option
+	if names != nil {
+		opts = append(opts, transform.WithTables(names...))
+	}
+	tr, err := transform.New(alloc, transform.Lineage{RunID: transform.RunID(), SnapshotDate: day},
+		func(_ context.Context, table string, rec arrow.RecordBatch) error {
+			w, err := writerFor(table)
+			if err != nil {
+				return err
+			}
+			return w.Write(rec)
+		}, opts...)
+	if err != nil {
+		return err
+	}
+	defer tr.Release()
+
+	before := getRusage()
+	start := time.Now()
+	var inBytes int64
+	var pages int
+	meta := extract.Meta{ExtractedAt: time.Now().UTC()}
+	for r := 0; r < *repeat; r++ {
+		for _, f := range []struct {
+			name   string
+			decode func([]byte) (*extract.Page, error)
+		}{{goalsFile, extract.DecodeGoalsPage}, {metricsFile, extract.DecodeMetricsPage}} {
+			n, size, err := eachLine(filepath.Join(*dir, f.name), func(line []byte) error {
+				p, err := f.decode(line)
+				if err != nil {
+					return err
+				}
+				stamp(&p.Batch, meta)
+				return tr.Add(ctx, &p.Batch)
+			})
+			if err != nil {
+				return fmt.Errorf("cpu: %s line %d: %w", f.name, n+1, err)
+			}
+			pages += n
+			inBytes += size
+		}
+	}
+	if err := tr.Flush(ctx); err != nil {
+		return err
+	}
+	var outBytes int64
+	for _, w := range writers {
+		files, err := w.Close()
+		if err != nil {
+			return err
+		}
+		for _, fi := range files {
+			outBytes += fi.Bytes
+		}
+	}
+	wall := time.Since(start)
+	after := getRusage()
+	rows := tr.Rows()
+	var total int64
+	var keys []string
+	for k, v := range rows {
+		total += v
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "cpu: %d pages, %.1f MiB JSON → %d rows (%s) → %.1f MiB Parquet in %.2fs (CPU %.2fs): %.0f rows/s, %.1f MiB/s JSON, peak RSS %.0f MiB\n",
+		pages, mib(inBytes), total, strings.Join(keys, ","), mib(outBytes), wall.Seconds(), (after.CPU - before.CPU).Seconds(),
+		float64(total)/wall.Seconds(), mib(inBytes)/wall.Seconds(), mib(after.MaxRSSB))
+	emit(result{"bench": "cpu", "engine": "wbexport", "tables": keys, "rows_by_table": rows, "rows": total, "pages": pages,
+		"json_bytes": inBytes, "parquet_bytes": outBytes, "wall_s": wall.Seconds(), "cpu_s": (after.CPU - before.CPU).Seconds(),
+		"rows_per_s": float64(total) / wall.Seconds(), "json_mib_per_s": mib(inBytes) / wall.Seconds(),
+		"peak_rss_mib": mib(after.MaxRSSB), "gc_cycles": ms.NumGC, "repeat": *repeat})
+	return nil
+}
+
+// stamp sets what the client's accept step sets on every record: its Meta.
+func stamp(b *extract.Batch, m extract.Meta) {
+	for i := range b.Goals {
+		b.Goals[i].Meta = m
+	}
+	for i := range b.GoalComments {
+		b.GoalComments[i].Meta = m
+	}
+	for i := range b.KeyResults {
+		b.KeyResults[i].Meta = m
+	}
+	for i := range b.Checkins {
+		b.Checkins[i].Meta = m
+	}
+	for i := range b.Confidence {
+		b.Confidence[i].Meta = m
+	}
+	for i := range b.KRComments {
+		b.KRComments[i].Meta = m
+	}
+}
+
+// eachLine calls fn with every line of a JSON lines file (the slice is reused).
+func eachLine(path string, fn func([]byte) error) (int, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 4<<20)
+	var buf []byte
+	n, size := 0, int64(0)
+	for {
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			buf = append(buf[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = r.ReadSlice('\n')
+				buf = append(buf, line...)
+			}
+			line = buf
+		}
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			line = line[:len(line)-1]
+		}
+		if len(line) > 0 {
+			size += int64(len(line)) + 1
+			if ferr := fn(line); ferr != nil {
+				return n, size, ferr
+			}
+			n++
+		}
+		if err == io.EOF {
+			return n, size, nil
+		}
+		if err != nil {
+			return n, size, err
+		}
+	}
+}
