@@ -17,7 +17,7 @@ here; it is only for looking at results):
   * KR 310552 missed its last weekly check-in; other KRs have late and on-time check-ins;
   * one personal goal (no team) and one closed goal.
 
-Usage: .venv/bin/python dbt/scripts/make_sample_data.py [--out wbexport-out-sample] [--days 3]
+Usage: .venv/bin/python dbt/scripts/make_sample_data.py [--out dbt/target/sample-out] [--days 3]
        [--end-date 2025-08-24]
 """
 
@@ -183,7 +183,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: schemas_go.Table, rows: l
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="wbexport-out-sample", help="output root (default %(default)s)")
+    ap.add_argument("--out", default=str(schemas_go.REPO / "dbt" / "target" / "sample-out"),
+                    help="output root, replaced if it exists (default %(default)s)")
     ap.add_argument("--days", type=int, default=3, help="number of daily snapshots (default %(default)s)")
     ap.add_argument("--end-date", default="2025-08-24", help="last snapshot date (default %(default)s)")
     args = ap.parse_args()
