@@ -111,6 +111,9 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 			}
 		}
 	}
+	if err := syncDir(s.stage); err != nil {
+		return nil, s.pathErr("cannot sync staging dir", s.stage, err)
+	}
 	unlockRoot, err := s.lockRoot(ctx)
 	if err != nil {
 		return nil, err
