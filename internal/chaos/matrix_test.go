@@ -377,4 +377,3 @@ func listingOrder(t *testing.T, org *wbtest.Org) []int64 {
 	}
 	return ids
 }
-

@@ -505,8 +505,10 @@ func rowString(r sinktest.Row) string {
 func (d *BigQuery) Faults() []SinkFault {
 	return []SinkFault{
 		{
-			Name:          "load-job-fails",
-			Arm:           func(testing.TB, sinks.RunInfo) { d.Srv.FailNextLoad(schemas.Goals, "invalid", "chaos: injected load failure") },
+			Name: "load-job-fails",
+			Arm: func(testing.TB, sinks.RunInfo) {
+				d.Srv.FailNextLoad(schemas.Goals, "invalid", "chaos: injected load failure")
+			},
 			MayReplace:    true, // every table is its own load job (see bqsink's publish window)
 			Intact:        []string{schemas.Goals},
 			ErrorContains: "chaos: injected load failure",
