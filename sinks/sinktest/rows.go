@@ -112,8 +112,8 @@ func rowKey(r Row) string {
 	return b.String()
 }
 
-// FormatValue renders a canonical value for keys and messages (strings longer than 80 bytes
-// are shortened in messages only by DiffRows, not here).
+// FormatValue renders a canonical value unambiguously (strings quoted, times in UTC with
+// microseconds, NULL as NULL); used for row keys and messages.
 func FormatValue(v any) string {
 	switch x := v.(type) {
 	case nil:

@@ -41,7 +41,18 @@ func NewRun(t testing.TB, date string, tables ...*schemas.Table) sinks.RunInfo {
 	return sinks.RunInfo{RunID: id.String(), SnapshotDate: d, Tables: tables, Version: Version}
 }
 
-// Run runs the conformance suite against h. Every sub-test gets a fresh Destination. Records
+// Run runs the conformance suite against h. Every sub-test gets a fresh Destination.
+//
+// Usage, in a sink package's tests (see sinks/local/localtest for a complete Destination):
+//
+//	func TestConformance(t *testing.T) {
+//		sinktest.Run(t, func(t *testing.T) sinktest.Destination {
+//			return &myDestination{bucket: newBucket(t)} // Open/Read/Ledger
+//		})
+//	}
+//
+// Runs use the dates Date1 and Date2 and fresh UUIDv7 run ids (NewRun); rows carry the run's
+// snapshot_date and _run_id, so partitioned stores accept them. Records
 // the suite writes come from a memory.CheckedAllocator; each sub-test asserts that nothing
 // allocated from it leaks (so a sink must Release whatever it Retains by Close).
 //
