@@ -54,6 +54,7 @@ import (
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/storage"
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 
@@ -139,8 +140,39 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 	if err != nil {
 		return err
 	}
+	if err := s.checkPartition(s.tables[table], rec); err != nil {
+		return err
+	}
 	if err := st.w.Write(rec); err != nil {
 		return fmt.Errorf("bqsink: staging %s: %w", table, err)
+	}
+	return nil
+}
+
+// checkPartition verifies that every row's partition column holds the run's snapshot date:
+// the load into table$YYYYMMDD would fail on any other row (after the whole extraction).
+func (s *Sink) checkPartition(t *schemas.Table, rec arrow.RecordBatch) error {
+	idx := rec.Schema().FieldIndices(t.PartitionBy)
+	if err := parquetfile.CheckSchema(t, rec.Schema()); err != nil {
+		return fmt.Errorf("bqsink: staging %s: %w", t.Name, err)
+	}
+	if len(idx) != 1 {
+		return nil
+	}
+	col, ok := rec.Column(idx[0]).(*array.Date32)
+	if !ok {
+		return nil
+	}
+	want := arrow.Date32FromTime(s.run.SnapshotDate)
+	for i := 0; i < col.Len(); i++ {
+		if col.IsNull(i) || col.Value(i) != want {
+			got := "NULL"
+			if col.IsValid(i) {
+				got = col.Value(i).FormattedString()
+			}
+			return fmt.Errorf("bqsink: table %s: row %d of the batch has %s %s, the run's snapshot date is %s (rows are loaded into %s$%s)",
+				t.Name, i, t.PartitionBy, got, s.run.Date(), t.Name, s.partition())
+		}
 	}
 	return nil
 }
@@ -362,7 +394,11 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
-	if err := st.w.Write(rec); err != nil {
+	err = s.checkPartition(ledger, rec)
+	if err == nil {
+		err = st.w.Write(rec)
+	}
+	if err != nil {
 		st.w.Abort()
 		if st.path != "" {
 			os.Remove(st.path)

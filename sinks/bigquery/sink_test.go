@@ -613,6 +613,12 @@ func TestWriteValidation(t *testing.T) {
 	if err := s.Write(context.Background(), schemas.Teams, rec); err == nil || !strings.Contains(err.Error(), "teams") {
 		t.Errorf("Write of users rows to teams: %v", err)
 	}
+	other := sinktest.SampleRecords(mem, teams, 2, 1, sinktest.WithDate("2026-02-28"))
+	defer other.Release()
+	if err := s.Write(context.Background(), schemas.Teams, other); err == nil ||
+		!strings.Contains(err.Error(), "table teams: row 0 of the batch has snapshot_date 2026-02-28, the run's snapshot date is 2026-03-01") {
+		t.Errorf("Write of rows of another date: %v", err)
+	}
 	if err := s.Abort(context.Background()); err != nil {
 		t.Fatal(err)
 	}
