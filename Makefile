@@ -17,7 +17,7 @@ DEMO_ARGS ?= --goals 500 --days 3
 TEST_OUT  := $(CURDIR)/bin/test-out
 GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
 
-.PHONY: all help build test test-go test-dbt bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
+.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
 
 all: build
 
@@ -33,7 +33,7 @@ demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-pro
 emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
 	./$(BIN) emulate --addr 127.0.0.1:8080 --seed 1 --goals 500
 
-test: lint test-go test-dbt bench-smoke ## the whole test suite (what CI runs)
+test: lint test-go test-dbt test-dbt-bigquery bench-smoke ## the whole test suite (what CI runs)
 
 test-go: tools ## Go tests with the race detector, sinks against real S3 (versitygw) and the BigQuery wire server
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) ./...
@@ -42,6 +42,13 @@ test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over 
 	rm -rf $(TEST_OUT)
 	./$(BIN) demo --out $(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
 	WBEXPORT_OUT=$(TEST_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+
+test-dbt-bigquery: $(VENV)/.installed-bigquery ## compile every dbt model and test for BigQuery offline and parse it as BigQuery SQL
+	$(VENV)/bin/python dbt/scripts/check_bigquery.py
+
+$(VENV)/.installed-bigquery: $(VENV)/.installed dbt/requirements-bigquery.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r dbt/requirements.txt -r dbt/requirements-bigquery.txt
+	touch $@
 
 bench-smoke: ## run every Go benchmark once at tiny size so they cannot rot (no timing asserted)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
