@@ -33,10 +33,12 @@
 //   - <root>/.wbexport.lock serialises publishing and recovery: held by Commit while it
 //     publishes and by New while it repairs or removes dead runs' staging directories and
 //     creates its own.
-//   - <root>/_staging/<run_id>/.lock is held by a live run for its whole life. New treats the
-//     staging directory of an older run (run ids are UUIDv7, so they sort by start time) whose
-//     .lock it can lock as dead: it rolls it forward when it has a commit journal, otherwise
-//     it deletes it. Newer runs' and locked directories are left alone.
+//   - <root>/_staging/<run_id>/.lock is held by a live run for its whole life. Staging
+//     directories are created and locked under the publish lock, so under that lock a staging
+//     directory whose .lock can be taken belongs to a dead run. New (and Commit, before it
+//     publishes) rolls dead runs that reached their commit point forward, whatever their age,
+//     and deletes dead uncommitted runs older than itself (run ids are UUIDv7, so they sort by
+//     start time). Locked (live) directories are never touched.
 //
 // flock does not work across NFS clients on every system; do not point two machines at one
 // NFS root concurrently.

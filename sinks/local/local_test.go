@@ -448,3 +448,102 @@ func TestOpenURL(t *testing.T) {
 		t.Error("Open(s3://...) succeeded")
 	}
 }
+
+// TestCommitRollsForwardNewerDeadRun: run B opens first, then run A (newer id) crashes after
+// its commit point with half its partitions swapped. B's Commit must first finish A (A
+// committed first) and then publish B, so B wins on every table and nothing is left over.
+func TestCommitRollsForwardNewerDeadRun(t *testing.T) {
+	root := t.TempDir()
+	tables := []*schemas.Table{mustTable(schemas.Users), mustTable(schemas.Goals)}
+	runB := sinktest.NewRun(t, sinktest.Date1, tables...)
+	sB := open(t, root, runB)
+	wantB := write(t, sB, runB, 2)
+
+	runA := sinktest.NewRun(t, sinktest.Date1, tables...)
+	sA := open(t, root, runA)
+	write(t, sA, runA, 1)
+	restore := local.SetPublishHook(func(step string) error {
+		if step == "move-new/goals" {
+			return errCrash
+		}
+		return nil
+	})
+	_, err := sA.Commit(t.Context())
+	restore()
+	if !errors.Is(err, errCrash) {
+		t.Fatalf("Commit A = %v", err)
+	}
+	sA.SimulateCrash()
+
+	if _, err := sB.Commit(t.Context()); err != nil {
+		t.Fatalf("Commit B: %v", err)
+	}
+	sB.Close()
+	for _, tbl := range tables {
+		got, ok, err := localtest.ReadPartition(root, tbl.Name, sinktest.Date1)
+		if err != nil || !ok {
+			t.Fatalf("%s: published=%t err=%v", tbl.Name, ok, err)
+		}
+		if d := sinktest.DiffRows(wantB[tbl.Name], got); d != "" {
+			t.Errorf("%s: want run B's rows:\n%s", tbl.Name, d)
+		}
+	}
+	if left := stagingEntries(t, root); len(left) != 0 {
+		t.Errorf("staging left: %v", left)
+	}
+}
+
+// TestStuckRunDoesNotOverwriteLaterCommit: run A fails after its commit point but stays alive
+// (locked) while run B commits the same date; when A finally closes, the next run's recovery
+// must see that B superseded A's partitions and leave B's data in place.
+func TestStuckRunDoesNotOverwriteLaterCommit(t *testing.T) {
+	root := t.TempDir()
+	tables := []*schemas.Table{mustTable(schemas.Users), mustTable(schemas.Goals)}
+	runA := sinktest.NewRun(t, sinktest.Date1, tables...)
+	sA := open(t, root, runA)
+	write(t, sA, runA, 1)
+	restore := local.SetPublishHook(func(step string) error {
+		if step == "move-new/goals" {
+			return errCrash
+		}
+		return nil
+	})
+	_, err := sA.Commit(t.Context())
+	restore()
+	if !errors.Is(err, errCrash) {
+		t.Fatalf("Commit A = %v", err)
+	}
+	if err := sA.Abort(t.Context()); err == nil || !strings.Contains(err.Error(), "commit point") {
+		t.Errorf("Abort after the commit point = %v, want an error saying it cannot be discarded", err)
+	}
+
+	runB := sinktest.NewRun(t, sinktest.Date1, tables...)
+	sB := open(t, root, runB)
+	wantB := write(t, sB, runB, 2)
+	if _, err := sB.Commit(t.Context()); err != nil { // A is alive: not recovered here
+		t.Fatalf("Commit B: %v", err)
+	}
+	sB.Close()
+	if err := sA.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left := stagingEntries(t, root); !slices.Equal(left, []string{runA.RunID}) {
+		t.Fatalf("staging = %v, want A's journaled staging kept for recovery", left)
+	}
+
+	runC := sinktest.NewRun(t, sinktest.Date2, tables...)
+	sC := open(t, root, runC)
+	sC.Close()
+	for _, tbl := range tables {
+		got, ok, err := localtest.ReadPartition(root, tbl.Name, sinktest.Date1)
+		if err != nil || !ok {
+			t.Fatalf("%s: published=%t err=%v", tbl.Name, ok, err)
+		}
+		if d := sinktest.DiffRows(wantB[tbl.Name], got); d != "" {
+			t.Errorf("%s: recovery of the stuck run overwrote the later commit:\n%s", tbl.Name, d)
+		}
+	}
+	if left := stagingEntries(t, root); len(left) != 0 {
+		t.Errorf("staging left: %v", left)
+	}
+}

@@ -49,12 +49,20 @@ import (
 //	y  n  y   old moved aside, new not yet in place   move-new, manifest, success, remove-old
 //	n  y  *   new in place                            manifest, success, remove-old (idempotent)
 //	n  n  *   impossible under the lock               error
-//	y  y  y   impossible under the lock               error
+//	y  y  y   only if another run published P later   superseded (below), else error
 //
-// Recovery (New): a staging directory of an older run whose run lock is free belongs to a dead
-// run. Without a journal it is deleted (the run never reached its commit point; published
-// data was never touched). With a journal every listed partition is driven to "published" by
-// publishPartition, then the directory is deleted. So after a crash at any step a reader sees,
+// Superseded (recovery only): if P holds a manifest of another run created after this run's
+// journal, a later commit already replaced the partition while this run was dead or stuck, so
+// recovery leaves P alone and only drops its own copies (S, O). Journal and manifest times are
+// taken under the publish lock from the same clock (a clock stepping backwards across a crash
+// could defeat this check).
+//
+// Recovery (New, and Commit under the lock before its journal): a staging directory whose run
+// lock is free belongs to a dead run. Without a journal it is deleted if the run is older than
+// the current one (it never reached its commit point; published data was never touched). With
+// a journal, whatever its age, every listed partition is driven to "published" by
+// publishPartition, then the directory is deleted; doing this before publishing keeps the
+// publish order equal to the commit order. So after a crash at any step a reader sees,
 // per partition, either the previous snapshot with _SUCCESS, the new snapshot with _SUCCESS, or
 // (inside the window) no _SUCCESS — never a mix of old and new files — and the next run leaves
 // every partition of the dead run at the new snapshot.
@@ -87,7 +95,7 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 		s.abortWriters()
 		return nil, fmt.Errorf("sink %s: commit: %w", s.url, err)
 	}
-	j := journal{RunID: s.run.RunID, SnapshotDate: s.run.Date(), CreatedAt: s.cfg.now().UTC()}
+	j := journal{RunID: s.run.RunID, SnapshotDate: s.run.Date()}
 	for _, t := range s.run.Tables {
 		w, err := s.writer(t)
 		if err != nil {
@@ -119,9 +127,18 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 		return nil, err
 	}
 	defer unlockRoot()
+	if err := s.recoverDeadRuns(); err != nil {
+		return nil, err
+	}
 
 	if err := hook("journal"); err != nil {
 		return nil, err
+	}
+	// The journal's time orders this commit after every manifest published so far (all were
+	// written under the lock we hold) and before any later one.
+	j.CreatedAt = s.cfg.now().UTC()
+	for _, p := range j.Partitions {
+		p.Manifest.CreatedAt = j.CreatedAt
 	}
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
@@ -134,7 +151,7 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 
 	res := &sinks.Result{Tables: map[string]sinks.TableResult{}}
 	for _, p := range j.Partitions {
-		if err := publishPartition(s.root, s.stage, p); err != nil {
+		if err := publishPartition(s.root, s.stage, &j, p, false); err != nil {
 			return nil, fmt.Errorf("sink %s: publish %s: %w (run %s is committed; the next run on this root finishes publishing it)", s.url, p.Table, err, s.run.RunID)
 		}
 		res.Tables[p.Table] = sinks.TableResult{
@@ -164,9 +181,12 @@ func exists(p string) (bool, error) {
 	return false, err
 }
 
-// publishPartition drives one partition of a journaled run to "published" (see the state
-// table above). It is idempotent.
-func publishPartition(root, stage string, p journalPartition) error {
+// publishPartition drives one partition of journaled run j to "published" (see the state
+// table above). It is idempotent. A partition whose published manifest belongs to another run
+// that committed later than j (its manifest is newer than j's journal) was superseded while j
+// was dead or stuck; when recovering, j then leaves it alone and only drops its own copies.
+// (In Commit itself the caller holds the lock, so whatever is published is older.)
+func publishPartition(root, stage string, j *journal, p journalPartition, recovering bool) error {
 	if p.Manifest == nil {
 		return fmt.Errorf("journal entry for %s has no manifest", p.Table)
 	}
@@ -185,6 +205,15 @@ func publishPartition(root, stage string, p journalPartition) error {
 	oOK, err := exists(O)
 	if err != nil {
 		return err
+	}
+	if pOK && recovering {
+		superseded, err := supersededBy(P, j)
+		if err != nil {
+			return err
+		}
+		if superseded {
+			return os.RemoveAll(O)
+		}
 	}
 	step := func(name string) error { return hook(name + "/" + p.Table) }
 	switch {
@@ -252,6 +281,26 @@ func publishPartition(root, stage string, p journalPartition) error {
 	return os.RemoveAll(O)
 }
 
+// supersededBy reports whether the partition at P was published by another run after j's
+// commit point: its manifest names another run and was created after j's journal. A missing
+// manifest means P is j's own half-published directory (or a previous snapshot whose manifest
+// j is about to move aside), never a newer run's: runs write the manifest before _SUCCESS and
+// hold the publish lock while doing so.
+func supersededBy(P string, j *journal) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(P, parquetfile.ManifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var m parquetfile.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return false, fmt.Errorf("%s: %w", filepath.Join(P, parquetfile.ManifestName), err)
+	}
+	return m.RunID != j.RunID && m.CreatedAt.After(j.CreatedAt), nil
+}
+
 func syncDirs(dirs ...string) error {
 	for _, d := range dirs {
 		if err := syncDir(d); err != nil {
@@ -309,8 +358,14 @@ func (s *Sink) lockRoot(ctx context.Context) (func(), error) {
 	}
 }
 
-// recoverDeadRuns repairs or deletes staging directories of dead runs older than this one.
-// The caller holds the root lock.
+// recoverDeadRuns repairs or deletes the staging directories of dead runs. The caller holds
+// the root lock, under which every live run's staging directory is created and locked
+// atomically, so an unlocked staging directory belongs to a dead run. A dead run that reached
+// its commit point is rolled forward whatever its age (its commit happened before anything
+// that is about to be published now); an uncommitted one is deleted only when it is older than
+// this run (the rule the package doc states; newer leftovers wait for a newer run). New calls
+// this before creating the run's staging directory, Commit again before publishing, so the
+// publish order always follows the commit order.
 func (s *Sink) recoverDeadRuns() error {
 	base := filepath.Join(s.root, StagingDir)
 	entries, err := os.ReadDir(base)
@@ -322,10 +377,17 @@ func (s *Sink) recoverDeadRuns() error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || name >= s.run.RunID {
-			continue // not a run, this run, or a newer run (possibly alive)
+		if !e.IsDir() || name == s.run.RunID {
+			continue
 		}
 		dir := filepath.Join(base, name)
+		journaled, err := exists(filepath.Join(dir, journalName))
+		if err != nil {
+			return s.pathErr("cannot inspect staging dir", dir, err)
+		}
+		if !journaled && name > s.run.RunID {
+			continue // a newer run that has not committed (alive or not): leave it
+		}
 		lk, ok, err := tryLock(filepath.Join(dir, runLockName))
 		if err != nil {
 			return s.pathErr("cannot lock staging dir of run "+name, dir, err)
@@ -356,7 +418,7 @@ func recoverRun(root, dir string) error {
 			return fmt.Errorf("journal %s: %w", filepath.Join(dir, journalName), err)
 		}
 		for _, p := range j.Partitions {
-			if err := publishPartition(root, dir, p); err != nil {
+			if err := publishPartition(root, dir, &j, p, true); err != nil {
 				return fmt.Errorf("publish %s: %w", p.Table, err)
 			}
 		}
