@@ -2,7 +2,9 @@ package s3sink_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +19,11 @@ import (
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 )
 
-// faultRun writes users (one small file) and goals (≈12 MB in two 6 MiB+ files, each a
-// multipart upload) through e's sink, then commits. It returns the first error and the sink
-// (not closed: a failed process may die without cleaning up).
-func faultRun(e *env, run sinks.RunInfo, seed int64, opts ...s3sink.Option) (*s3sink.Sink, error) {
+// faultRun writes users (one small file) and, when run has goals, goals (goalBatches batches of
+// ≈4 MB: 3 batches make two 6 MiB+ files, each a multipart upload; 1 batch one file) through
+// e's sink, then commits. It returns the first error and the sink (not closed: a failed
+// process may die without cleaning up).
+func faultRun(e *env, run sinks.RunInfo, seed int64, goalBatches int, opts ...s3sink.Option) (*s3sink.Sink, error) {
 	e.t.Helper()
 	cfg := e.config()
 	cfg.Concurrency = 1 // deterministic request order
@@ -29,19 +32,26 @@ func faultRun(e *env, run sinks.RunInfo, seed int64, opts ...s3sink.Option) (*s3
 		parquetfile.WithRowGroupBytes(1<<20), parquetfile.WithSliceRows(100))}, opts...)
 	s, err := s3sink.New(context.Background(), cfg, run, append([]s3sink.Option{
 		s3sink.WithCredentials(e.srv.Credentials()), s3sink.WithAllocator(e.mem), s3sink.WithMaxAttempts(2),
+		s3sink.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}, opts...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { s.Close() })
 	write := func() error {
-		e.writeSample(s, run, schemas.Users, 20, seed)
-		for i := range 3 {
-			rec := bigRecords(e.mem, run, 1000, 4096, seed*10+int64(i))
-			err := s.Write(context.Background(), schemas.Goals, rec)
-			rec.Release()
-			if err != nil {
-				return err
+		for _, tbl := range run.Tables {
+			switch tbl.Name {
+			case schemas.Users:
+				e.writeSample(s, run, schemas.Users, 20, seed)
+			case schemas.Goals:
+				for i := range goalBatches {
+					rec := bigRecords(e.mem, run, 1000, 4096, seed*10+int64(i))
+					err := s.Write(context.Background(), schemas.Goals, rec)
+					rec.Release()
+					if err != nil {
+						return err
+					}
+				}
 			}
 		}
 		_, err := s.Commit(context.Background())
@@ -52,146 +62,187 @@ func faultRun(e *env, run sinks.RunInfo, seed int64, opts ...s3sink.Option) (*s3
 
 func publishedMarker(e *env, table string) bool { return e.exists(e.part(table, date1) + "_SUCCESS") }
 
+// published returns e.snapshot("") without the staging area.
+func (e *env) published() map[string]objInfo {
+	e.t.Helper()
+	all := e.snapshot("")
+	for k := range all {
+		if strings.HasPrefix(k, e.prefix+"/_staging/") {
+			delete(all, k)
+		}
+	}
+	return all
+}
+
+// Request matchers for the proxy's faults.
+
+// copyFrom matches CopyObject requests into table's partition whose source key contains src
+// ("/_staging/" publish copies also match "/_backup/" restores: exclude them with notSrc).
+func copyFrom(table, src, notSrc string) func(*http.Request, string) bool {
+	return func(r *http.Request, key string) bool {
+		from, _ := url.PathUnescape(r.Header.Get("X-Amz-Copy-Source"))
+		return (table == "" || strings.Contains(key, "/"+table+"/")) && strings.Contains(from, src) &&
+			(notSrc == "" || !strings.Contains(from, notSrc))
+	}
+}
+
+// keySuffix matches requests for keys ending in suffix.
+func keySuffix(suffix string) func(*http.Request, string) bool {
+	return func(_ *http.Request, key string) bool { return strings.HasSuffix(key, suffix) }
+}
+
 // TestFailedRunsLeavePublishedDataAndNextRunRepairs injects 500s at a proxy during upload and
-// publish and checks what the previous snapshot looks like afterwards, then that the next run
-// repairs everything and removes the dead run's staging.
+// at every step of publishing, and checks that every object published before the failed run
+// is byte-for-byte as it was (same key set, sizes, ETags and SHA-256) — partitions the failed
+// run had already published, the one it was publishing and the ones it had not reached — then
+// that the next run publishes the full snapshot and removes the dead run's staging.
 func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
-	isSuccess := func(_ *http.Request, key string) bool { return strings.HasSuffix(key, "/_SUCCESS") }
+	publishCopy := func(table string) func(*http.Request, string) bool {
+		return copyFrom(table, "/_staging/", "/_backup/")
+	}
 	tests := []struct {
 		name   string
+		run1   []string // tables of the run that publishes the previous snapshot
+		goals2 int      // goal batches of the failed run (default 3)
 		inject func(p *s3test.Proxy)
-		// check inspects the state after the failed run; before is the state after run 1.
-		check func(t *testing.T, e *env, before, after map[string]objInfo, err error)
+		want   string // in the failed run's error
+		// journalKept: the journal could not be deleted after the rollback; the next run
+		// repeats the (then empty) rollback.
+		journalKept bool
 	}{
 		{
 			name:   "UploadPart fails",
 			inject: func(p *s3test.Proxy) { p.Fail("UploadPart", 2, 500) },
-			check: func(t *testing.T, e *env, before, after map[string]objInfo, err error) {
-				if d := diffSnapshots(before, after); d != "" {
-					t.Errorf("published data changed:\n%s", d)
-				}
-				if !strings.Contains(err.Error(), "upload s3://") {
-					t.Errorf("error does not name the upload: %v", err)
-				}
-			},
+			want:   "upload s3://",
 		},
 		{
-			name:   "first CopyObject fails",
+			name:   "first CopyObject (backup of the first partition) fails",
 			inject: func(p *s3test.Proxy) { p.Fail("CopyObject", 0, 500) },
-			check: func(t *testing.T, e *env, before, after map[string]objInfo, err error) {
-				if d := diffSnapshots(before, after); d != "" {
-					t.Errorf("published data changed (the _SUCCESS should have been restored):\n%s", d)
-				}
-				if !strings.Contains(err.Error(), "previous snapshot is intact") {
-					t.Errorf("error = %v", err)
-				}
-			},
+			want:   "nothing was replaced: the previous snapshot is intact",
 		},
 		{
-			name:   "CopyObject fails inside the second partition",
-			inject: func(p *s3test.Proxy) { p.Fail("CopyObject", 2, 500) }, // users/part-0, goals/part-0 pass
-			check: func(t *testing.T, e *env, before, after map[string]objInfo, err error) {
-				// users was published completely by the failed run: new files, new marker.
-				u := e.part("users", date1)
-				if !publishedMarker(e, "users") || after[u+"_manifest.json"] == before[u+"_manifest.json"] {
-					t.Errorf("users should hold the failed run's complete snapshot")
-				}
-				// goals was mid-replacement: no _SUCCESS, so careful readers skip it; its
-				// manifest is still the old one.
-				g := e.part("goals", date1)
-				if publishedMarker(e, "goals") {
-					t.Errorf("goals has _SUCCESS while half replaced")
-				}
-				if after[g+"_manifest.json"] != before[g+"_manifest.json"] {
-					t.Errorf("goals manifest changed before its files were all in place")
-				}
-				if !strings.Contains(err.Error(), "reads as unpublished") {
-					t.Errorf("error = %v", err)
-				}
+			name: "CopyObject fails in the first partition",
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("CopyObject", publishCopy("users"), 0, 500)
 			},
+			want: "rolled back 1 partition(s): the previous snapshot is intact",
 		},
 		{
-			name:   "PutObject of _SUCCESS fails",
-			inject: func(p *s3test.Proxy) { p.FailFunc("PutObject", isSuccess, 0, 500) },
-			check: func(t *testing.T, e *env, before, after map[string]objInfo, err error) {
-				if publishedMarker(e, "users") {
-					t.Errorf("users has a _SUCCESS although writing it failed")
-				}
-				// goals was not reached: byte-for-byte as before.
-				g := e.part("goals", date1)
-				for k, v := range before {
-					if strings.HasPrefix(k, g) && after[k] != v {
-						t.Errorf("goals object %s changed", k)
-					}
-				}
-				if !strings.Contains(err.Error(), "_SUCCESS") {
-					t.Errorf("error does not name _SUCCESS: %v", err)
-				}
+			// users is published completely, goals's first file replaced, its second fails.
+			name: "CopyObject fails inside the second partition",
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("CopyObject", publishCopy("goals"), 1, 500)
 			},
+			want: "rolled back 2 partition(s): the previous snapshot is intact",
+		},
+		{
+			name: "PutObject of the first partition's _SUCCESS fails",
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("PutObject", keySuffix("/users/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
+			},
+			want: "rolled back 1 partition(s): the previous snapshot is intact",
+		},
+		{
+			name: "PutObject of the last partition's _SUCCESS fails",
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("PutObject", keySuffix("/goals/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
+			},
+			want: "rolled back 2 partition(s): the previous snapshot is intact",
+		},
+		{
+			name: "PutObject of the manifest fails",
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("PutObject", keySuffix("/goals/snapshot_date="+date1+"/_manifest.json"), 0, 500)
+			},
+			want: "rolled back 2 partition(s): the previous snapshot is intact",
+		},
+		{
+			// The failed run has one goals file where the previous snapshot has two:
+			// deleting the stale part-00001 fails after part-00000 was replaced.
+			name:   "DeleteObject of a stale file fails",
+			goals2: 1,
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("DeleteObject", keySuffix("/goals/snapshot_date="+date1+"/part-00001.parquet"), 0, 500)
+			},
+			want: "rolled back 2 partition(s): the previous snapshot is intact",
+		},
+		{
+			// goals did not exist before: rolling back removes the partition the failed run
+			// created.
+			name: "a new partition is removed again",
+			run1: []string{schemas.Users},
+			inject: func(p *s3test.Proxy) {
+				p.FailFunc("PutObject", keySuffix("/goals/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
+			},
+			want: "rolled back 2 partition(s): the previous snapshot is intact",
+		},
+		{
+			name:   "the journal cannot be written",
+			inject: func(p *s3test.Proxy) { p.FailFunc("PutObject", keySuffix("/_journal.json"), 0, 500) },
+			want:   "the previous snapshot is intact",
+		},
+		{
+			// The commit point: every partition is published, deleting the journal fails.
+			name:        "deleting the journal fails",
+			inject:      func(p *s3test.Proxy) { p.FailFunc("DeleteObject", keySuffix("/_journal.json"), 0, 500) },
+			want:        "rolled back 2 partition(s): the previous snapshot is intact",
+			journalKept: true,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			p := e.withProxy()
+			if tc.run1 == nil {
+				tc.run1 = []string{schemas.Users, schemas.Goals}
+			}
+			if tc.goals2 == 0 {
+				tc.goals2 = 3
+			}
 			// Run 1 publishes the snapshot the failed run must not damage.
-			run1 := newRun(date1, schemas.Users, schemas.Goals)
-			s1, err := faultRun(e, run1, 1)
+			run1 := newRun(date1, tc.run1...)
+			s1, err := faultRun(e, run1, 1, 3)
 			if err != nil {
 				t.Fatalf("run 1: %v", err)
 			}
 			s1.Close()
-			before := e.snapshot("")
+			before := e.published()
+			if n := len(e.keys(e.part("goals", date1))); len(tc.run1) == 2 && n != 4 {
+				t.Fatalf("setup: goals holds %d objects, want 2 files + manifest + _SUCCESS", n)
+			}
 
 			// Run 2 fails; its process "dies" (no Close), leaving its staging behind.
 			tc.inject(p)
 			run2 := newRun(date1, schemas.Users, schemas.Goals)
-			s2, err := faultRun(e, run2, 2)
+			s2, err := faultRun(e, run2, 2, tc.goals2)
 			if err == nil {
 				t.Fatal("run 2 succeeded despite the injected fault")
 			}
-			if !strings.Contains(err.Error(), "s3 sink s3://"+e.bucket) || !strings.Contains(err.Error(), "fault injected") {
-				t.Errorf("run 2 error lacks the sink or the server's answer: %v", err)
-			}
 			t.Logf("run 2 failed as expected: %v", err)
+			for _, want := range []string{"s3 sink s3://" + e.bucket, "fault injected", tc.want} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("run 2 error lacks %q", want)
+				}
+			}
 			if _, err := s2.Commit(context.Background()); err == nil || !strings.Contains(err.Error(), "earlier failure") {
 				t.Errorf("Commit after a failure = %v, want an error naming the earlier failure", err)
 			}
-			after := e.snapshot("")
-			for k := range after {
-				if strings.HasPrefix(k, e.prefix+"/_staging/") {
-					delete(after, k)
-				}
+			if d := diffSnapshots(before, e.published()); d != "" {
+				t.Errorf("published objects changed by the failed run:\n%s", d)
 			}
-			tc.check(t, e, before, after, err)
+			if e.exists(s2.StagingKey(run2.RunID)+"_journal.json") != tc.journalKept {
+				t.Errorf("journal of the rolled-back run present = %v, want %v", !tc.journalKept, tc.journalKept)
+			}
 
-			// Run 3 (no faults) repairs every partition and removes run 2's staging.
+			// Run 3 (no faults) publishes the full snapshot and removes run 2's staging.
 			p.ClearFaults()
 			run3 := newRun(date1, schemas.Users, schemas.Goals)
-			s3, err := faultRun(e, run3, 3, s3sink.WithStaleStagingAge(0))
+			s3, err := faultRun(e, run3, 3, 3, s3sink.WithStaleStagingAge(0))
 			if err != nil {
 				t.Fatalf("run 3: %v", err)
 			}
 			s3.Close()
-			for _, table := range []string{"users", "goals"} {
-				if !publishedMarker(e, table) {
-					t.Errorf("%s not published after the repair run", table)
-				}
-				body, _ := e.get(e.part(table, date1) + "_manifest.json")
-				m, err := parquetfile.ParseManifest(table, body)
-				if err != nil || m.RunID != run3.RunID {
-					t.Fatalf("%s manifest after repair = %+v, %v", table, m, err)
-				}
-				keys := e.keys(e.part(table, date1))
-				if len(keys) != len(m.Files)+2 {
-					t.Errorf("%s holds %v, manifest lists %d files", table, keys, len(m.Files))
-				}
-				for _, f := range m.Files {
-					if got := e.snapshot(e.part(table, date1) + f.Name)[""]; got.SHA256 != f.SHA256 {
-						t.Errorf("%s/%s sha256 differs from the manifest", table, f.Name)
-					}
-				}
-			}
+			checkPublished(t, e, run3, date1, schemas.Users, schemas.Goals)
 			if st := e.keys(e.prefix + "/_staging/"); len(st) != 0 {
 				t.Errorf("staging left after the repair run: %v", st)
 			}
@@ -200,6 +251,221 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			}
 			s2.Close()
 		})
+	}
+}
+
+// checkPublished checks that run published every table's partition for date completely: a
+// _SUCCESS, a manifest of run, exactly the files it lists, each with its sha256.
+func checkPublished(t *testing.T, e *env, run sinks.RunInfo, date string, tables ...string) {
+	t.Helper()
+	for _, table := range tables {
+		dir := e.part(table, date)
+		if !e.exists(dir + "_SUCCESS") {
+			t.Errorf("%s has no _SUCCESS", dir)
+		}
+		body, _ := e.get(dir + "_manifest.json")
+		m, err := parquetfile.ParseManifest(table, body)
+		if err != nil || m.RunID != run.RunID {
+			t.Fatalf("%s manifest = %+v, %v; want one of run %s", dir, m, err, run.RunID)
+		}
+		keys := e.keys(dir)
+		if len(keys) != len(m.Files)+2 {
+			t.Errorf("%s holds %v, manifest lists %d files", dir, keys, len(m.Files))
+		}
+		for _, f := range m.Files {
+			if got := e.snapshot(dir + f.Name)[""]; got.SHA256 != f.SHA256 {
+				t.Errorf("%s%s sha256 differs from the manifest", dir, f.Name)
+			}
+		}
+	}
+}
+
+// TestInterruptedRollbackIsFinishedLater: a run whose rollback cannot complete (the store keeps
+// failing, or the process is killed) keeps its journal and backups, even through Close; the
+// next run's Commit (here for another date) or wbexport gc finishes the rollback from them
+// before anything else, restoring every partition byte-for-byte, and removes the dead run's
+// staging.
+func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
+	failGoalsSuccess := func(p *s3test.Proxy) {
+		p.FailFunc("PutObject", keySuffix("/goals/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
+	}
+	crashes := []struct {
+		name   string
+		inject func(p *s3test.Proxy)
+		// left checks the state the failed run left.
+		left func(t *testing.T, e *env)
+	}{
+		{
+			// Nothing of the rollback gets through (restores and deletes fail): the state is
+			// that of a process killed just before goals' _SUCCESS.
+			name: "killed mid-publish",
+			inject: func(p *s3test.Proxy) {
+				failGoalsSuccess(p)
+				p.FailFunc("CopyObject", copyFrom("", "/_backup/", ""), 0, 500)
+				p.Fail("DeleteObject", 3, 500) // the publish's deletions (two _SUCCESS, goals's stale file) pass
+			},
+			left: func(t *testing.T, e *env) {
+				if !publishedMarker(e, "users") || publishedMarker(e, "goals") {
+					t.Errorf("want users published by the failed run and goals without _SUCCESS")
+				}
+			},
+		},
+		{
+			// users is restored, goals's restore copies fail: killed mid-rollback.
+			name: "killed mid-rollback",
+			inject: func(p *s3test.Proxy) {
+				failGoalsSuccess(p)
+				p.FailFunc("CopyObject", copyFrom("goals", "/_backup/", ""), 0, 500)
+			},
+			left: func(t *testing.T, e *env) {
+				if publishedMarker(e, "goals") {
+					t.Errorf("goals has _SUCCESS while half restored")
+				}
+			},
+		},
+	}
+	recoverers := []struct {
+		name string
+		run  func(t *testing.T, e *env)
+	}{
+		{"next run's Commit", func(t *testing.T, e *env) {
+			run3 := newRun(date2, schemas.Users, schemas.Goals)
+			s3, err := faultRun(e, run3, 3, 1)
+			if err != nil {
+				t.Fatalf("run 3: %v", err)
+			}
+			s3.Close()
+			checkPublished(t, e, run3, date2, schemas.Users, schemas.Goals)
+		}},
+		{"wbexport gc", func(t *testing.T, e *env) {
+			g := e.open(sinks.RunInfo{}, e.config())
+			st, err := g.GC(context.Background(), 0)
+			if err != nil {
+				t.Fatalf("GC: %v", err)
+			}
+			if len(st.RolledBack) != 1 {
+				t.Errorf("GC = %+v, want one run rolled back", st)
+			}
+		}},
+	}
+	for _, crash := range crashes {
+		for _, rec := range recoverers {
+			t.Run(crash.name+"/"+rec.name, func(t *testing.T) {
+				e := newEnv(t)
+				p := e.withProxy()
+				run1 := newRun(date1, schemas.Users, schemas.Goals)
+				s1, err := faultRun(e, run1, 1, 3)
+				if err != nil {
+					t.Fatalf("run 1: %v", err)
+				}
+				s1.Close()
+				before := e.published()
+
+				crash.inject(p)
+				run2 := newRun(date1, schemas.Users, schemas.Goals)
+				s2, err := faultRun(e, run2, 2, 1)
+				if err == nil {
+					t.Fatal("run 2 succeeded despite the injected fault")
+				}
+				t.Logf("run 2 failed as expected: %v", err)
+				for _, want := range []string{"fault injected", "rolling back the 2 partitions this run touched failed",
+					"left without _SUCCESS", "goals/snapshot_date=" + date1 + "/part-00000.parquet", "_journal.json"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("run 2 error lacks %q", want)
+					}
+				}
+				crash.left(t, e)
+				p.ClearFaults()
+				if err := s2.Close(); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+				journal := s2.StagingKey(run2.RunID) + "_journal.json"
+				if !e.exists(journal) {
+					t.Fatalf("Close removed %s, which the next run needs", journal)
+				}
+				body, _ := e.get(journal)
+				if !strings.Contains(string(body), `"goals"`) || !strings.Contains(string(body), `"users"`) {
+					t.Errorf("journal does not list both partitions:\n%s", body)
+				}
+
+				rec.run(t, e)
+				after := e.published()
+				for k := range after {
+					if strings.Contains(k, "snapshot_date="+date2) {
+						delete(after, k)
+					}
+				}
+				if d := diffSnapshots(before, after); d != "" {
+					t.Errorf("the previous snapshot was not restored:\n%s", d)
+				}
+				if st := e.keys(e.prefix + "/_staging/"); len(st) != 0 {
+					t.Errorf("staging left: %v", st)
+				}
+				if !strings.Contains(e.logs.String(), "rolled back the unfinished publish of an earlier run") {
+					t.Errorf("the recovery was not logged")
+				}
+
+				// And the date publishes normally afterwards.
+				run4 := newRun(date1, schemas.Users, schemas.Goals)
+				s4, err := faultRun(e, run4, 4, 3)
+				if err != nil {
+					t.Fatalf("run 4: %v", err)
+				}
+				s4.Close()
+				checkPublished(t, e, run4, date1, schemas.Users, schemas.Goals)
+			})
+		}
+	}
+}
+
+// TestUnrecoverableJournalBlocksPublishing: a dead run's journal whose backups are gone cannot
+// be rolled back; the next Commit refuses to publish over it, says why and how to give up the
+// rollback, and changes nothing.
+func TestUnrecoverableJournalBlocksPublishing(t *testing.T) {
+	e := newEnv(t)
+	p := e.withProxy()
+	run1 := newRun(date1, schemas.Users)
+	s1, err := faultRun(e, run1, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Close()
+	p.FailFunc("PutObject", keySuffix("/users/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
+	p.FailFunc("CopyObject", copyFrom("users", "/_backup/", ""), 0, 500)
+	run2 := newRun(date1, schemas.Users)
+	s2, err := faultRun(e, run2, 2, 0)
+	if err == nil {
+		t.Fatal("run 2 succeeded")
+	}
+	p.ClearFaults()
+	s2.Close()
+	backup := s2.StagingKey(run2.RunID) + "_backup/"
+	for _, k := range e.keys(backup) {
+		if _, err := e.client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &e.bucket, Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := e.snapshot("")
+
+	run3 := newRun(date1, schemas.Users)
+	_, err = faultRun(e, run3, 3, 0)
+	if err == nil {
+		t.Fatal("run 3 published over an unfinished rollback")
+	}
+	t.Logf("run 3: %v", err)
+	for _, want := range []string{"run " + run2.RunID + " died while publishing", "is missing", "delete s3://" + e.bucket + "/" + s2.StagingKey(run2.RunID) + "_journal.json"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("run 3 error lacks %q", want)
+		}
+	}
+	after := e.snapshot("")
+	for k := range after {
+		if strings.Contains(k, run3.RunID) {
+			delete(after, k) // run 3's own staging (dead process)
+		}
+	}
+	if d := diffSnapshots(before, after); d != "" {
+		t.Errorf("run 3 changed objects:\n%s", d)
 	}
 }
 

@@ -9,14 +9,12 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/wbexport/wbexport/sinks/parquetfile"
@@ -24,17 +22,16 @@ import (
 
 // publish replaces table's partition with the staged files listed in m:
 //
-//  1. read and delete the partition's _SUCCESS;
+//  0. back up every object of the partition into the run's staging area and record the
+//     partition, with what it held, in the run's journal (see rollback.go);
+//  1. delete the partition's _SUCCESS;
 //  2. server-side copy every staged file into place (CopyObject, or a multipart
 //     UploadPartCopy for objects above the copy threshold);
-//  3. delete every other object under the partition that m does not list;
+//  3. delete every other object of the partition that m does not list;
 //  4. write _manifest.json;
 //  5. write _SUCCESS.
 //
-// If step 2 fails before any copy succeeded (every failed copy got an error answer from the
-// store), the old _SUCCESS is put back, so the partition is exactly as it was. A failure after
-// that leaves the partition without _SUCCESS (readers that honour _SUCCESS skip it) until the
-// next run republishes it.
+// If it fails, Commit rolls back every partition in the journal, this one included.
 func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifest) error {
 	dir := s.PartitionKey(table, s.run.Date())
 	staged := s.stagedPartitionKey(table)
@@ -47,10 +44,26 @@ func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifes
 		return fmt.Errorf("encode manifest: %w", err)
 	}
 
-	// 1. Unpublish.
-	oldSuccess, hadSuccess, err := s.getSmall(ctx, successKey)
+	// 0. Back up, then journal the partition before touching it. The entry stays in the
+	// in-memory journal even if writing the journal fails: undoing an untouched partition
+	// changes nothing.
+	jp, err := s.backup(ctx, table, dir)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", s.uri(successKey), err)
+		return err
+	}
+	if s.journal == nil {
+		s.journal = &journal{Version: journalVersion, RunID: s.run.RunID, SnapshotDate: s.run.Date()}
+	}
+	s.journal.Partitions = append(s.journal.Partitions, jp)
+	if err := s.putJournal(ctx); err != nil {
+		return err
+	}
+	log.Debug("publish: backed up the partition", "objects", len(jp.Objects))
+
+	// 1. Unpublish.
+	hadSuccess := false
+	for _, o := range jp.Objects {
+		hadSuccess = hadSuccess || o.Name == parquetfile.SuccessName
 	}
 	if hadSuccess {
 		if err := s.deleteObject(ctx, successKey); err != nil {
@@ -60,57 +73,33 @@ func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifes
 	log.Debug("publish: removed _SUCCESS", "existed", hadSuccess)
 
 	// 2. Copy the staged files into place.
-	var copied atomic.Int64
-	var allAnswered atomic.Bool
-	allAnswered.Store(true)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.cfg.Concurrency)
 	for _, f := range m.Files {
-		g.Go(func() error {
-			err := s.copyObject(gctx, staged+f.Name, dir+f.Name, f.Bytes, table)
-			if err != nil {
-				var re *smithyhttp.ResponseError
-				if !errors.As(err, &re) {
-					allAnswered.Store(false)
-				}
-				return err
-			}
-			copied.Add(1)
-			return nil
-		})
+		g.Go(func() error { return s.copyObject(gctx, staged+f.Name, dir+f.Name, f.Bytes, table) })
 	}
 	if err := g.Wait(); err != nil {
-		if hadSuccess && copied.Load() == 0 && allAnswered.Load() {
-			// Nothing was overwritten: restore the marker (with a context of its own, the
-			// run's may be gone) so the partition is exactly as before.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if rerr := s.putSmall(rctx, successKey, oldSuccess, "text/plain", ""); rerr != nil {
-				return fmt.Errorf("%w; restoring %s also failed: %v (the partition reads as unpublished until the next run)", err, s.uri(successKey), rerr)
-			}
-			log.Warn("publish failed before any file was replaced; previous snapshot left as it was", "error", err)
-			return fmt.Errorf("%w (nothing was replaced: the previous snapshot is intact)", err)
-		}
-		return fmt.Errorf("%w (the partition reads as unpublished, without _SUCCESS, until the next run)", err)
+		return err
 	}
 	log.Debug("publish: copied staged files", "files", len(m.Files))
 
-	// 3. Delete what the new manifest does not list.
+	// 3. Delete what the new manifest does not list (of what the partition held before).
 	keep := map[string]bool{manifestKey: true, successKey: true}
 	for _, f := range m.Files {
 		keep[dir+f.Name] = true
 	}
-	objs, err := s.list(ctx, dir)
-	if err != nil {
-		return err
-	}
 	var stale []string
-	for _, o := range objs {
-		if !keep[o.key] {
-			stale = append(stale, o.key)
+	for _, o := range jp.Objects {
+		if !keep[dir+o.Name] {
+			stale = append(stale, dir+o.Name)
 		}
 	}
-	if err := s.deleteKeys(ctx, stale); err != nil {
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Concurrency)
+	for _, key := range stale {
+		g.Go(func() error { return s.deleteObject(gctx, key) })
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	log.Debug("publish: removed stale files", "files", len(stale))
@@ -325,15 +314,18 @@ func (s *Sink) deleteKeys(ctx context.Context, keys []string) error {
 
 // GCStats reports what GC removed.
 type GCStats struct {
-	Runs    []string // run ids whose staging areas were removed
-	Objects int      // objects deleted (staged files and probe objects)
-	Uploads int      // incomplete multipart uploads aborted
+	Runs       []string // run ids whose staging areas were removed
+	RolledBack []string // of those, runs that died while publishing and whose partitions GC rolled back
+	Objects    int      // objects deleted (staged files, backups, journals and probe objects)
+	Uploads    int      // incomplete multipart uploads aborted
 }
 
 // GC removes leftover staging of dead runs: every <prefix>/_staging/<run_id>/ whose newest
 // object is older than olderThan (except this sink's own run), probe objects older than that,
-// and incomplete multipart uploads under _staging/ started before that. It never touches
-// published partitions or the ledger. Runs are not locked against each other, so olderThan
+// and incomplete multipart uploads under _staging/ started before that. A dead run whose
+// journal is still there died while publishing (or rolling back): GC first restores the
+// partitions it touched from its backups, and keeps its staging if that fails (the error says
+// why). Otherwise GC never touches published partitions or the ledger. Runs are not locked against each other, so olderThan
 // must exceed the longest run (Commit uses DefaultStaleStagingAge, 12 hours).
 func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error) {
 	var st GCStats
@@ -349,8 +341,9 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 		return st, fmt.Errorf("gc: %w", err)
 	}
 	type runDir struct {
-		keys   []string
-		newest time.Time
+		keys    []string
+		newest  time.Time
+		journal bool
 	}
 	runs := map[string]*runDir{}
 	var names []string
@@ -372,13 +365,28 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 				names = append(names, id)
 			}
 			r.keys = append(r.keys, o.key)
+			r.journal = r.journal || o.key == s.journalKey(id)
 			if o.modified.After(r.newest) {
 				r.newest = o.modified
 			}
 		}
 	}
+	var errs []error
 	for _, id := range names {
-		if r := runs[id]; r.newest.Before(cutoff) {
+		r := runs[id]
+		switch {
+		case !r.newest.Before(cutoff):
+		case r.journal:
+			// The run died while publishing: roll its partitions back before its backups go.
+			n, err := s.recoverRun(ctx, id)
+			st.Objects += n
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			st.Runs = append(st.Runs, id)
+			st.RolledBack = append(st.RolledBack, id)
+		default:
 			st.Runs = append(st.Runs, id)
 			doomed = append(doomed, r.keys...)
 		}
@@ -386,7 +394,10 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 	if err := s.deleteKeys(ctx, doomed); err != nil {
 		return st, fmt.Errorf("gc: %w", err)
 	}
-	st.Objects = len(doomed)
+	st.Objects += len(doomed)
+	if len(errs) > 0 {
+		return st, fmt.Errorf("gc: %w", errors.Join(errs...))
+	}
 
 	// Incomplete multipart uploads (a killed run's uploads are invisible to ListObjects).
 	var keyMarker, uploadMarker *string

@@ -19,7 +19,10 @@ import (
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 )
 
-const date1 = "2026-03-01"
+const (
+	date1 = "2026-03-01"
+	date2 = "2026-03-02"
+)
 
 // TestPublishLayout checks the published layout, manifest, checksums, tags and that staging is
 // gone after a successful run.

@@ -72,6 +72,12 @@ type Sink struct {
 	state    state
 	err      error // why the sink failed
 	ledgered bool
+
+	// journal is the undo log of the publish in progress (nil before the first partition).
+	journal *journal
+	// rollbackPending is set when a failed publish could not be rolled back completely: the
+	// journal and backups are then kept for the next run.
+	rollbackPending bool
 }
 
 type tableState struct {
@@ -315,10 +321,15 @@ func (s *Sink) newWriter(table *schemas.Table, dir string, namer func(int) strin
 	return w, nil
 }
 
-// Commit closes every table's Parquet writer (waiting for its uploads), then publishes each
-// partition (see the package documentation), removes the run's staging area and returns what
-// was published. A table that received no rows is published as an empty partition (one
-// zero-row file).
+// Commit closes every table's Parquet writer (waiting for its uploads), finishes the rollback
+// of any earlier run that died while publishing, then publishes each partition (see the
+// package documentation), removes the run's staging area and returns what was published. A
+// table that received no rows is published as an empty partition (one zero-row file).
+//
+// If publishing fails, Commit restores every partition it had touched from the backups it
+// made, byte-for-byte, and returns the error, saying "the previous snapshot is intact". If that
+// rollback fails too, the error names the objects left inconsistent, and the run's journal and
+// backups are kept (also by Close) for the next run's Commit or GC to finish the rollback.
 func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	if err := s.usable("Commit"); err != nil {
 		return nil, err
@@ -345,12 +356,20 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	}
 	log.Debug("staged every table", "tables", len(s.order), "elapsed", s.opts.now().Sub(start))
 
-	// 2. Publish partition by partition.
+	// 2. Finish the rollback of any earlier run that died while publishing, so that nothing is
+	// published over partitions it left half replaced.
+	if err := s.recoverRuns(ctx); err != nil {
+		return nil, s.fail(s.errorf("Commit: %w (this run published nothing)", s.ctxErr(ctx, err)))
+	}
+
+	// 3. Publish partition by partition, journaling each before touching it; on failure roll
+	// every touched partition back.
 	res := &sinks.Result{Tables: map[string]sinks.TableResult{}}
 	for _, ts := range s.order {
 		m := parquetfile.NewManifest(s.run, ts.table, ts.files, s.opts.now())
 		if err := s.publish(ctx, ts.table.Name, m); err != nil {
-			return nil, s.fail(s.errorf("Commit: publish %s: %w", ts.table.Name, s.ctxErr(ctx, err)))
+			err = fmt.Errorf("publish %s: %w", ts.table.Name, s.ctxErr(ctx, err))
+			return nil, s.fail(s.errorf("Commit: %w", s.rollback(ctx, err)))
 		}
 		tr := sinks.TableResult{
 			Rows: m.TotalRows, Files: len(m.Files), Bytes: m.TotalBytes,
@@ -360,9 +379,16 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 		log.Info("published partition", "table", ts.table.Name, "location", tr.Location,
 			"rows", tr.Rows, "files", tr.Files, "bytes", tr.Bytes)
 	}
+	// The commit point: once the journal is gone, no run rolls this one back.
+	if s.journal != nil {
+		if err := s.deleteObject(ctx, s.journalKey(s.run.RunID)); err != nil {
+			err = fmt.Errorf("complete the publish: %w", s.ctxErr(ctx, err))
+			return nil, s.fail(s.errorf("Commit: %w", s.rollback(ctx, err)))
+		}
+	}
 	s.state = stateCommitted
 
-	// 3. Clean up: this run's staging, then stale staging left by dead runs. Publication has
+	// 4. Clean up: this run's staging, then stale staging left by dead runs. Publication has
 	// succeeded; failures here are only logged.
 	if _, err := s.deletePrefix(ctx, s.StagingKey(s.run.RunID)); err != nil {
 		log.Warn("could not remove the run's staging area; wbexport gc will", "error", err)
@@ -387,7 +413,8 @@ func (s *Sink) abortWriters() {
 }
 
 // Abort abandons the uploads and deletes everything this run staged. Published partitions are
-// not touched.
+// not touched. After a failed Commit whose rollback could not be completed, the staging area
+// (journal and backups) is kept for the next run, which finishes the rollback.
 func (s *Sink) Abort(ctx context.Context) error {
 	switch s.state {
 	case stateAborted, stateClosed:
@@ -398,6 +425,11 @@ func (s *Sink) Abort(ctx context.Context) error {
 	s.abortWriters()
 	s.state = stateAborted
 	if s.run.RunID == "" {
+		return nil
+	}
+	if s.rollbackPending {
+		s.log.Warn("keeping the staging area: it holds the journal and backups the next run needs to finish rolling back this run's publish",
+			"staging", s.uri(s.StagingKey(s.run.RunID)))
 		return nil
 	}
 	if _, err := s.deletePrefix(ctx, s.StagingKey(s.run.RunID)); err != nil {
@@ -456,7 +488,8 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 }
 
 // Close releases the sink. A run that was neither committed nor aborted is aborted: its
-// uploads are abandoned and its staging area deleted (best effort, bounded to one minute).
+// uploads are abandoned and its staging area deleted (best effort, bounded to one minute),
+// unless a rollback is pending (see Abort).
 func (s *Sink) Close() error {
 	if s.state == stateClosed {
 		return nil
