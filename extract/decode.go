@@ -357,7 +357,7 @@ func decodeTeam(b []byte, ex *extraBuf) (Team, []TeamMember, error) {
 	t.Extra = ex.build()
 	var members []TeamMember
 	if membersRaw != nil {
-		err = eachItem(membersRaw, func(i int, item []byte) error {
+		err = eachItemOf("team_members", membersRaw, func(i int, item []byte) error {
 			m := TeamMember{TeamID: t.TeamID}
 			var has bool
 			const f = "team_members"
@@ -554,7 +554,7 @@ func decodeGoal(b []byte, w goalWrapper, ex *extraBuf) (Goal, []GoalComment, err
 		case "custom_attributes":
 			g.CustomAttributesJSON = pRaw(v, false)
 		case "goal_metrics":
-			err = eachItem(v, func(i int, m []byte) error {
+			err = eachItemOf("goal_metrics", v, func(i int, m []byte) error {
 				if kind(m) != '{' {
 					return &fieldError{Field: fmt.Sprintf("goal_metrics[%d]", i), Msg: "want an object, got " + describeRaw(m)}
 				}
@@ -602,7 +602,7 @@ func decodeGoal(b []byte, w goalWrapper, ex *extraBuf) (Goal, []GoalComment, err
 	g.Extra = ex.build()
 	var comments []GoalComment
 	if commentsRaw != nil {
-		err = eachItem(commentsRaw, func(i int, item []byte) error {
+		err = eachItemOf("goal_comments", commentsRaw, func(i int, item []byte) error {
 			c := GoalComment{GoalID: g.GoalID}
 			var has bool
 			const f = "goal_comments"
@@ -791,7 +791,7 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 	p.KeyResults = append(p.KeyResults, m)
 
 	if dataRaw != nil {
-		err = eachItem(dataRaw, func(i int, item []byte) error {
+		err = eachItemOf("metric_data", dataRaw, func(i int, item []byte) error {
 			c := Checkin{MetricID: m.MetricID, GoalID: m.GoalID}
 			var has bool
 			const f = "metric_data"
@@ -834,7 +834,7 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 	}
 	if confRaw != nil {
 		ord := map[int64]int64{}
-		err = eachItem(confRaw, func(i int, item []byte) error {
+		err = eachItemOf("metric_confidence", confRaw, func(i int, item []byte) error {
 			c := Confidence{MetricID: m.MetricID, GoalID: m.GoalID}
 			var mod Opt[time.Time]
 			const f = "metric_confidence"
@@ -874,7 +874,7 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 	}
 	if commRaw != nil {
 		ord := map[int64]int64{}
-		err = eachItem(commRaw, func(i int, item []byte) error {
+		err = eachItemOf("metric_comments", commRaw, func(i int, item []byte) error {
 			c := KRComment{MetricID: m.MetricID, GoalID: m.GoalID}
 			var mod Opt[time.Time]
 			const f = "metric_comments"

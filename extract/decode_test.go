@@ -301,6 +301,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"manager user id bad", DecodeUsersPage, []byte(`{"success":true,"data":{"user":{"user_id":"1","manager":[{"user_id":"me"}]}}}`), "user", "1", "manager[0].user_id"},
 		{"member id bad", DecodeTeamsPage, []byte(`{"success":true,"data":{"team":{"team_id":"3","team_members":[{"id":"1"},{"id":[]}]}}}`), "team", "3", "team_members[1].id"},
 		{"dotted team ids bad", DecodeTeamsPage, []byte(`{"success":true,"data":{"team":{"team_id":"3","dotted_team_ids":["1",{}]}}}`), "team", "3", "dotted_team_ids[1]"},
+		// A list field holding a scalar names the field (it used to say only "expected an object or array").
+		{"category list is a string", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_category":"Customer"}}}`), "goal", "7", "goal_category"},
+		{"goal_metrics is a number", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_metrics":5}}}`), "goal", "7", "goal_metrics"},
+		{"goal_comments is a string", DecodeGoalsPage, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_comments":"none"}}}`), "goal", "7", "goal_comments"},
+		{"team_members is a number", DecodeTeamsPage, []byte(`{"success":true,"data":{"team":{"team_id":"3","team_members":3}}}`), "team", "3", "team_members"},
+		{"metric_data is a string", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_data":"x"}}}`), "metric", "5", "metric_data"},
+		{"metric_confidence is true", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_confidence":true}}}`), "metric", "5", "metric_confidence"},
+		{"metric_comments is a number", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_comments":1}}}`), "metric", "5", "metric_comments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

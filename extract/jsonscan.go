@@ -220,6 +220,19 @@ func isDigits(s []byte) bool {
 // eachItem iterates a resource value that may be an object (one item), an array of items, a
 // numeric-keyed object ({"0":{..},"1":{..},"goals_count":"2"}, items in key order), or an
 // empty form ([], null, false, "").
+// eachItemOf is eachItem for the value of a named field: a value that is not a list (nor
+// null, false or "") is a field error naming field.
+func eachItemOf(field string, v []byte, fn func(idx int, item []byte) error) error {
+	switch kind(trimValue(v)) {
+	case '[', '{', 'n', 'f', 0:
+	default:
+		if string(trimValue(v)) != `""` {
+			return badType(field, "a list (an array or a numeric-keyed object)", v)
+		}
+	}
+	return eachItem(v, fn)
+}
+
 func eachItem(v []byte, fn func(idx int, item []byte) error) error {
 	v = trimValue(v)
 	switch kind(v) {

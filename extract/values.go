@@ -222,7 +222,7 @@ func pIDName(field string, v []byte) (Opt[IDName], error) {
 // pIDNameList parses an array of {id, name} objects (also a numeric-keyed object).
 func pIDNameList(field string, v []byte) ([]IDName, error) {
 	var out []IDName
-	err := eachItem(v, func(i int, item []byte) error {
+	err := eachItemOf(field, v, func(i int, item []byte) error {
 		o, err := pIDName("", item)
 		if err != nil {
 			return prefixField(err, field, i)
