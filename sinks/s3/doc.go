@@ -34,24 +34,47 @@
 //
 // Nothing is visible to readers before Commit. Write stages every file under
 // _staging/<run_id>/<table>/snapshot_date=YYYY-MM-DD/. Commit first finishes every table's
-// uploads (so a failed extraction or upload publishes nothing), then, table by table, for the
-// run's partition:
+// uploads (so a failed extraction or upload publishes nothing), then rolls back any earlier
+// run that died while publishing (see below), then, table by table, for the run's partition:
 //
-//  1. delete the partition's _SUCCESS;
-//  2. server-side copy the staged files into place (CopyObject; a multipart UploadPartCopy for
+//  1. back up the partition: server-side copy its objects (data files, _manifest.json,
+//     _SUCCESS) to _staging/<run_id>/_backup/<table>/snapshot_date=YYYY-MM-DD/, and record the
+//     partition and what it held in the run's journal, _staging/<run_id>/_journal.json;
+//  2. delete the partition's _SUCCESS;
+//  3. server-side copy the staged files into place (CopyObject; a multipart UploadPartCopy for
 //     files above 5 GiB, CopyObject's limit);
-//  3. delete the objects of the partition that the new manifest does not list (e.g. a
+//  4. delete the objects of the partition that the new manifest does not list (e.g. a
 //     part-00001.parquet left from a bigger earlier snapshot);
-//  4. write _manifest.json;
-//  5. write _SUCCESS.
+//  5. write _manifest.json;
+//  6. write _SUCCESS.
 //
-// Finally the run's staging prefix is deleted, staging left behind by dead runs older than 12
-// hours (WithStaleStagingAge) is removed, and the pipeline writes the ledger record
-// (AppendLedger). Rerunning a date replaces exactly that date's partitions.
+// Then the journal is deleted — the run's commit point — and the run's staging prefix (with
+// the backups); staging left behind by dead runs older than 12 hours (WithStaleStagingAge) is
+// removed, and the pipeline writes the ledger record (AppendLedger). Rerunning a date replaces
+// exactly that date's partitions.
+//
+// # Failed runs and rollback
+//
+// A failed extraction or upload never touches published data. If publishing fails (at any
+// step, or at the commit point), Commit rolls back every partition in the journal — those it
+// had published, the one it was publishing — from the backups: it deletes _SUCCESS, copies
+// back each data file that differs from its backup, deletes files the run added, copies back
+// _manifest.json and finally _SUCCESS. Every previously published object is then byte-for-byte
+// as before (same keys and content; a partition that did not exist is removed), partitions
+// not reached were never touched, and the error says "the previous snapshot is intact".
+//
+// If the rollback cannot finish, the error also names the partitions and objects left
+// inconsistent (they have no _SUCCESS), and the journal and backups are kept, even by Close.
+// The same holds when the process dies while publishing or rolling back. A journal found
+// under another run's staging therefore means a dead publish: the next Commit (for any date)
+// restores the partitions it lists before publishing anything, then deletes the journal and
+// that run's staging; GC (wbexport gc) does the same for runs older than its age. Restoring is
+// idempotent. A journal that cannot be rolled back (its backups are gone) makes Commit fail
+// without publishing, naming the journal to delete to give the rollback up.
 //
 // # The publish window, and how readers avoid it
 //
-// S3 has no atomic multi-object rename, so each partition has a short window (steps 1 to 5:
+// S3 has no atomic multi-object rename, so each partition has a short window (steps 2 to 6:
 // a few requests per file, server-side, no data transfer through the client) in which its
 // files are being replaced. During that window the partition has no _SUCCESS. Readers that
 // must never see a half-replaced partition either
@@ -62,17 +85,15 @@
 //     sha256 (the manifest is written after the files it lists are in place).
 //
 // Readers that glob the partition directory without either check may, during the window,
-// see the old and the new snapshot's files mixed.
+// see the old and the new snapshot's files mixed. Two more windows remain: after a failed
+// publish, until its rollback ends, partitions the run had already published show its new
+// snapshot (complete, with _SUCCESS) and the partition being restored has no _SUCCESS; and if
+// the process died mid-publish or mid-rollback, that state lasts until the next run or gc.
+// Readers that must only see snapshots of successful runs compare the manifest's run_id with
+// the _sync_runs ledger (status "succeeded"), written only after Commit returned.
 //
-// If Commit fails: partitions published before the failure hold the new snapshot, complete and
-// with _SUCCESS; partitions not reached yet are untouched. In the partition being published,
-// a failure before any file was replaced restores its _SUCCESS, leaving it exactly as it was;
-// a later failure leaves it without _SUCCESS (unpublished to careful readers) until the next
-// run, which republishes it completely. Failed uploads never touch published data. Staging of
-// a failed run is deleted by Close, or, if the process died, by the next run after 12 hours or
-// by GC (wbexport gc).
-//
-// Runs writing the same prefix must not overlap in time; the sink does not lock.
+// Runs writing the same prefix must not overlap in time; the sink does not lock, and a run
+// treats any other run's journal as left by a dead run.
 //
 // # Configuration
 //
