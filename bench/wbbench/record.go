@@ -31,6 +31,7 @@ func runRecord(args []string) error {
 	krs := fs.Int("krs-per-goal", 3, "mean key results per goal")
 	checkins := fs.Int("checkins", 10, "mean check-in slots per key result")
 	seed := fs.Int64("seed", 1, "org seed")
+	chunkGoals := fs.Int("chunk", 20000, "generate the org in chunks of this many goals (seeds seed, seed+1, ...) to bound memory; ids repeat across chunks")
 	dir := fs.String("dir", "", "directory to write goals.jsonl and metrics.jsonl into (required)")
 	_ = fs.Parse(args)
 	if *dir == "" {
@@ -39,12 +40,51 @@ func runRecord(args []string) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
+	chunk := *chunkGoals
+	if chunk <= 0 || chunk > *goals {
+		chunk = *goals
+	}
 	t0 := time.Now()
-	cfg := orgConfig(*goals, *seed)
-	cfg.KRsPerGoal, cfg.CheckinsPerKR = *krs, *checkins
-	org := wbtest.Generate(cfg)
-	nkr, nci, _, _ := org.Counts()
-	fmt.Fprintf(os.Stderr, "org: %d goals, %d key results, %d check-ins (generated in %s)\n", len(org.Goals), nkr, nci, time.Since(t0).Round(time.Millisecond))
+	files := map[string]*bufio.Writer{}
+	for _, name := range []string{goalsFile, metricsFile} {
+		f, err := os.Create(filepath.Join(*dir, name))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		files[name] = bufio.NewWriterSize(f, 1<<20)
+	}
+	var gp, mp, nkr, nci, ngoals int
+	var gb, mb int64
+	for k := 0; ngoals < *goals; k++ {
+		cfg := orgConfig(min(chunk, *goals-ngoals), *seed+int64(k))
+		cfg.KRsPerGoal, cfg.CheckinsPerKR = *krs, *checkins
+		org := wbtest.Generate(cfg)
+		a, b, _, _ := org.Counts()
+		nkr, nci, ngoals = nkr+a, nci+b, ngoals+len(org.Goals)
+		n, size, err := recordOrg(org, files)
+		if err != nil {
+			return err
+		}
+		gp, gb, mp, mb = gp+n[0], gb+size[0], mp+n[1], mb+size[1]
+		fmt.Fprintf(os.Stderr, "chunk %d: %d goals (seed %d), %d of %d done, %s\n", k, len(org.Goals), cfg.Seed, ngoals, *goals, time.Since(t0).Round(time.Second))
+	}
+	for _, w := range files {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "recorded %d goal pages (%.1f MiB) and %d metric bodies (%.1f MiB) into %s in %s\n",
+		gp, mib(gb), mp, mib(mb), *dir, time.Since(t0).Round(time.Millisecond))
+	emit(result{"bench": "record", "goals": ngoals, "chunk_goals": chunk, "key_results": nkr, "checkins": nci,
+		"goal_pages": gp, "goal_bytes": gb, "metric_pages": mp, "metric_bytes": mb, "seconds": time.Since(t0).Seconds()})
+	return nil
+}
+
+// recordOrg appends the bodies of org's goal pages and per-goal metric calls to the files.
+func recordOrg(org *wbtest.Org, files map[string]*bufio.Writer) ([2]int, [2]int64, error) {
+	var n [2]int
+	var size [2]int64
 	srv := wbtest.NewServer(org, wbtest.WithDefaultGoalStatus("1,2"))
 	tok := srv.Credentials().AdminToken
 	get := func(path string) ([]byte, error) {
@@ -65,54 +105,30 @@ func runRecord(args []string) error {
 		}
 		return b, nil
 	}
-	write := func(name string, paths func(yield func(string) bool)) (int, int64, error) {
-		f, err := os.Create(filepath.Join(*dir, name))
+	put := func(i int, name, path string) error {
+		b, err := get(path)
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
-		w := bufio.NewWriterSize(f, 1<<20)
-		n, size := 0, int64(0)
-		for p := range paths {
-			b, gerr := get(p)
-			if gerr != nil {
-				f.Close()
-				return n, size, gerr
-			}
-			w.Write(b)
-			w.WriteByte('\n')
-			n++
-			size += int64(len(b)) + 1
+		w := files[name]
+		w.Write(b)
+		if err := w.WriteByte('\n'); err != nil {
+			return err
 		}
-		if err := w.Flush(); err != nil {
-			f.Close()
-			return n, size, err
-		}
-		return n, size, f.Close()
+		n[i]++
+		size[i] += int64(len(b)) + 1
+		return nil
 	}
 	q := "/goal?goal_status=" + url.QueryEscape("1,2") + "&custom_attributes=1&include=custom_permission&limit=100&offset="
-	gp, gb, err := write(goalsFile, func(yield func(string) bool) {
-		for off := 0; off < len(org.Goals); off += 100 {
-			if !yield(q + strconv.Itoa(off)) {
-				return
-			}
+	for off := 0; off < len(org.Goals); off += 100 {
+		if err := put(0, goalsFile, q+strconv.Itoa(off)); err != nil {
+			return n, size, err
 		}
-	})
-	if err != nil {
-		return err
 	}
-	mp, mb, err := write(metricsFile, func(yield func(string) bool) {
-		for _, g := range org.Goals {
-			if !yield("/metric?goal_id=" + strconv.FormatInt(g.ID, 10) + "&include_metric_data=yes") {
-				return
-			}
+	for _, g := range org.Goals {
+		if err := put(1, metricsFile, "/metric?goal_id="+strconv.FormatInt(g.ID, 10)+"&include_metric_data=yes"); err != nil {
+			return n, size, err
 		}
-	})
-	if err != nil {
-		return err
 	}
-	fmt.Fprintf(os.Stderr, "recorded %d goal pages (%.1f MiB) and %d metric bodies (%.1f MiB) into %s in %s\n",
-		gp, mib(gb), mp, mib(mb), *dir, time.Since(t0).Round(time.Millisecond))
-	emit(result{"bench": "record", "goals": len(org.Goals), "key_results": nkr, "checkins": nci,
-		"goal_pages": gp, "goal_bytes": gb, "metric_pages": mp, "metric_bytes": mb, "seconds": time.Since(t0).Seconds()})
-	return nil
+	return n, size, nil
 }
