@@ -308,6 +308,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"team_members is a number", DecodeTeamsPage, []byte(`{"success":true,"data":{"team":{"team_id":"3","team_members":3}}}`), "team", "3", "team_members"},
 		{"metric_data is a string", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_data":"x"}}}`), "metric", "5", "metric_data"},
 		{"metric_confidence is true", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_confidence":true}}}`), "metric", "5", "metric_confidence"},
+		// Invalid UTF-8 in a string is refused, naming the field (it used to be exported as is).
+		{"goal_name invalid UTF-8", DecodeGoalsPage, []byte("{\"success\":true,\"data\":{\"goal\":{\"goal_id\":\"7\",\"goal_name\":\"a\xff\xfeb\"}}}"), "goal", "7", "goal_name"},
+		{"metric_name invalid UTF-8", DecodeMetricsPage, []byte("{\"success\":true,\"data\":{\"metric\":{\"metric_id\":\"5\",\"metric_name\":\"\xc3\"}}}"), "metric", "5", "metric_name"},
 		{"metric_comments is a number", DecodeMetricsPage, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_comments":1}}}`), "metric", "5", "metric_comments"},
 	}
 	for _, tc := range tests {

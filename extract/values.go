@@ -3,13 +3,20 @@ package extract
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
+
+// errInvalidUTF8 is returned by unquote for a string that is not valid UTF-8 (JSON text must
+// be UTF-8; RFC 8259 §8.1). Such a value is refused rather than exported as is (Parquet and
+// BigQuery STRING columns require UTF-8) or silently altered.
+var errInvalidUTF8 = errors.New("invalid UTF-8 in string")
 
 // fieldError is a type problem in one field of one object. The page decoders wrap it into a
 // *DecodeError carrying the endpoint, page offset and object id.
@@ -30,6 +37,9 @@ func unquote(v []byte) (string, error) {
 		return "", errTruncatedJSON
 	}
 	in := v[1 : len(v)-1]
+	if !utf8.Valid(in) {
+		return "", errInvalidUTF8
+	}
 	if bytes.IndexByte(in, '\\') < 0 {
 		return string(in), nil
 	}
@@ -89,6 +99,9 @@ func pStr(field string, v []byte) (Opt[string], error) {
 		return Opt[string]{}, nil
 	case '"':
 		s, err := unquote(v)
+		if errors.Is(err, errInvalidUTF8) {
+			return Opt[string]{}, &fieldError{Field: field, Msg: "invalid UTF-8 in string (JSON text must be UTF-8)"}
+		}
 		if err != nil {
 			return Opt[string]{}, badType(field, "a string", v)
 		}
