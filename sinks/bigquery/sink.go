@@ -323,10 +323,25 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 			s.ensured[p.t.Name] = TableSchema(p.t)
 			continue
 		}
+		var upd bigquery.TableMetadataToUpdate
+		changed := false
 		if p.plan.update != nil {
-			upd := bigquery.TableMetadataToUpdate{Schema: p.plan.update}
+			upd.Schema, changed = p.plan.update, true
+		}
+		if p.meta.Description != p.t.Description {
+			upd.Description, changed = p.t.Description, true
+		}
+		for k, v := range s.cfg.Labels {
+			if p.meta.Labels[k] != v {
+				upd.SetLabel(k, v)
+				changed = true
+			}
+		}
+		if changed {
+			// The etag makes a concurrent change of the table fail this update (412) instead
+			// of being overwritten.
 			if _, err := s.ds.Table(p.t.Name).Update(ctx, upd, p.meta.ETag); err != nil {
-				return fmt.Errorf("bqsink: updating schema of %s.%s (adding %v, relaxing %v): %w", s.cfg.Dataset, p.t.Name, p.plan.added, p.plan.relaxed, err)
+				return fmt.Errorf("bqsink: updating metadata of %s.%s (adding columns %v, relaxing %v): %w", s.cfg.Dataset, p.t.Name, p.plan.added, p.plan.relaxed, err)
 			}
 		}
 		s.ensured[p.t.Name] = p.plan.load

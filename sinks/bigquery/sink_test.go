@@ -357,6 +357,9 @@ func TestSchemaAdditionApplied(t *testing.T) {
 	if names["email"].Required {
 		t.Errorf("email still REQUIRED, want relaxed to NULLABLE")
 	}
+	if md.Description != users.Description || md.Labels["team"] != "okr" || names["user_id"].Description == "" {
+		t.Errorf("description/labels not brought up to date: %q %v", md.Description, md.Labels)
+	}
 	e.assertTable(t, schemas.Users, run.Date(), want[schemas.Users])
 }
 

@@ -31,6 +31,7 @@
 package bqtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -437,8 +438,10 @@ func (s *Server) insertDataset(r *http.Request, project string) (any, *apiError)
 
 func (s *Server) dataset(_ http.ResponseWriter, r *http.Request, project, id string) (any, *apiError) {
 	var patch bq.Dataset
+	var labels map[string]*string
 	if r.Method == http.MethodPatch || r.Method == http.MethodPut {
-		if e := decodeBody(r.Body, &patch); e != nil {
+		var e *apiError
+		if labels, e = decodePatch(r.Body, &patch); e != nil {
 			return nil, e
 		}
 	}
@@ -458,9 +461,10 @@ func (s *Server) dataset(_ http.ResponseWriter, r *http.Request, project, id str
 		if patch.Description != "" {
 			d.meta.Description = patch.Description
 		}
-		if patch.Labels != nil {
-			d.meta.Labels = patch.Labels
+		if r.Method == http.MethodPut {
+			d.meta.Labels = nil
 		}
+		d.meta.Labels = mergeLabels(d.meta.Labels, labels)
 		if patch.DefaultPartitionExpirationMs != 0 {
 			d.meta.DefaultPartitionExpirationMs = patch.DefaultPartitionExpirationMs
 		}
@@ -547,8 +551,10 @@ func validateTable(t *bq.Table) *apiError {
 
 func (s *Server) tableCall(_ http.ResponseWriter, r *http.Request, project, datasetID, tableID string) (any, *apiError) {
 	var patch bq.Table
+	var labels map[string]*string
 	if r.Method == http.MethodPatch || r.Method == http.MethodPut {
-		if e := decodeBody(r.Body, &patch); e != nil {
+		var e *apiError
+		if labels, e = decodePatch(r.Body, &patch); e != nil {
 			return nil, e
 		}
 	}
@@ -586,9 +592,10 @@ func (s *Server) tableCall(_ http.ResponseWriter, r *http.Request, project, data
 		if patch.Description != "" {
 			t.meta.Description = patch.Description
 		}
-		if patch.Labels != nil {
-			t.meta.Labels = patch.Labels
+		if r.Method == http.MethodPut {
+			t.meta.Labels = nil
 		}
+		t.meta.Labels = mergeLabels(t.meta.Labels, labels)
 		if patch.Clustering != nil {
 			t.meta.Clustering = patch.Clustering
 		}
@@ -791,4 +798,41 @@ func encodeScalar(v any, typ string, useInt64 bool) any {
 		return m + "E" + strconv.Itoa(exp)
 	}
 	return fmt.Sprint(v)
+}
+
+// decodePatch decodes a PATCH/PUT body into v and returns its "labels" object with JSON
+// nulls (label deletions) kept as nil.
+func decodePatch(r io.Reader, v any) (map[string]*string, *apiError) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, errf(400, "invalid", "reading body: %v", err)
+	}
+	if e := decodeBody(bytes.NewReader(b), v); e != nil {
+		return nil, e
+	}
+	var raw struct {
+		Labels map[string]*string `json:"labels"`
+	}
+	_ = json.Unmarshal(b, &raw)
+	return raw.Labels, nil
+}
+
+// mergeLabels applies a PATCH's labels: keys with a value are set, keys with null are
+// deleted, keys not mentioned are kept.
+func mergeLabels(have map[string]string, patch map[string]*string) map[string]string {
+	if len(patch) == 0 {
+		return have
+	}
+	out := map[string]string{}
+	for k, v := range have {
+		out[k] = v
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = *v
+		}
+	}
+	return out
 }

@@ -610,3 +610,25 @@ func TestPathPrefixes(t *testing.T) {
 		t.Errorf("requests %v", srv.Requests())
 	}
 }
+
+func TestLabelPatch(t *testing.T) {
+	_, c := setup(t)
+	ctx := context.Background()
+	tbl := c.Dataset("ds").Table("t")
+	var u bigquery.TableMetadataToUpdate
+	u.SetLabel("a", "1")
+	u.SetLabel("b", "2")
+	if _, err := tbl.Update(ctx, u, ""); err != nil {
+		t.Fatal(err)
+	}
+	var u2 bigquery.TableMetadataToUpdate
+	u2.SetLabel("c", "")
+	u2.DeleteLabel("a")
+	md, err := tbl.Update(ctx, u2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Labels) != 2 || md.Labels["b"] != "2" || md.Labels["c"] != "" {
+		t.Errorf("labels %v, want b=2 and c=\"\"", md.Labels)
+	}
+}
