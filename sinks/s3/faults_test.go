@@ -2,6 +2,7 @@ package s3sink_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -104,6 +105,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 		name   string
 		run1   []string // tables of the run that publishes the previous snapshot
 		goals2 int      // goal batches of the failed run (default 3)
+		opts   []s3sink.Option
 		inject func(p *s3test.Proxy)
 		want   string // in the failed run's error
 		// journalKept: the journal could not be deleted after the rollback; the next run
@@ -167,6 +169,15 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			want: "rolled back 2 partition(s): the previous snapshot is intact",
 		},
 		{
+			// Files above the copy threshold are published, backed up and restored with
+			// multipart copies; goals's first file (two parts) is replaced, the first part of
+			// its second file fails.
+			name:   "UploadPartCopy fails inside the second partition",
+			opts:   []s3sink.Option{s3sink.WithCopyThreshold(4<<20, 5<<20)},
+			inject: func(p *s3test.Proxy) { p.FailFunc("UploadPartCopy", publishCopy("goals"), 2, 500) },
+			want:   "rolled back 2 partition(s): the previous snapshot is intact",
+		},
+		{
 			// goals did not exist before: rolling back removes the partition the failed run
 			// created.
 			name: "a new partition is removed again",
@@ -201,7 +212,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			}
 			// Run 1 publishes the snapshot the failed run must not damage.
 			run1 := newRun(date1, tc.run1...)
-			s1, err := faultRun(e, run1, 1, 3)
+			s1, err := faultRun(e, run1, 1, 3, tc.opts...)
 			if err != nil {
 				t.Fatalf("run 1: %v", err)
 			}
@@ -214,7 +225,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			// Run 2 fails; its process "dies" (no Close), leaving its staging behind.
 			tc.inject(p)
 			run2 := newRun(date1, schemas.Users, schemas.Goals)
-			s2, err := faultRun(e, run2, 2, tc.goals2)
+			s2, err := faultRun(e, run2, 2, tc.goals2, tc.opts...)
 			if err == nil {
 				t.Fatal("run 2 succeeded despite the injected fault")
 			}
@@ -237,7 +248,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			// Run 3 (no faults) publishes the full snapshot and removes run 2's staging.
 			p.ClearFaults()
 			run3 := newRun(date1, schemas.Users, schemas.Goals)
-			s3, err := faultRun(e, run3, 3, 3, s3sink.WithStaleStagingAge(0))
+			s3, err := faultRun(e, run3, 3, 3, append(tc.opts, s3sink.WithStaleStagingAge(0))...)
 			if err != nil {
 				t.Fatalf("run 3: %v", err)
 			}
@@ -415,6 +426,58 @@ func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
 				checkPublished(t, e, run4, date1, schemas.Users, schemas.Goals)
 			})
 		}
+	}
+}
+
+// TestCanceledMidPublishRollsBack: the run's context ends while the second partition is being
+// published; the rollback runs on a context of its own and restores both partitions.
+func TestCanceledMidPublishRollsBack(t *testing.T) {
+	e := newEnv(t)
+	p := e.withProxy()
+	run1 := newRun(date1, schemas.Users, schemas.Goals)
+	s1, err := faultRun(e, run1, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Close()
+	before := e.published()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Cancel the run when the proxy sees the publish copy of goals's first file (the copy
+	// itself goes through).
+	p.FailFunc("CopyObject", func(r *http.Request, key string) bool {
+		if copyFrom("goals", "/_staging/", "/_backup/")(r, key) {
+			cancel()
+		}
+		return false
+	}, 0, 500)
+	run2 := newRun(date1, schemas.Users, schemas.Goals)
+	cfg := e.config()
+	cfg.Concurrency = 1
+	s2 := e.open(run2, cfg, s3sink.WithParquetOptions(parquetfile.WithCompression(parquetfile.None),
+		parquetfile.WithFileBytes(6<<20), parquetfile.WithRowGroupBytes(1<<20), parquetfile.WithSliceRows(100)))
+	e.writeSample(s2, run2, schemas.Users, 20, 2)
+	for i := range 3 {
+		rec := bigRecords(e.mem, run2, 1000, 4096, 20+int64(i))
+		err := s2.Write(ctx, schemas.Goals, rec)
+		rec.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s2.Commit(ctx)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "rolled back 2 partition(s): the previous snapshot is intact") {
+		t.Fatalf("Commit = %v, want context.Canceled and a complete rollback", err)
+	}
+	if d := diffSnapshots(before, e.published()); d != "" {
+		t.Errorf("published objects changed:\n%s", d)
+	}
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.keys(e.prefix + "/_staging/"); len(st) != 0 {
+		t.Errorf("staging left after Close: %v", st)
 	}
 }
 

@@ -21,8 +21,8 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // TestPublishProtocolGolden records, at a proxy, every S3 request a Commit makes over an
 // existing snapshot and compares the sequence with testdata/commit-requests.golden: the
 // publish protocol (back up, journal, unpublish, copy, delete stale, manifest, _SUCCESS,
-// delete the journal, clean staging) is a
-// contract readers rely on, so any change to it must show up in review.
+// delete the journal, clean staging) is a contract readers rely on, so any change to it must
+// show up in review.
 func TestPublishProtocolGolden(t *testing.T) {
 	e := newEnv(t)
 	p := e.withProxy()
