@@ -2,6 +2,7 @@ package parquetfile_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -15,7 +16,9 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/parquet-go/parquet-go"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
@@ -401,5 +404,46 @@ func TestManifestGolden(t *testing.T) {
 	}
 	if !bytes.Equal(want, b) {
 		t.Errorf("manifest differs from %s (go test -update to accept):\n%s", path, b)
+	}
+}
+
+// TestStoredArrowSchema reads a file back with arrow-go and checks that the stored Arrow
+// schema restores the table's exact Arrow types (timestamp unit and UTC zone, non-nullable
+// list elements, nullability) and its rows.
+func TestStoredArrowSchema(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for _, name := range []string{schemas.Users, schemas.Goals, schemas.SyncRuns} {
+		tbl, _ := schemas.Lookup(name)
+		var m memFiles
+		w, _ := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem))
+		rec := sinktest.SampleRecords(mem, tbl, 20, 5)
+		want := sinktest.CanonicalRows(rec)
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		infos, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := m.files[infos[0].Name].Bytes()
+		got, err := pqarrow.ReadTable(context.Background(), bytes.NewReader(b), nil, pqarrow.ArrowReadProperties{}, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := parquetfile.CheckSchema(tbl, got.Schema()); err != nil {
+			t.Errorf("%s: schema read back by arrow-go: %v", name, err)
+		}
+		tr := array.NewTableReader(got, -1)
+		var rows []sinktest.Row
+		for tr.Next() {
+			rows = append(rows, sinktest.CanonicalRows(tr.RecordBatch())...)
+		}
+		tr.Release()
+		got.Release()
+		if d := sinktest.DiffRows(want, rows); d != "" {
+			t.Errorf("%s: rows read back by arrow-go differ:\n%s", name, d)
+		}
 	}
 }
