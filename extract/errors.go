@@ -117,7 +117,7 @@ func (e *APIError) Hint() string {
 	case e.Is(ErrAuth):
 		return "The WorkBoard token was rejected: check WORKBOARD_TOKEN / --token-file, that the token is not expired or revoked, and that it belongs to the right region (us/eu)."
 	case e.Is(ErrDataAdmin):
-		return "The token works but lacks Data-Admin (org-wide) API rights; ask WorkBoard to grant Data-Admin API access to the token's user."
+		return "The token works but needs Data-Admin access (org-wide API rights) for an export; ask WorkBoard to grant Data-Admin API access to the token's user."
 	case e.Is(ErrNotFound):
 		return "The object does not exist any more or is archived; it is skipped when it is a per-goal or per-key-result call."
 	case strings.EqualFold(e.Code, "missing_required_parameters"):

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/wbexport/wbexport/extract"
 )
 
 func main() {
@@ -31,6 +33,11 @@ func run(args []string) int {
 	}
 	code := exitCode(err)
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	// Auth failures carry the operator's next step (e.g. "needs Data-Admin access").
+	var ae *extract.APIError
+	if errors.As(err, &ae) && (ae.Is(extract.ErrAuth) || ae.Is(extract.ErrDataAdmin)) {
+		msg += ". " + ae.Hint()
+	}
 	fmt.Fprintf(os.Stderr, "wbexport: %s\n", msg)
 	if errors.Is(ctx.Err(), context.Canceled) && code == ExitOK {
 		code = ExitFailed

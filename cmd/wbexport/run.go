@@ -63,6 +63,10 @@ func (f *apiFlags) token(log *slog.Logger) (string, error) {
 	if tok == "" {
 		return "", withCode(ExitAuth, errors.New("no WorkBoard token: set WORKBOARD_TOKEN or pass --token-file (tokens are not accepted as flag values)"))
 	}
+	if strings.ContainsAny(tok, "\r\n") {
+		// A malformed token is an auth problem (exit 3), not a usage error.
+		return "", withCode(ExitAuth, errors.New("WORKBOARD_TOKEN is malformed: the token contains a line break"))
+	}
 	return tok, nil
 }
 
