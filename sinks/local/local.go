@@ -38,7 +38,8 @@
 //     directory whose .lock can be taken belongs to a dead run. New (and Commit, before it
 //     publishes) rolls dead runs that reached their commit point forward, whatever their age,
 //     and deletes dead uncommitted runs older than itself (run ids are UUIDv7, so they sort by
-//     start time). Locked (live) directories are never touched.
+//     start time). Locked (live) directories are never touched. New also removes ledger
+//     temp files (.part-<run_id>.parquet.tmp) of runs that are not alive.
 //
 // flock does not work across NFS clients on every system; do not point two machines at one
 // NFS root concurrently.
@@ -207,6 +208,9 @@ func New(ctx context.Context, root string, run sinks.RunInfo, opts ...Option) (*
 	}
 	defer unlock()
 	if err := s.recoverDeadRuns(); err != nil {
+		return nil, err
+	}
+	if err := s.cleanLedgerTemps(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(s.stage, 0o755); err != nil {
@@ -433,11 +437,23 @@ func (s *Sink) Abort(ctx context.Context) error {
 	return nil
 }
 
-// removeStaging deletes the staging directory except the held run lock's directory entry
-// (removed too; the open descriptor keeps the lock until Close).
+// removeStaging deletes the run's staged data but keeps the staging directory and its .lock
+// until Close, so that the run counts as alive while it may still append its ledger row.
 func (s *Sink) removeStaging() error {
-	if err := os.RemoveAll(s.stage); err != nil {
+	entries, err := os.ReadDir(s.stage)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return s.pathErr("cannot remove staging dir", s.stage, err)
+	}
+	for _, e := range entries {
+		if e.Name() == runLockName {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.stage, e.Name())); err != nil {
+			return s.pathErr("cannot remove staging dir", s.stage, err)
+		}
 	}
 	return nil
 }
@@ -523,8 +539,10 @@ func (s *Sink) Close() error {
 	var err error
 	if s.st == stateOpen || s.st == stateFailed {
 		s.abortWriters()
-		if !s.journaled {
-			err = s.removeStaging()
+	}
+	if !s.journaled || s.st == stateCommitted {
+		if rerr := os.RemoveAll(s.stage); rerr != nil {
+			err = s.pathErr("cannot remove staging dir", s.stage, rerr)
 		}
 	}
 	s.st = stateClosed

@@ -547,3 +547,35 @@ func TestStuckRunDoesNotOverwriteLaterCommit(t *testing.T) {
 		t.Errorf("staging left: %v", left)
 	}
 }
+
+// TestStaleLedgerTempRemoved: a process that died inside AppendLedger leaves a temp file; the
+// next run removes it, but never the temp file of a run that is still alive.
+func TestStaleLedgerTempRemoved(t *testing.T) {
+	root := t.TempDir()
+	tables := []*schemas.Table{mustTable(schemas.Teams)}
+	dead := sinktest.NewRun(t, sinktest.Date1, tables...)
+	alive := sinktest.NewRun(t, sinktest.Date1, tables...)
+	sAlive := open(t, root, alive)
+	defer sAlive.Close()
+	if _, err := sAlive.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	dir := local.PartitionDir(root, schemas.SyncRuns, sinktest.Date1)
+	os.MkdirAll(dir, 0o755)
+	deadTmp := filepath.Join(dir, ".part-"+dead.RunID+".parquet.tmp")
+	aliveTmp := filepath.Join(dir, ".part-"+alive.RunID+".parquet.tmp")
+	for _, p := range []string{deadTmp, aliveTmp} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := sinktest.NewRun(t, sinktest.Date2, tables...)
+	s := open(t, root, next)
+	s.Close()
+	if _, err := os.Stat(deadTmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dead run's ledger temp file still there (%v)", err)
+	}
+	if _, err := os.Stat(aliveTmp); err != nil {
+		t.Errorf("live run's ledger temp file removed: %v", err)
+	}
+}

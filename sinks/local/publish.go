@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -164,8 +165,8 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 	if err := hook("cleanup"); err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(s.stage); err != nil {
-		return nil, s.pathErr("cannot remove staging dir", s.stage, err)
+	if err := s.removeStaging(); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -389,6 +390,9 @@ func (s *Sink) recoverDeadRuns() error {
 			continue // a newer run that has not committed (alive or not): leave it
 		}
 		lk, ok, err := tryLock(filepath.Join(dir, runLockName))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the run closed and removed its directory meanwhile
+		}
 		if err != nil {
 			return s.pathErr("cannot lock staging dir of run "+name, dir, err)
 		}
@@ -424,4 +428,50 @@ func recoverRun(root, dir string) error {
 		}
 	}
 	return os.RemoveAll(dir)
+}
+
+// cleanLedgerTemps removes temp files AppendLedger left behind when its process died
+// (<root>/_sync_runs/snapshot_date=D/.part-<run_id>[-NNNNN].parquet.tmp). A run is alive while
+// its staging directory's .lock is held (kept until Close), so a temp file is removed only when
+// no staging directory of its run is locked. The caller holds the root lock.
+func (s *Sink) cleanLedgerTemps() error {
+	temps, err := filepath.Glob(filepath.Join(s.root, schemas.SyncRuns, schemas.ColSnapshotDate+"=*", ".part-*.parquet.tmp"))
+	if err != nil {
+		return err
+	}
+	for _, tmp := range temps {
+		id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(tmp), ".part-"), ".parquet.tmp")
+		candidates := []string{id}
+		if i := strings.LastIndexByte(id, '-'); i > 0 {
+			candidates = append(candidates, id[:i]) // rotated ledger file: <run_id>-NNNNN
+		}
+		alive := false
+		for _, c := range candidates {
+			if c == s.run.RunID {
+				alive = true
+				break
+			}
+			if validRunID(c) != nil {
+				continue
+			}
+			lk, ok, err := tryLock(filepath.Join(s.root, StagingDir, c, runLockName))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return s.pathErr("cannot lock staging dir of run "+c, filepath.Join(s.root, StagingDir, c), err)
+			}
+			if !ok {
+				alive = true
+				break
+			}
+			unlock(lk)
+		}
+		if !alive {
+			if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return s.pathErr("cannot remove stale ledger temp file", tmp, err)
+			}
+		}
+	}
+	return nil
 }
