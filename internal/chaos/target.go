@@ -374,13 +374,23 @@ func (d *S3) Faults() []SinkFault {
 			Disarm: clear,
 		},
 		{
-			// Two staged files are copied into place (users is published), the third copy fails
-			// inside the next partition.
-			Name:         "mid-publish-CopyObject-500",
-			Arm:          func(testing.TB, sinks.RunInfo) { d.Proxy.FailFunc("CopyObject", published, 2, 500) },
-			Disarm:       clear,
-			MayReplace:   true,
-			MayUnpublish: true,
+			// Two staged files are copied into place (users is replaced), the third copy fails
+			// inside the next partition: the sink rolls back every partition it touched from
+			// its backups, so the previous snapshot is byte-for-byte intact.
+			Name:   "mid-publish-CopyObject-500",
+			Arm:    func(testing.TB, sinks.RunInfo) { d.Proxy.FailFunc("CopyObject", published, 2, 500) },
+			Disarm: clear,
+		},
+		{
+			// The partition's _SUCCESS cannot be written after its files were replaced.
+			Name: "PutObject-_SUCCESS-500",
+			Arm: func(testing.TB, sinks.RunInfo) {
+				d.Proxy.FailFunc("PutObject", func(_ *http.Request, key string) bool {
+					return strings.HasSuffix(key, "/"+parquetfile.SuccessName) && !strings.Contains(key, "/_staging/")
+				}, 1, 500)
+			},
+			Disarm:        clear,
+			ErrorContains: parquetfile.SuccessName,
 		},
 	}
 }
