@@ -7,6 +7,8 @@
 //	    pre-record the emulator's GET /goal pages and GET /metric?goal_id= bodies (JSON lines)
 //	wbbench cpu      -dir DIR -out OUT
 //	    JSON pages → Arrow → Parquet (zstd) with no network: rows/s, CPU time, peak RSS
+//	wbbench pipeline -api-url URL -out DIR -heapprofile FILE   (token in WORKBOARD_TOKEN)
+//	    `wbexport run`'s pipeline with a heap profile taken at the largest in-use heap
 //
 // The decoder comparison (current decoders against encoding/json, goccy/go-json and
 // encoding/json/v2) is a Go benchmark package: bench/jsondecode.
@@ -37,6 +39,8 @@ func main() {
 		err = runRecord(os.Args[2:])
 	case "cpu":
 		err = runCPU(os.Args[2:])
+	case "pipeline":
+		err = runPipeline(os.Args[2:])
 	default:
 		usage()
 	}
@@ -47,7 +51,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: wbbench extract|record|cpu [flags] (see -h of each)")
+	fmt.Fprintln(os.Stderr, "usage: wbbench extract|record|cpu|pipeline [flags] (see -h of each)")
 	os.Exit(2)
 }
 

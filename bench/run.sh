@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# bench/run.sh — runs the benchmarks quoted in docs/benchmarks.md and writes their raw results
+# (JSON lines + logs) to $OUT. `make bench` calls it; a section can be run alone:
+#
+#   bash bench/run.sh [all|env|micro|extract|cpu|memory|dlt]...
+#
+# Knobs (environment): EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
+#   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
+#   the full size) CMP_GOALS=20000 (subset compared with DuckDB)  CPU_REPEAT=1 (read the
+#   recording N times)  MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16
+#   OUT=bench/results/<UTC date>  REC=$TMPDIR/wbexport-bench-rec (recorded pages, reused)
+#
+# Nothing here asserts a time: it measures and records. The machine load (uptime) is written
+# next to every result because the numbers are only comparable on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+GO=${GO:-go}
+PY=${PYTHON:-python3}
+EXTRACT_GOALS=${EXTRACT_GOALS:-5000}
+LATENCY=${LATENCY:-20ms}
+JITTER=${JITTER:-10ms}
+CONCS=${CONCS:-1,4,16,32}
+RATE_LIMIT=${RATE_LIMIT:-200}
+CPU_GOALS=${CPU_GOALS:-200000}
+CMP_GOALS=${CMP_GOALS:-20000}
+CPU_REPEAT=${CPU_REPEAT:-1}
+MEM_GOALS=${MEM_GOALS:-1000 10000 100000}
+DLT_GOALS=${DLT_GOALS:-5000}
+WORKERS=${WORKERS:-16}
+OUT=${OUT:-$ROOT/bench/results/$(date -u +%F)}
+TMP=${TMPDIR:-/tmp}
+REC=${REC:-$TMP/wbexport-bench-rec-$CPU_GOALS}
+WORK=$(mktemp -d "$TMP/wbexport-bench.XXXXXX")
+mkdir -p "$OUT" bin
+EMU_PID=""
+cleanup() {
+	if [ -n "$EMU_PID" ]; then kill "$EMU_PID" 2>/dev/null || true; wait "$EMU_PID" 2>/dev/null || true; fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg): $*" | tee -a "$OUT/run.log" >&2; }
+
+build() {
+	CGO_ENABLED=0 $GO build -trimpath -o bin/wbexport ./cmd/wbexport
+	$GO build -o bin/wbbench ./bench/wbbench
+}
+
+venv() {
+	if [ ! -x bench/.venv/bin/python ] || [ bench/requirements.txt -nt bench/.venv/.installed ]; then
+		$PY -m venv bench/.venv
+		bench/.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+		touch bench/.venv/.installed
+	fi
+}
+
+# timev FILE CMD... runs CMD under /usr/bin/time -v and writes {"wall_s","cpu_s","peak_rss_mib"}
+# as JSON to FILE.
+timev() {
+	local res=$1 tf="$WORK/time.$$"
+	shift
+	/usr/bin/time -v -o "$tf" "$@"
+	awk -F': ' '
+		/Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+		/User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { r = $2 }
+		END { printf "{\"wall_s\": %.2f, \"cpu_s\": %.2f, \"peak_rss_mib\": %.1f}\n", w, u + s, r / 1024 }' "$tf" > "$res"
+}
+
+# emulate ARGS... starts `wbexport emulate` on a free port; sets BASE and TOKEN (never printed).
+emulate() {
+	local log="$WORK/emulate.log"
+	: > "$log"
+	bin/wbexport emulate --addr 127.0.0.1:0 --seed 1 "$@" > "$log" 2>&1 &
+	EMU_PID=$!
+	for _ in $(seq 1 1200); do
+		if grep -q '^Data-Admin token:' "$log"; then break; fi
+		if ! kill -0 "$EMU_PID" 2>/dev/null; then cat "$log" >&2; echo "emulator died" >&2; exit 1; fi
+		sleep 0.5
+	done
+	BASE=$(awk '/^base URL:/ {print $3}' "$log")
+	TOKEN=$(awk '/^Data-Admin token:/ {print $3}' "$log")
+	head -1 "$log" | tee -a "$OUT/run.log" >&2
+}
+
+stop_emulator() {
+	if [ -n "$EMU_PID" ]; then kill "$EMU_PID" 2>/dev/null || true; wait "$EMU_PID" 2>/dev/null || true; EMU_PID=""; fi
+}
+
+org_flags() { # goals → the benchmark org's users and teams (like wbbench and `wbexport demo`)
+	local g=$1
+	echo "--goals $g --users $(( g / 5 > 50 ? g / 5 : 50 )) --teams $(( g / 25 > 8 ? g / 25 : 8 )) --krs-per-goal 3 --checkins 10"
+}
+
+section_env() {
+	log "environment"
+	{
+		echo "date: $(date -u +%FT%TZ)"
+		echo "uptime: $(uptime)"
+		echo "kernel: $(uname -srm)"
+		echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
+		echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+		echo "go: $($GO version)"
+		echo "wbexport: $(git describe --tags --always --dirty 2>/dev/null || echo devel)"
+		if [ -x bench/.venv/bin/python ]; then
+			echo "python: $(bench/.venv/bin/python --version 2>&1)"
+			bench/.venv/bin/pip freeze 2>/dev/null | grep -iE '^(dlt|duckdb|pyarrow)=' | sed 's/^/  /'
+		fi
+	} | tee "$OUT/env.txt" >&2
+}
+
+section_micro() {
+	log "Go micro-benchmarks"
+	$GO test -run '^$' -bench . -benchmem -count 1 ./extract/ ./transform/ ./sinks/parquetfile/ ./bench/jsondecode/ | tee "$OUT/micro.txt"
+	log "decoders with GOEXPERIMENT=jsonv2 (adds encoding/json/v2)"
+	GOEXPERIMENT=jsonv2 $GO test -run '^$' -bench . -benchmem -count 1 ./bench/jsondecode/ | tee "$OUT/decoders-jsonv2.txt"
+}
+
+section_extract() {
+	log "extraction against the API floor: $EXTRACT_GOALS goals, latency $LATENCY + [0,$JITTER), C=$CONCS"
+	bin/wbbench extract -goals "$EXTRACT_GOALS" -latency "$LATENCY" -jitter "$JITTER" -conc "$CONCS" | tee "$OUT/extract.jsonl"
+	log "extraction with a server-side rate limit of $RATE_LIMIT req/s (429 + Retry-After), C=16"
+	bin/wbbench extract -goals "$EXTRACT_GOALS" -latency "$LATENCY" -jitter "$JITTER" -conc 16 -rate-limit "$RATE_LIMIT" | tee "$OUT/extract-ratelimit.jsonl"
+}
+
+section_cpu() {
+	if [ ! -s "$REC/metrics.jsonl" ]; then
+		log "recording $CPU_GOALS goals of emulator pages into $REC"
+		bin/wbbench record -goals "$CPU_GOALS" -dir "$REC" | tee "$OUT/record.jsonl"
+	fi
+	local sub="$WORK/rec-$CMP_GOALS"
+	mkdir -p "$sub"
+	head -n $(( (CMP_GOALS + 99) / 100 )) "$REC/goals.jsonl" > "$sub/goals.jsonl"
+	head -n "$CMP_GOALS" "$REC/metrics.jsonl" > "$sub/metrics.jsonl"
+	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB (threads=1, threads=2)"
+	: > "$OUT/cpu.jsonl"
+	bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" | tee -a "$OUT/cpu.jsonl"
+	for t in 1 2; do
+		bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads "$t" | tee -a "$OUT/cpu.jsonl"
+	done
+	rm -rf "$WORK/pq-go" "$WORK/pq-duck" "$sub"
+	log "CPU path on all $CPU_GOALS recorded goals (x$CPU_REPEAT), wbexport only"
+	bin/wbbench cpu -dir "$REC" -out "$WORK/pq-go" -repeat "$CPU_REPEAT" | tee -a "$OUT/cpu.jsonl"
+	bin/wbbench cpu -dir "$REC" -out "$WORK/pq-go" -repeat "$CPU_REPEAT" -tables all | tee -a "$OUT/cpu.jsonl"
+	rm -rf "$WORK/pq-go"
+}
+
+section_memory() {
+	: > "$OUT/memory.jsonl"
+	for g in $MEM_GOALS; do
+		log "peak RSS of wbexport run, $g goals (emulator in another process, no latency)"
+		# shellcheck disable=SC2046
+		emulate $(org_flags "$g")
+		local out="$WORK/mem-out"
+		rm -rf "$out"
+		WORKBOARD_TOKEN=$TOKEN timev "$WORK/t.json" bin/wbexport run --api-url "$BASE" --sink "file://$out" --concurrency 16 --rate 100000 \
+			--progress never --log-level warn --summary-file "$WORK/summary.json"
+		stop_emulator
+		local rows
+		rows=$(bench/.venv/bin/python -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["api"]["rows"].values()))' "$WORK/summary.json")
+		echo "{\"bench\": \"memory\", \"goals\": $g, \"rows\": $rows, \"load1\": \"$(cut -d' ' -f1 /proc/loadavg)\", \"time\": $(cat "$WORK/t.json")}" | tee -a "$OUT/memory.jsonl"
+		rm -rf "$out"
+	done
+}
+
+section_dlt() {
+	log "wbexport vs dlt: $DLT_GOALS goals, latency $LATENCY + [0,$JITTER), $WORKERS requests in flight"
+	# shellcheck disable=SC2046
+	emulate $(org_flags "$DLT_GOALS") --latency "$LATENCY" --jitter "$JITTER"
+	: > "$OUT/dlt.jsonl"
+	WORKBOARD_TOKEN=$TOKEN timev "$WORK/t.json" bin/wbexport run --api-url "$BASE" --sink "file://$WORK/wb-out" --concurrency "$WORKERS" --rate 100000 \
+		--progress never --log-level warn --summary-file "$WORK/summary.json"
+	local rows
+	rows=$(bench/.venv/bin/python -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["api"]["rows"].values()))' "$WORK/summary.json")
+	echo "{\"bench\": \"dlt-compare\", \"engine\": \"wbexport\", \"goals\": $DLT_GOALS, \"rows\": $rows, \"load1\": \"$(cut -d' ' -f1 /proc/loadavg)\", \"time\": $(cat "$WORK/t.json")}" | tee -a "$OUT/dlt.jsonl"
+	WORKBOARD_TOKEN=$TOKEN timev "$WORK/t.json" bench/.venv/bin/python bench/dlt/pipeline.py --api-url "$BASE" --out "$WORK/dlt-out" --workers "$WORKERS" 2> "$OUT/dlt.log" > "$WORK/dlt.json"
+	echo "{\"bench\": \"dlt-compare\", \"engine\": \"dlt\", \"goals\": $DLT_GOALS, \"load1\": \"$(cut -d' ' -f1 /proc/loadavg)\", \"time\": $(cat "$WORK/t.json"), \"dlt\": $(cat "$WORK/dlt.json")}" | tee -a "$OUT/dlt.jsonl"
+	stop_emulator
+	du -sk "$WORK/wb-out" "$WORK/dlt-out" | tee -a "$OUT/run.log" >&2
+}
+
+sections=("$@")
+[ ${#sections[@]} -eq 0 ] && sections=(all)
+[ "${sections[0]}" = all ] && sections=(env micro extract cpu memory dlt)
+build
+venv
+for s in "${sections[@]}"; do
+	case $s in
+	env | micro | extract | cpu | memory | dlt) "section_$s" ;;
+	*) echo "bench/run.sh: unknown section $s (want all, env, micro, extract, cpu, memory or dlt)" >&2; exit 2 ;;
+	esac
+done
+log "done: results in $OUT"
