@@ -396,7 +396,7 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 	}
 	st.Objects += len(doomed)
 	if len(errs) > 0 {
-		return st, fmt.Errorf("gc: %w", errors.Join(errs...))
+		return st, fmt.Errorf("gc: %w", join(errs))
 	}
 
 	// Incomplete multipart uploads (a killed run's uploads are invisible to ListObjects).

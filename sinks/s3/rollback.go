@@ -3,7 +3,6 @@ package s3sink
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -130,7 +129,31 @@ func (s *Sink) undo(ctx context.Context, j *journal) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return join(errs)
+}
+
+// joinedErrors is errors.Join on one line.
+type joinedErrors []error
+
+func (j joinedErrors) Error() string {
+	msgs := make([]string, len(j))
+	for i, err := range j {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (j joinedErrors) Unwrap() []error { return j }
+
+// join returns nil, errs' only error, or all of them as one error on one line.
+func join(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return joinedErrors(errs)
 }
 
 // undoPartition makes the partition jp.Dir hold exactly jp.Objects again, copied back from
@@ -224,7 +247,7 @@ func (s *Sink) undoPartition(ctx context.Context, jp journalPartition) error {
 	g.Wait()
 	if len(errs) > 0 {
 		sort.Strings(bad)
-		return fail(fmt.Errorf("left without _SUCCESS; objects not restored: %s: %w", strings.Join(bad, ", "), errors.Join(errs...)))
+		return fail(fmt.Errorf("left without _SUCCESS; objects not restored: %s: %w", strings.Join(bad, ", "), join(errs)))
 	}
 	for _, key := range []string{manifestKey, successKey} {
 		o, had := old[key]
