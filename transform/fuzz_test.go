@@ -3,7 +3,10 @@ package transform_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/wbexport/wbexport/extract"
@@ -38,8 +41,14 @@ func FuzzGoalValues(f *testing.F) {
 		if err == nil {
 			err = tr.Flush(context.Background())
 		}
+		_, catErr := strconv.ParseInt(catID, 10, 64)
+		wantErr := catErr != nil || !utf8.ValidString(name) ||
+			(!isEmptyJSONText(extra) && (!json.Valid([]byte(extra)) || !utf8.ValidString(extra)))
+		if (err != nil) != wantErr {
+			t.Fatalf("name %q, category id %q, extra %q: error %v, want error: %v", name, catID, extra, err, wantErr)
+		}
 		if err != nil {
-			return // invalid category ids and invalid JSON are rejected with an error
+			return // bad ids, invalid UTF-8 and invalid JSON are rejected with an error
 		}
 		rows := col.Rows(schemas.Goals)
 		if len(rows) != 1 {
@@ -55,4 +64,16 @@ func FuzzGoalValues(f *testing.F) {
 			}
 		}
 	})
+}
+
+// isEmptyJSONText mirrors transform's rule: empty, null, [] and {} (white space aside) are none.
+func isEmptyJSONText(s string) bool {
+	t := strings.TrimSpace(s)
+	if t == "" || t == "null" {
+		return true
+	}
+	if len(t) < 2 || strings.TrimSpace(t[1:len(t)-1]) != "" {
+		return false
+	}
+	return t[0] == '[' && t[len(t)-1] == ']' || t[0] == '{' && t[len(t)-1] == '}'
 }

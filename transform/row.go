@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -142,6 +143,14 @@ func (w *tableBuilder) typeErr(name, want string) {
 	}
 }
 
+// checkUTF8 records an input error when v is not valid UTF-8: Arrow, Parquet and BigQuery
+// strings must be UTF-8, and transform never alters text to make it so.
+func (w *tableBuilder) checkUTF8(name, v string) {
+	if !utf8.ValidString(v) {
+		w.inputErr(name, "not valid UTF-8: %.40q", v)
+	}
+}
+
 func (w *tableBuilder) int64(name string, v int64) {
 	if b, ok := w.next(name).(*array.Int64Builder); ok {
 		b.Append(v)
@@ -192,6 +201,7 @@ func (w *tableBuilder) optBool(name string, v extract.Opt[bool]) {
 
 func (w *tableBuilder) string(name, v string) {
 	if b, ok := w.next(name).(*array.StringBuilder); ok {
+		w.checkUTF8(name, v)
 		b.Append(v)
 		w.bytes += 4 + len(v)
 	} else {
@@ -202,6 +212,7 @@ func (w *tableBuilder) string(name, v string) {
 func (w *tableBuilder) optString(name string, v extract.Opt[string]) {
 	if b, ok := w.next(name).(*array.StringBuilder); ok {
 		if v.Valid {
+			w.checkUTF8(name, v.V)
 			b.Append(v.V)
 			w.bytes += len(v.V)
 		} else {
@@ -261,6 +272,7 @@ func (w *tableBuilder) stringList(name string, v []string) {
 	}
 	lb.Append(true)
 	for _, s := range v {
+		w.checkUTF8(name, s)
 		vb.Append(s)
 		w.bytes += 4 + len(s)
 	}
@@ -324,6 +336,7 @@ func (w *tableBuilder) nameList(name string, v []extract.IDName) {
 	}
 	lb.Append(true)
 	for _, p := range v {
+		w.checkUTF8(name, p.Name)
 		vb.Append(p.Name)
 		w.bytes += 4 + len(p.Name)
 	}
@@ -360,6 +373,11 @@ func (w *tableBuilder) jsonText(name string, raw []byte) {
 	}
 	if !json.Valid(raw) {
 		w.inputErr(name, "not valid JSON: %.40q", raw)
+		b.AppendNull()
+		return
+	}
+	if !utf8.Valid(raw) { // json.Valid does not check the encoding of strings
+		w.inputErr(name, "JSON text is not valid UTF-8: %.40q", raw)
 		b.AppendNull()
 		return
 	}
