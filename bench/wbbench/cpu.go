@@ -34,6 +34,7 @@ func runCPU(args []string) error {
 	out := fs.String("out", "", "output directory for Parquet files (emptied first; required)")
 	tables := fs.String("tables", strings.Join(cpuTables, ","), "tables to write, comma list, or all")
 	repeat := fs.Int("repeat", 1, "read the recording this many times (ids repeat; nothing is de-duplicated)")
+	rowGroup := fs.Int64("row-group-bytes", parquetfile.DefaultRowGroupBytes, "Parquet row group size (Arrow bytes), parquetfile.WithRowGroupBytes")
 	_ = fs.Parse(args)
 	if *dir == "" || *out == "" {
 		return errors.New("cpu: -dir and -out are required")
@@ -61,7 +62,8 @@ func runCPU(args []string) error {
 		}
 		w, err := parquetfile.NewWriter(tbl, func(name string) (io.WriteCloser, error) {
 			return os.Create(filepath.Join(tdir, name))
-		}, parquetfile.WithAllocator(alloc), parquetfile.WithCompression(parquetfile.Zstd))
+		}, parquetfile.WithAllocator(alloc), parquetfile.WithCompression(parquetfile.Zstd),
+			parquetfile.WithRowGroupBytes(*rowGroup))
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +145,7 @@ func runCPU(args []string) error {
 	emit(result{"bench": "cpu", "engine": "wbexport", "tables": keys, "rows_by_table": rows, "rows": total, "pages": pages,
 		"json_bytes": inBytes, "parquet_bytes": outBytes, "wall_s": wall.Seconds(), "cpu_s": (after.CPU - before.CPU).Seconds(),
 		"rows_per_s": float64(total) / wall.Seconds(), "json_mib_per_s": mib(inBytes) / wall.Seconds(),
-		"peak_rss_mib": mib(after.MaxRSSB), "gc_cycles": ms.NumGC, "repeat": *repeat})
+		"peak_rss_mib": mib(after.MaxRSSB), "gc_cycles": ms.NumGC, "repeat": *repeat, "row_group_bytes": *rowGroup})
 	return nil
 }
 
