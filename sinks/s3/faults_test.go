@@ -473,6 +473,17 @@ func TestCanceledMidPublishRollsBack(t *testing.T) {
 	if d := diffSnapshots(before, e.published()); d != "" {
 		t.Errorf("published objects changed:\n%s", d)
 	}
+	// The copy in flight when the context ended was completed, not abandoned, and then
+	// restored from the backup.
+	restored := false
+	for _, r := range p.Requests() {
+		restored = restored || (r.Op == "CopyObject" && r.Status == 200 &&
+			copyFrom("goals", "/_backup/", "")(&http.Request{Header: r.Header}, r.Key) &&
+			strings.HasSuffix(r.Key, "/part-00000.parquet"))
+	}
+	if !restored {
+		t.Errorf("goals/part-00000.parquet was not restored from its backup")
+	}
 	if err := s2.Close(); err != nil {
 		t.Fatal(err)
 	}

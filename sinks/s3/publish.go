@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,11 +44,22 @@ func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifes
 	if err != nil {
 		return fmt.Errorf("encode manifest: %w", err)
 	}
+	// Requests run on rctx, which ctx does not cancel: a request abandoned half way might
+	// still take effect after the rollback has looked at the partition. ctx is checked before
+	// each request instead.
+	rctx, done := detach(ctx)
+	defer done()
+	step := func(f func(context.Context) error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return f(rctx)
+	}
 
 	// 0. Back up, then journal the partition before touching it. The entry stays in the
 	// in-memory journal even if writing the journal fails: undoing an untouched partition
 	// changes nothing.
-	jp, err := s.backup(ctx, table, dir)
+	jp, err := s.backup(ctx, rctx, table, dir)
 	if err != nil {
 		return err
 	}
@@ -55,7 +67,7 @@ func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifes
 		s.journal = &journal{Version: journalVersion, RunID: s.run.RunID, SnapshotDate: s.run.Date()}
 	}
 	s.journal.Partitions = append(s.journal.Partitions, jp)
-	if err := s.putJournal(ctx); err != nil {
+	if err := step(s.putJournal); err != nil {
 		return err
 	}
 	log.Debug("publish: backed up the partition", "objects", len(jp.Objects))
@@ -66,19 +78,17 @@ func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifes
 		hadSuccess = hadSuccess || o.Name == parquetfile.SuccessName
 	}
 	if hadSuccess {
-		if err := s.deleteObject(ctx, successKey); err != nil {
+		if err := step(func(ctx context.Context) error { return s.deleteObject(ctx, successKey) }); err != nil {
 			return err
 		}
 	}
 	log.Debug("publish: removed _SUCCESS", "existed", hadSuccess)
 
 	// 2. Copy the staged files into place.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Concurrency)
-	for _, f := range m.Files {
-		g.Go(func() error { return s.copyObject(gctx, staged+f.Name, dir+f.Name, f.Bytes, table) })
-	}
-	if err := g.Wait(); err != nil {
+	err = forEach(ctx, rctx, s.cfg.Concurrency, m.Files, func(ctx context.Context, f parquetfile.FileInfo) error {
+		return s.copyObject(ctx, staged+f.Name, dir+f.Name, f.Bytes, table)
+	})
+	if err != nil {
 		return err
 	}
 	log.Debug("publish: copied staged files", "files", len(m.Files))
@@ -94,24 +104,69 @@ func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifes
 			stale = append(stale, dir+o.Name)
 		}
 	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Concurrency)
-	for _, key := range stale {
-		g.Go(func() error { return s.deleteObject(gctx, key) })
-	}
-	if err := g.Wait(); err != nil {
+	if err := forEach(ctx, rctx, s.cfg.Concurrency, stale, s.deleteObject); err != nil {
 		return err
 	}
 	log.Debug("publish: removed stale files", "files", len(stale))
 
 	// 4 and 5. Manifest, then _SUCCESS.
-	if err := s.putSmall(ctx, manifestKey, body, "application/json", table); err != nil {
+	if err := step(func(ctx context.Context) error { return s.putSmall(ctx, manifestKey, body, "application/json", table) }); err != nil {
 		return err
 	}
-	if err := s.putSmall(ctx, successKey, nil, "text/plain", ""); err != nil {
-		return err
+	return step(func(ctx context.Context) error { return s.putSmall(ctx, successKey, nil, "text/plain", "") })
+}
+
+// requestGrace is how long a publish request may still run after the run's context ended.
+const requestGrace = time.Minute
+
+// detach returns a context for publish requests that is not canceled when ctx ends, so that
+// no request is abandoned half way (its effect would be unknown to the rollback), but is
+// canceled requestGrace after ctx ends, so that a hung request cannot block forever. Call
+// done when finished.
+func detach(ctx context.Context) (rctx context.Context, done func()) {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(requestGrace, cancel) })
+	return rctx, func() { stop(); cancel() }
+}
+
+// forEach calls fn(rctx, item) for every item, at most limit at a time, and returns the first
+// error. Once ctx has ended or a call has failed no further call starts (ctx's error is
+// returned if no call failed), but calls in progress are waited for, not abandoned.
+func forEach[T any](ctx, rctx context.Context, limit int, items []T, fn func(context.Context, T) error) error {
+	var (
+		g     errgroup.Group
+		mu    sync.Mutex
+		first error
+	)
+	stopped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return first != nil || ctx.Err() != nil
 	}
-	return nil
+	g.SetLimit(limit)
+	for _, it := range items {
+		if stopped() {
+			break
+		}
+		g.Go(func() error {
+			if stopped() {
+				return nil
+			}
+			if err := fn(rctx, it); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
 
 // copyObject copies src to dst server-side, with the configured encryption and storage class.

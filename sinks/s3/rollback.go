@@ -60,21 +60,24 @@ func (s *Sink) backupKey(table string) string {
 
 // backup copies every object of the partition dir (data files, _manifest.json, _SUCCESS)
 // server-side into the run's backup area and returns the journal entry describing them.
-func (s *Sink) backup(ctx context.Context, table, dir string) (journalPartition, error) {
+// Requests run on rctx; ctx is checked between them (see forEach).
+func (s *Sink) backup(ctx, rctx context.Context, table, dir string) (journalPartition, error) {
 	bdir := s.backupKey(table)
 	jp := journalPartition{Table: table, Dir: dir, Backup: bdir, Objects: []journalObject{}}
-	objs, err := s.list(ctx, dir)
+	if err := ctx.Err(); err != nil {
+		return jp, err
+	}
+	objs, err := s.list(rctx, dir)
 	if err != nil {
 		return jp, err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Concurrency)
 	for _, o := range objs {
-		name := strings.TrimPrefix(o.key, dir)
-		jp.Objects = append(jp.Objects, journalObject{Name: name, Size: o.size, ETag: o.etag})
-		g.Go(func() error { return s.copyObject(gctx, o.key, bdir+name, o.size, table) })
+		jp.Objects = append(jp.Objects, journalObject{Name: strings.TrimPrefix(o.key, dir), Size: o.size, ETag: o.etag})
 	}
-	if err := g.Wait(); err != nil {
+	err = forEach(ctx, rctx, s.cfg.Concurrency, objs, func(ctx context.Context, o object) error {
+		return s.copyObject(ctx, o.key, bdir+strings.TrimPrefix(o.key, dir), o.size, table)
+	})
+	if err != nil {
 		return jp, fmt.Errorf("back up %s: %w", s.uri(dir), err)
 	}
 	return jp, nil

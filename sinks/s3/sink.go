@@ -297,7 +297,7 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 
 // ctxErr prefers ctx's error when the uploads were canceled because ctx ended.
 func (s *Sink) ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil && err != ctx.Err() && errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}
 	return err
@@ -381,7 +381,13 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	}
 	// The commit point: once the journal is gone, no run rolls this one back.
 	if s.journal != nil {
-		if err := s.deleteObject(ctx, s.journalKey(s.run.RunID)); err != nil {
+		err := ctx.Err()
+		if err == nil {
+			rctx, done := detach(ctx) // not abandoned half way: the rollback must know
+			err = s.deleteObject(rctx, s.journalKey(s.run.RunID))
+			done()
+		}
+		if err != nil {
 			err = fmt.Errorf("complete the publish: %w", s.ctxErr(ctx, err))
 			return nil, s.fail(s.errorf("Commit: %w", s.rollback(ctx, err)))
 		}
