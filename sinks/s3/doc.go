@@ -62,6 +62,9 @@
 // _manifest.json and finally _SUCCESS. Every previously published object is then byte-for-byte
 // as before (same keys and content; a partition that did not exist is removed), partitions
 // not reached were never touched, and the error says "the previous snapshot is intact".
+// Publish requests are never abandoned half way (one could take effect after the rollback):
+// when the run's context ends, the requests in flight are completed (for at most a minute)
+// and no further one starts.
 //
 // If the rollback cannot finish, the error also names the partitions and objects left
 // inconsistent (they have no _SUCCESS), and the journal and backups are kept, even by Close.
