@@ -136,27 +136,18 @@ func TestCrashSafety(t *testing.T) {
 		}
 
 		// Every published partition is one run's complete snapshot.
-		for _, tb := range schemas.DataTables() {
-			rows, ok, err := localtest.ReadPartition(root, tb.Name, crashDate)
-			if err != nil {
-				t.Fatalf("iteration %d (seed %d): %s: %v", i, seed, tb.Name, err)
+		checkPartitions(t, fmt.Sprintf("iteration %d (seed %d)", i, seed), root, ref[last], ref[victim], true)
+
+		// Every third time, `wbexport gc` repairs first: afterwards no staging is left and every
+		// partition is published (rolled forward or never touched).
+		if i%3 == 2 {
+			if r := runCLI(t, nil, "gc", "--sink", "file://"+root, "--log-level", "warn"); r.code != 0 {
+				t.Fatalf("iteration %d (seed %d): gc: exit %d\n%s", i, seed, r.code, r.stderr)
 			}
-			if !ok {
-				t.Logf("iteration %d: %s has no _SUCCESS (killed inside its publish window)", i, tb.Name)
-				continue
+			if left := stagingDirs(t, root); len(left) != 0 {
+				t.Fatalf("iteration %d (seed %d): staging left behind after gc: %v", i, seed, left)
 			}
-			runs := map[any]bool{}
-			for _, r := range rows {
-				runs[r[schemas.ColRunID]] = true
-			}
-			if len(runs) > 1 {
-				t.Fatalf("iteration %d (seed %d): %s mixes rows of %d runs", i, seed, tb.Name, len(runs))
-			}
-			got := stripLineage(rows)
-			if sinktest.DiffRows(ref[last][tb.Name], got) != "" && sinktest.DiffRows(ref[victim][tb.Name], got) != "" {
-				t.Fatalf("iteration %d (seed %d): %s is neither the previous nor the killed run's snapshot:\n%s",
-					i, seed, tb.Name, sinktest.DiffRows(ref[victim][tb.Name], got))
-			}
+			checkPartitions(t, fmt.Sprintf("iteration %d (seed %d) after gc", i, seed), root, ref[last], ref[victim], false)
 		}
 
 		// The next run succeeds (repairing or discarding the dead run) and publishes exactly its
@@ -177,6 +168,37 @@ func TestCrashSafety(t *testing.T) {
 		last = next
 	}
 	t.Logf("kills by phase: %v", phases)
+}
+
+// checkPartitions checks that every data partition under root with _SUCCESS holds exactly one
+// run's complete snapshot equal to a or b (rows of one _run_id, manifest matching the files).
+// Without mayBeUnpublished, every partition must have _SUCCESS.
+func checkPartitions(t *testing.T, what, root string, a, b map[string][]sinktest.Row, mayBeUnpublished bool) {
+	t.Helper()
+	for _, tb := range schemas.DataTables() {
+		rows, ok, err := localtest.ReadPartition(root, tb.Name, crashDate)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", what, tb.Name, err)
+		}
+		if !ok {
+			if !mayBeUnpublished {
+				t.Fatalf("%s: %s is not published", what, tb.Name)
+			}
+			t.Logf("%s: %s has no _SUCCESS (killed inside its publish window)", what, tb.Name)
+			continue
+		}
+		runs := map[any]bool{}
+		for _, r := range rows {
+			runs[r[schemas.ColRunID]] = true
+		}
+		if len(runs) > 1 {
+			t.Fatalf("%s: %s mixes rows of %d runs", what, tb.Name, len(runs))
+		}
+		got := stripLineage(rows)
+		if sinktest.DiffRows(a[tb.Name], got) != "" && sinktest.DiffRows(b[tb.Name], got) != "" {
+			t.Fatalf("%s: %s is neither the previous nor the killed run's snapshot:\n%s", what, tb.Name, sinktest.DiffRows(b[tb.Name], got))
+		}
+	}
 }
 
 // crashPhase tells where a killed run was, from what it left on disk.
