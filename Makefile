@@ -59,6 +59,9 @@ bench: build $(VENV)/.installed ## the benchmarks of docs/benchmarks.md (slow; n
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
 	WBEXPORT_OUT=$(CURDIR)/$(DEMO_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
 
+chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/BigQuery), crash/signal, bad-input and secrets suites (also part of test-go)
+	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/
+
 generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
 	$(GO) generate ./schemas/...
 
