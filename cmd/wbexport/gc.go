@@ -24,8 +24,9 @@ func newGCCmd() *cobra.Command {
 		Long: `A failed or killed run may leave its staging area behind (never published data). Every run
 cleans up after dead runs when it starts; gc does it on demand.
 
-  s3://      deletes _staging/<run_id>/ prefixes older than --older-than and aborts their
-             incomplete multipart uploads
+  s3://      rolls back the unfinished publish of a dead run (restoring the partitions it had
+             touched from its backup, byte for byte), deletes _staging/<run_id>/ prefixes older
+             than --older-than and aborts their incomplete multipart uploads
   file://    performs the recovery every run starts with: finishes or rolls back an interrupted
              publish and removes the staging directories of dead runs
   bigquery:  nothing to collect (staged Parquet lives in temporary files of the run's process)`,
@@ -54,7 +55,7 @@ cleans up after dead runs when it starts; gc does it on demand.
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: removed %d staged run(s), %d object(s), aborted %d upload(s)\n", cfg, len(st.Runs), st.Objects, st.Uploads)
+				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: rolled back %d unfinished publish(es), removed %d staged run(s), %d object(s), aborted %d upload(s)\n", cfg, len(st.RolledBack), len(st.Runs), st.Objects, st.Uploads)
 			case "file":
 				s, name, err := sink.open(cmd.Context(), run, lg)
 				if err != nil {
