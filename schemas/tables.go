@@ -185,7 +185,7 @@ var all = []*Table{
 			col("metric_data_value", Float64, "metric_data[].metric_data_value", "Value entered for the slot; null when nobody checked in."),
 			col("metric_data_updated_at", Timestamp, "metric_data[].metric_data_updated_at", "When the value was actually entered; null when never (API \"0\")."+tsNote),
 			col("metric_data_created_by", Int64, "metric_data[].metric_data_created_by", "User id who entered the value; null for a missed slot."),
-			col("metric_data_comment", String, "metric_data[].metric_data_comment", "Check-in comment; empty when none."),
+			col("metric_data_comment", String, "metric_data[].metric_data_comment", "Check-in comment; null when none (the API sends an empty string)."),
 		),
 	},
 	{
