@@ -20,7 +20,7 @@ func Markdown(tables []*Table) []byte {
 		"source of truth for the Arrow/Parquet schemas, the BigQuery schemas in `schemas/bigquery/`, this page\n" +
 		"and the dbt sources). Column names are WorkBoard's API field names.\n\n")
 	b.WriteString("Conventions: ids are INT64; WorkBoard's epoch-second strings become UTC timestamps (µs), with `\"0\"` or\n" +
-		"empty meaning NULL; numeric strings become FLOAT64; list columns are never NULL (an absent list is\n" +
+		"empty meaning NULL; an empty string from the API is NULL in every column; numeric strings become FLOAT64; list columns are never NULL (an absent list is\n" +
 		"empty); `json` columns hold JSON text (BigQuery STRING). Every data table is a full snapshot per\n" +
 		"`snapshot_date` and ends with the lineage columns `snapshot_date`, `_run_id`, `_extracted_at` and\n" +
 		"`_extra` (API fields no column holds, as a JSON object).\n\n")
