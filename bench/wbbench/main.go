@@ -20,6 +20,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -58,13 +59,16 @@ func usage() {
 // result is one measurement, printed as a JSON line.
 type result map[string]any
 
+// out receives the result lines (tests replace it).
+var out io.Writer = os.Stdout
+
 func emit(r result) {
 	r["go"] = runtime.Version()
 	r["gomaxprocs"] = runtime.GOMAXPROCS(0)
 	r["load1"] = load1()
 	r["at"] = time.Now().UTC().Format(time.RFC3339)
 	js, _ := json.Marshal(r)
-	fmt.Println(string(js))
+	fmt.Fprintln(out, string(js))
 }
 
 // load1 is the 1-minute load average (the machine is shared; every number carries it).

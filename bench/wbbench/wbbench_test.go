@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/wbexport/wbexport/extract/wbtest"
+)
+
+// results runs fn with the result lines captured and returns them decoded.
+func results(t *testing.T, fn func() error) []map[string]any {
+	t.Helper()
+	var buf bytes.Buffer
+	old := out
+	out = &buf
+	defer func() { out = old }()
+	if err := fn(); err != nil {
+		t.Fatal(err)
+	}
+	var rs []map[string]any
+	dec := json.NewDecoder(&buf)
+	for dec.More() {
+		var r map[string]any
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// TestRecordAndCPU records a small org in two chunks and runs the CPU path over it: every goal,
+// key result and check-in of the generated orgs must come out as a Parquet row.
+func TestRecordAndCPU(t *testing.T) {
+	dir := t.TempDir()
+	rec := results(t, func() error { return runRecord([]string{"-goals", "150", "-chunk", "100", "-dir", dir}) })
+	if len(rec) != 1 {
+		t.Fatalf("record: %d results", len(rec))
+	}
+	var krs, cis int
+	for k, n := range []int{100, 50} {
+		a, b, _, _ := wbtest.Generate(orgConfig(n, int64(1+k))).Counts()
+		krs, cis = krs+a, cis+b
+	}
+	if got := int(rec[0]["key_results"].(float64)); got != krs {
+		t.Errorf("record: %d key results, want %d", got, krs)
+	}
+	res := results(t, func() error {
+		return runCPU([]string{"-dir", dir, "-out", filepath.Join(t.TempDir(), "pq")})
+	})
+	if len(res) != 1 {
+		t.Fatalf("cpu: %d results", len(res))
+	}
+	rows := res[0]["rows_by_table"].(map[string]any)
+	for table, want := range map[string]int{"goals": 150, "key_results": krs, "key_result_checkins": cis} {
+		if got := int(rows[table].(float64)); got != want {
+			t.Errorf("cpu: %s: %d rows, want %d", table, got, want)
+		}
+	}
+	if res[0]["parquet_bytes"].(float64) <= 0 {
+		t.Error("cpu: no Parquet written")
+	}
+}
+
+// TestExtract runs the floor benchmark on a tiny org, with and without a server rate limit.
+func TestExtract(t *testing.T) {
+	res := results(t, func() error {
+		return runExtract([]string{"-goals", "40", "-latency", "2ms", "-jitter", "1ms", "-conc", "1,4"})
+	})
+	if len(res) != 2 {
+		t.Fatalf("extract: %d results", len(res))
+	}
+	for _, r := range res {
+		// 1 user page, 1 team page, 8 team calls, 1 goal page, 40 metric calls
+		if r["requests"].(float64) != 51 || r["rows"].(float64) <= 0 || r["wall_over_floor"].(float64) <= 0 {
+			t.Errorf("extract: %v", r)
+		}
+	}
+	res = results(t, func() error {
+		return runExtract([]string{"-goals", "40", "-latency", "1ms", "-conc", "4", "-rate-limit", "40"})
+	})
+	if len(res) != 1 || res[0]["requests"].(float64) != 51 || res[0]["throughput_rps"] == nil {
+		t.Errorf("extract with rate limit: %v", res)
+	}
+}
