@@ -70,6 +70,7 @@ trending. Prints the run summary (a JSON list when --days > 1).`,
 		},
 	}
 	f.registerCommon(cmd)
+	f.sink.registerParquet(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&out, "out", "./wbexport-out", "output directory (local Parquet sink)")
 	fl.Int64Var(&seed, "seed", 1, "seed of the synthetic organisation")
@@ -121,6 +122,9 @@ func demoDay(ctx context.Context, cmd *cobra.Command, f *runFlags, org *wbtest.O
 }
 
 func writeDemoSummary(cmd *cobra.Command, f *runFlags, sums []*pipeline.Summary) error {
+	if len(sums) == 0 {
+		return nil
+	}
 	if len(sums) == 1 {
 		return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums[0])
 	}

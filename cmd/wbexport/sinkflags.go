@@ -13,6 +13,7 @@ import (
 	"github.com/wbexport/wbexport/sinks"
 	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
 	"github.com/wbexport/wbexport/sinks/local"
+	"github.com/wbexport/wbexport/sinks/parquetfile"
 	s3sink "github.com/wbexport/wbexport/sinks/s3"
 )
 
@@ -27,6 +28,10 @@ type sinkFlags struct {
 	s3PathStyle                                                      bool
 	s3PartSize                                                       int64
 	s3Concurrency                                                    int
+	// Parquet (file and s3 sinks)
+	pqCompression string
+	pqRowGroup    int64
+	pqFileBytes   int64
 	// BigQuery
 	bqLocation   string
 	bqPartExpiry time.Duration
@@ -45,9 +50,18 @@ func (f *sinkFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.s3Profile, "s3-profile", "", "S3: shared config profile (default $AWS_PROFILE)")
 	fl.Int64Var(&f.s3PartSize, "s3-part-size", s3sink.DefaultPartSize, "S3: multipart part size in bytes")
 	fl.IntVar(&f.s3Concurrency, "s3-concurrency", s3sink.DefaultConcurrency, "S3: parts uploaded at once per object")
+	f.registerParquet(cmd)
 	fl.StringVar(&f.bqLocation, "bq-location", bqsink.DefaultLocation, "BigQuery: dataset and job location")
 	fl.DurationVar(&f.bqPartExpiry, "bq-partition-expiration", 0, "BigQuery: partition expiration of data tables (e.g. 8760h; 0 = never)")
 	fl.StringVar(&f.gcsStaging, "gcs-staging", "", "BigQuery: stage Parquet in gs://BUCKET/PREFIX and load from there (for very large exports)")
+}
+
+// registerParquet registers the Parquet writer flags (also used by demo).
+func (f *sinkFlags) registerParquet(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.pqCompression, "parquet-compression", string(parquetfile.Zstd), "Parquet compression for file:// and s3:// sinks: zstd, snappy or none")
+	fl.Int64Var(&f.pqRowGroup, "parquet-row-group-bytes", parquetfile.DefaultRowGroupBytes, "Parquet row group size target in bytes (uncompressed Arrow size)")
+	fl.Int64Var(&f.pqFileBytes, "parquet-file-bytes", parquetfile.DefaultFileBytes, "rotate Parquet files at about this many bytes (part-00000, part-00001, ...)")
 }
 
 // scheme returns the lower-cased URL scheme of --sink.
@@ -77,6 +91,12 @@ func (f *sinkFlags) validate() error {
 		}
 	default:
 		return usageError("--sink %q: unknown scheme %q (use file://DIR, s3://BUCKET/PREFIX or bigquery://PROJECT/DATASET)", redactURL(f.url), s)
+	}
+	if _, err := parquetfile.ParseCompression(f.pqCompression); err != nil {
+		return usageError("--parquet-compression: %v", err)
+	}
+	if f.pqRowGroup < 1<<10 || f.pqFileBytes < 1<<10 {
+		return usageError("--parquet-row-group-bytes and --parquet-file-bytes must be at least 1024")
 	}
 	if s != "s3" && (f.s3Endpoint != "" || f.s3SSE != "" || f.s3KMSKey != "" || f.s3PathStyle) {
 		return usageError("--s3-* flags only apply to an s3:// sink, not %s", redactURL(f.url))
@@ -139,14 +159,14 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 	switch f.scheme() {
 	case "file":
 		root, _ := localRoot(f.url)
-		s, err := local.New(ctx, root, run)
+		s, err := local.New(ctx, root, run, local.WithParquetOptions(f.parquetOptions()...))
 		if err != nil {
 			return nil, "", err
 		}
 		return s, "file://" + root, nil
 	case "s3":
 		cfg, _ := f.s3Config()
-		s, err := s3sink.New(ctx, cfg, run, s3sink.WithLogger(log))
+		s, err := s3sink.New(ctx, cfg, run, s3sink.WithLogger(log), s3sink.WithParquetOptions(f.parquetOptions()...))
 		if err != nil {
 			return nil, "", err
 		}
@@ -158,6 +178,16 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 			return nil, "", err
 		}
 		return s, cfg.URL(), nil
+	}
+}
+
+// parquetOptions are the Parquet writer options of the file and s3 sinks (validated already).
+func (f *sinkFlags) parquetOptions() []parquetfile.Option {
+	comp, _ := parquetfile.ParseCompression(f.pqCompression)
+	return []parquetfile.Option{
+		parquetfile.WithCompression(comp),
+		parquetfile.WithRowGroupBytes(f.pqRowGroup),
+		parquetfile.WithFileBytes(f.pqFileBytes),
 	}
 }
 
