@@ -71,7 +71,7 @@ directory (file). When --sink is given and no WorkBoard token is configured, onl
 				defer s.Close()
 				if ch, ok := s.(sinks.Checker); ok {
 					if err := ch.Check(cmd.Context()); err != nil {
-						return fmt.Errorf("sink %s: %w", name, err)
+						return err // the sinks' errors name the sink URL already
 					}
 				}
 				fmt.Fprintf(out, "sink: %s: ok\n", name)

@@ -23,6 +23,10 @@ type progress struct {
 	out  io.Writer
 }
 
+// perItemEntity marks listings made of one call per parent object (their Progress.Total is
+// the number of parents, not of items).
+var perItemEntity = map[string]bool{"team_members": true, "key_results": true}
+
 // newProgress enables bars when mode is "always", or "auto" with text logs on a terminal.
 func newProgress(w io.Writer, mode, logFormat string) *progress {
 	on := false
@@ -78,7 +82,12 @@ func (pr *progress) api(p extract.Progress) {
 	if p.Total >= 0 {
 		b.SetTotal(p.Total, false)
 	}
-	b.SetCurrent(p.ItemsFetched)
+	cur := p.ItemsFetched
+	if perItemEntity[p.Entity] {
+		// One call per team / goal: Total counts calls, so show calls done.
+		cur = int64(p.PagesDone)
+	}
+	b.SetCurrent(cur)
 }
 
 // rows counts rows handed to the sink per table.
