@@ -4,7 +4,9 @@
 // staging directory, an S3 multipart upload or a BigQuery load-job staging object.
 //
 // Files are written with arrow-go's pqarrow writer: zstd compression by default (snappy or none
-// selectable), dictionary encoding on, column statistics on, the Arrow schema stored in the file
+// selectable), dictionary encoding for string and date columns (not for INT64 and DOUBLE
+// columns: ids, timestamps and measures are nearly unique, and their dictionary hash tables
+// would grow with the row group for no gain), column statistics on, the Arrow schema stored in the file
 // (pqarrow.WithStoreSchema) and key/value metadata naming the table, its schema fingerprint and
 // the run id (never a secret).
 //
@@ -245,14 +247,38 @@ func NewWriter(table *schemas.Table, create FileFactory, opts ...Option) (*Write
 	if cfg.compression == Zstd || cfg.compression == "" {
 		pprops = append(pprops, parquet.WithCompressionLevel(cfg.level))
 	}
+	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(cfg.mem))
+	// Dictionary encoding only where it pays: ids, timestamps and measures (INT64 and DOUBLE
+	// leaves) are nearly unique, and a dictionary encoder's hash table grows with the distinct
+	// values of the open row group (~100 MiB per big table at 64 MiB row groups) for no gain.
+	// Strings (BYTE_ARRAY, also list elements) and dates (INT32) keep it.
+	psc, err := pqarrow.ToParquet(table.Arrow(), parquet.NewWriterProperties(pprops...), aprops)
+	if err != nil {
+		return nil, fmt.Errorf("parquetfile: table %s: %w", table.Name, err)
+	}
+	for i := 0; i < psc.NumColumns(); i++ {
+		if col := psc.Column(i); !dictionaryFor(col.PhysicalType()) {
+			pprops = append(pprops, parquet.WithDictionaryPath(col.ColumnPath(), false))
+		}
+	}
 	return &Writer{
 		table:  table,
 		schema: table.Arrow(),
 		create: create,
 		cfg:    cfg,
 		props:  parquet.NewWriterProperties(pprops...),
-		aprops: pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(cfg.mem)),
+		aprops: aprops,
 	}, nil
+}
+
+// dictionaryFor reports whether leaf columns of physical type t are dictionary encoded: strings
+// (BYTE_ARRAY) and dates (INT32) are, INT64 (ids, timestamps) and DOUBLE (measures) are not.
+func dictionaryFor(t parquet.Type) bool {
+	switch t {
+	case parquet.Types.Int64, parquet.Types.Double, parquet.Types.Float, parquet.Types.Int96:
+		return false
+	}
+	return true
 }
 
 // Table returns the table the writer writes.

@@ -325,7 +325,9 @@ func TestParseCompression(t *testing.T) {
 }
 
 // TestStatisticsAndDictionary checks the file-level promises: column statistics (min/max and
-// null counts) are written and columns are dictionary encoded.
+// null counts) are written; string and date columns are dictionary encoded, INT64 and DOUBLE
+// columns (ids, timestamps, measures: nearly unique, their dictionary hash tables would grow
+// with the row group) are not.
 func TestStatisticsAndDictionary(t *testing.T) {
 	tbl, _ := schemas.Lookup(schemas.Goals)
 	var m memFiles
@@ -363,16 +365,66 @@ func TestStatisticsAndDictionary(t *testing.T) {
 		if path == "goal_owner" && st.NullCount == 0 {
 			t.Errorf("%s: null count 0, sample rows have NULLs", path)
 		}
-		dict := false
-		for _, e := range c.MetaData.Encoding {
-			dict = dict || e.String() == "RLE_DICTIONARY" || e.String() == "PLAIN_DICTIONARY"
-		}
-		if !dict {
-			t.Errorf("%s: encodings %v, want dictionary encoding", path, c.MetaData.Encoding)
-		}
 	}
 	if checked != 3 {
 		t.Fatalf("checked %d columns, want 3", checked)
+	}
+}
+
+// TestDictionaryByType checks, for every leaf column of every table, that dictionary encoding
+// is used exactly for BYTE_ARRAY (strings, JSON, list<string> elements) and INT32 (dates)
+// columns and never for INT64 (ids, timestamps, list<int64> elements) or DOUBLE columns.
+func TestDictionaryByType(t *testing.T) {
+	for _, name := range schemas.Names() {
+		t.Run(name, func(t *testing.T) {
+			tbl, _ := schemas.Lookup(name)
+			var m memFiles
+			w, err := parquetfile.NewWriter(tbl, m.create)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := sinktest.SampleRecords(memory.DefaultAllocator, tbl, 200, 7)
+			defer rec.Release()
+			if err := w.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			infos, err := w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := m.files[infos[0].Name].Bytes()
+			f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, c := range f.Metadata().RowGroups[0].Columns {
+				path := strings.Join(c.MetaData.PathInSchema, ".")
+				typ := c.MetaData.Type.String()
+				dict := c.MetaData.DictionaryPageOffset != 0
+				for _, e := range c.MetaData.Encoding {
+					dict = dict || e.String() == "RLE_DICTIONARY" || e.String() == "PLAIN_DICTIONARY"
+				}
+				var want bool
+				switch typ {
+				case "BYTE_ARRAY", "INT32":
+					want = true
+				case "INT64", "DOUBLE":
+					want = false
+				case "BOOLEAN":
+					continue // never dictionary encoded by arrow-go
+				default:
+					t.Fatalf("%s: unexpected physical type %s", path, typ)
+				}
+				seen[typ]++
+				if dict != want {
+					t.Errorf("%s (%s): dictionary encoded = %t (encodings %v), want %t", path, typ, dict, c.MetaData.Encoding, want)
+				}
+			}
+			if seen["INT64"] == 0 {
+				t.Errorf("no INT64 column checked (%v)", seen)
+			}
+		})
 	}
 }
 
