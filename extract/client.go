@@ -36,11 +36,11 @@ type Client struct {
 	sem   chan struct{}
 	lim   *rate.Limiter
 
-	adaptMu   sync.Mutex
-	curLimit  rate.Limit
-	baseLimit rate.Limit
-	okStreak  int
-	lastCut   time.Time
+	adaptMu sync.Mutex // guards ad and the limiter's settings
+	ad      *adaptive
+	// pauseUntil (unix ns) holds every request of the client back after a 429 with
+	// Retry-After: the server said when it accepts requests again, for all of them.
+	pauseUntil atomic.Int64
 }
 
 // New returns a client for the given API token.
@@ -74,12 +74,12 @@ func New(token string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, base: base, token: NewSecret(strings.TrimSpace(token)), hc: hc,
 		sem: make(chan struct{}, cfg.concurrency)}
-	c.baseLimit = rate.Inf
+	limit := rate.Inf
 	if cfg.rate > 0 {
-		c.baseLimit = rate.Limit(cfg.rate)
+		limit = rate.Limit(cfg.rate)
 	}
-	c.curLimit = c.baseLimit
-	c.lim = rate.NewLimiter(c.baseLimit, max(1, cfg.concurrency))
+	c.ad = newAdaptive(limit, cfg.concurrency)
+	c.lim = rate.NewLimiter(limit, c.ad.burst())
 	return c, nil
 }
 
@@ -239,6 +239,9 @@ func (c *Client) do(ctx context.Context, st *stats, r request) (*response, error
 		wait := c.backoff(attempt)
 		if retryAfter > 0 {
 			wait = min(retryAfter, c.cfg.maxRetryAfter)
+			if ae.RetryCause == "429" {
+				c.pause(wait)
+			}
 		}
 		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard retry",
 			slog.String("method", r.method), slog.String("path", r.endpoint),
@@ -276,68 +279,66 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
-// adapt429 halves the client-side rate after a 429, at most once per second (a burst of
-// 429s answering requests that were already in flight counts once), never below a floor.
+// pause holds every request of the client back for d (a 429's Retry-After), extending a
+// pause already in force but never shortening it.
+func (c *Client) pause(d time.Duration) {
+	until := c.cfg.now().Add(d).UnixNano()
+	for {
+		cur := c.pauseUntil.Load()
+		if cur >= until || c.pauseUntil.CompareAndSwap(cur, until) {
+			return
+		}
+	}
+}
+
+// waitPause sleeps until a pause in force has ended (or ctx is done).
+func (c *Client) waitPause(ctx context.Context) error {
+	for {
+		d := time.Duration(c.pauseUntil.Load() - c.cfg.now().UnixNano())
+		if d <= 0 {
+			return nil
+		}
+		if err := sleepCtx(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// adapt429 applies the adaptation to a 429 (see adaptive.on429) to the limiter.
 func (c *Client) adapt429() {
 	c.adaptMu.Lock()
 	defer c.adaptMu.Unlock()
-	now := time.Now()
-	c.okStreak = 0
-	if !c.lastCut.IsZero() && now.Sub(c.lastCut) < time.Second {
-		return
+	if lim, cut := c.ad.on429(c.cfg.now()); cut {
+		c.lim.SetLimit(lim)
+		c.lim.SetBurst(c.ad.burst())
+		c.cfg.logger.LogAttrs(context.Background(), slog.LevelDebug, "workboard rate cut after 429",
+			slog.Float64("rate", float64(lim)))
 	}
-	c.lastCut = now
-	cur := c.curLimit
-	if cur == rate.Inf {
-		cur = rate.Limit(4 * float64(c.cfg.concurrency))
-	}
-	floor := rate.Limit(0.5)
-	if c.baseLimit != rate.Inf && c.baseLimit/32 > floor {
-		floor = c.baseLimit / 32
-	}
-	if c.baseLimit != rate.Inf && c.baseLimit < floor {
-		floor = c.baseLimit
-	}
-	cur /= 2
-	if cur < floor {
-		cur = floor
-	}
-	c.curLimit = cur
-	c.lim.SetLimit(cur)
 }
 
-// adaptOK recovers the rate gradually: +25 % after every 5 successes, up to the configured rate.
+// adaptOK records a success and applies a raise of the rate (see adaptive.onOK) to the limiter.
 func (c *Client) adaptOK() {
 	c.adaptMu.Lock()
 	defer c.adaptMu.Unlock()
-	if c.curLimit == c.baseLimit {
-		return
+	if lim, raised := c.ad.onOK(c.cfg.now()); raised {
+		c.lim.SetLimit(lim)
+		c.lim.SetBurst(c.ad.burst())
 	}
-	c.okStreak++
-	if c.okStreak < 5 {
-		return
-	}
-	c.okStreak = 0
-	next := c.curLimit * 1.25
-	if c.baseLimit != rate.Inf && next >= c.baseLimit {
-		next = c.baseLimit
-	} else if c.baseLimit == rate.Inf && next > 1000 {
-		next = rate.Inf
-	}
-	c.curLimit = next
-	c.lim.SetLimit(next)
 }
 
 // CurrentRate returns the pacer's current request rate (it drops on 429 and recovers).
 func (c *Client) CurrentRate() float64 {
 	c.adaptMu.Lock()
 	defer c.adaptMu.Unlock()
-	return float64(c.curLimit)
+	return float64(c.ad.cur)
 }
 
 // attempt performs one HTTP exchange. It returns a retry-after hint for 429/503.
 func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*response, error, time.Duration) {
 	t0 := time.Now()
+	if err := c.waitPause(ctx); err != nil {
+		return nil, fmt.Errorf("workboard API %s %s: %w", r.method, r.endpoint, err), 0
+	}
 	if err := c.lim.Wait(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("workboard API %s %s: %w", r.method, r.endpoint, ctx.Err()), 0
@@ -350,8 +351,12 @@ func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*res
 	case <-ctx.Done():
 		return nil, fmt.Errorf("workboard API %s %s: %w", r.method, r.endpoint, ctx.Err()), 0
 	}
-	st.throttleWait.Add(int64(time.Since(t0)))
 	defer func() { <-c.sem }()
+	// a 429 may have paused the client while this request waited for its slot
+	if err := c.waitPause(ctx); err != nil {
+		return nil, fmt.Errorf("workboard API %s %s: %w", r.method, r.endpoint, err), 0
+	}
+	st.throttleWait.Add(int64(time.Since(t0)))
 
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
 	defer cancel()

@@ -286,34 +286,6 @@ func TestCancelStopsPromptly(t *testing.T) {
 	}
 }
 
-func TestRateAdaptsOn429(t *testing.T) {
-	var n atomic.Int32
-	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.WriteHeader(429)
-			return
-		}
-		writeJSON(w, 200, fixture(t, "user_me.json"))
-	}), WithRate(1000))
-	if c.CurrentRate() != 1000 {
-		t.Fatalf("rate %v", c.CurrentRate())
-	}
-	if _, err := c.Me(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if r := c.CurrentRate(); r >= 1000 || r < 400 {
-		t.Fatalf("after a 429 the rate should halve, got %v", r)
-	}
-	for i := 0; i < 60; i++ {
-		if _, err := c.Me(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r := c.CurrentRate(); r != 1000 {
-		t.Fatalf("rate should recover to 1000 after successes, got %v", r)
-	}
-}
-
 func TestConcurrencyBound(t *testing.T) {
 	var in, peak atomic.Int32
 	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

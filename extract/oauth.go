@@ -75,7 +75,7 @@ func ExchangeCode(ctx context.Context, req ExchangeRequest, opts ...Option) (*OA
 	}
 	// a throw-away client carries the pacer; it never sends a bearer token here
 	c := &Client{cfg: cfg, base: u, token: NewSecret(""), hc: hc, sem: make(chan struct{}, 1)}
-	c.baseLimit, c.curLimit = 1e9, 1e9
+	c.ad = newAdaptive(1e9, 1)
 	c.lim = newUnlimited()
 	form := url.Values{}
 	form.Set("client_id", req.ClientID)
