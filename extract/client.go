@@ -194,13 +194,18 @@ type request struct {
 	noAuth   bool
 	noRetry  bool
 	redact   []Secret
+	// parse, when set, decodes a 2xx body; it runs in the retry loop (after the concurrency
+	// slot is released) and replaces a separate json.Valid pass: only when it fails is the
+	// body checked for truncation (retried) or for not being JSON at all.
+	parse func(body []byte) error
 }
 
 // response is a successful (2xx, JSON) answer.
 type response struct {
-	body       []byte
-	status     int
-	receivedAt time.Time
+	body        []byte
+	status      int
+	contentType string
+	receivedAt  time.Time
 }
 
 func (c *Client) newGet(endpoint string, offset int) request {
@@ -210,6 +215,24 @@ func (c *Client) newGet(endpoint string, offset int) request {
 // get performs a GET of endpoint (path+query relative to the API root) through the pacer.
 func (c *Client) get(ctx context.Context, st *stats, endpoint string, offset int) (*response, error) {
 	return c.do(ctx, st, c.newGet(endpoint, offset))
+}
+
+// getPage performs a GET through the pacer and decodes the body with decode. A body that
+// fails to decode because it was cut short is retried like a truncated read; a decode error
+// of a well-formed body is returned as it is (not retried).
+func (c *Client) getPage(ctx context.Context, st *stats, endpoint string, offset int,
+	decode func([]byte) (*Page, error)) (*Page, *response, error) {
+	var p *Page
+	r := c.newGet(endpoint, offset)
+	r.parse = func(b []byte) (err error) {
+		p, err = decode(b)
+		return err
+	}
+	resp, err := c.do(ctx, st, r)
+	if err != nil {
+		return nil, resp, err
+	}
+	return p, resp, nil
 }
 
 // do runs one request with retries. It returns the 2xx body, or an *APIError, or the
@@ -223,7 +246,26 @@ func (c *Client) do(ctx context.Context, st *stats, r request) (*response, error
 		resp, aerr, retryAfter := c.attempt(ctx, st, r, attempt)
 		if aerr == nil {
 			c.adaptOK()
-			return resp, nil
+			if r.parse == nil {
+				return resp, nil
+			}
+			perr := r.parse(resp.body)
+			if perr == nil {
+				return resp, nil
+			}
+			bad := invalidBody(r, resp.status, resp.contentType, resp.body)
+			if bad == nil {
+				// well-formed JSON of the wrong shape: a decode error, never retried
+				var ae *APIError
+				if errors.As(perr, &ae) {
+					ae.Method, ae.HTTPStatus = r.method, resp.status
+				}
+				return resp, perr
+			}
+			c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard body not JSON",
+				slog.String("method", r.method), slog.String("path", r.endpoint),
+				slog.Int("attempt", attempt), slog.String("cause", bad.RetryCause))
+			aerr = bad
 		}
 		var ae *APIError
 		if !errors.As(aerr, &ae) || ae.RetryCause == "" || attempt >= maxAttempts {
@@ -432,20 +474,14 @@ func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*res
 	}
 	ct := hdr.Get("Content-Type")
 	if status >= 200 && status < 300 {
-		if !json.Valid(body) {
-			if looksJSON(ct, body) && truncatedJSON(body) {
-				ae.RetryCause = "truncated"
-				ae.Description = fmt.Sprintf("JSON body ends early after %d bytes", len(body))
-				log("truncated")
-				return nil, ae, 0
+		if r.parse == nil { // with a parser, the body is checked only when it fails to decode
+			if bad := invalidBody(r, status, ct, body); bad != nil {
+				log("not json: " + bad.RetryCause)
+				return nil, bad, 0
 			}
-			ae.ContentType = mediaType(ct)
-			ae.Description = notJSON(ct, body)
-			log("not json")
-			return nil, ae, 0
 		}
 		log("ok")
-		return &response{body: body, status: status, receivedAt: time.Now().UTC()}, nil, 0
+		return &response{body: body, status: status, contentType: ct, receivedAt: time.Now().UTC()}, nil, 0
 	}
 	fillErrorBody(ae, ct, body)
 	var retryAfter time.Duration
@@ -542,6 +578,24 @@ func looksJSON(ct string, body []byte) bool {
 	mt := mediaType(ct)
 	b := trimValue(body)
 	return strings.Contains(mt, "json") || (len(b) > 0 && (b[0] == '{' || b[0] == '['))
+}
+
+// invalidBody classifies a 2xx body that is not valid JSON: a JSON prefix that ends early is
+// retryable truncation, anything else (an HTML proxy page, an empty body) a clear error. It
+// returns nil for valid JSON.
+func invalidBody(r request, status int, ct string, body []byte) *APIError {
+	if json.Valid(body) {
+		return nil
+	}
+	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: r.offset, HTTPStatus: status}
+	if looksJSON(ct, body) && truncatedJSON(body) {
+		ae.RetryCause = "truncated"
+		ae.Description = fmt.Sprintf("JSON body ends early after %d bytes", len(body))
+		return ae
+	}
+	ae.ContentType = mediaType(ct)
+	ae.Description = notJSON(ct, body)
+	return ae
 }
 
 // truncatedJSON reports whether body is a valid JSON prefix that ends too early.

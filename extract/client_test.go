@@ -121,40 +121,54 @@ func faults(t *testing.T) []fault {
 	}
 }
 
+// TestRetryUnderFaults runs every fault through both request paths: get (the body is checked
+// with json.Valid) and getPage (the body is only checked when the decoder fails).
 func TestRetryUnderFaults(t *testing.T) {
 	for _, f := range faults(t) {
-		t.Run(f.name, func(t *testing.T) {
-			var n atomic.Int32
-			c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if n.Add(1) <= 2 {
-					f.serve(w, r)
-					return
+		for _, viaDecoder := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/decoder=%v", f.name, viaDecoder), func(t *testing.T) {
+				var n atomic.Int32
+				c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if n.Add(1) <= 2 {
+						f.serve(w, r)
+						return
+					}
+					writeJSON(w, 200, fixture(t, "user_me.json"))
+				}), WithRequestTimeout(100*time.Millisecond))
+				st := &stats{}
+				if viaDecoder {
+					p, _, err := c.getPage(context.Background(), st, "/user", -1, DecodeUsersPage)
+					if err != nil {
+						t.Fatalf("want success after retries, got %v", err)
+					}
+					if len(p.Users) != 1 {
+						t.Fatalf("users %d", len(p.Users))
+					}
+				} else {
+					resp, err := c.get(context.Background(), st, "/user", -1)
+					if err != nil {
+						t.Fatalf("want success after retries, got %v", err)
+					}
+					if _, err := DecodeUsersPage(resp.body); err != nil {
+						t.Fatal(err)
+					}
 				}
-				writeJSON(w, 200, fixture(t, "user_me.json"))
-			}), WithRequestTimeout(100*time.Millisecond))
-			st := &stats{}
-			resp, err := c.get(context.Background(), st, "/user", -1)
-			if err != nil {
-				t.Fatalf("want success after retries, got %v", err)
-			}
-			if _, err := DecodeUsersPage(resp.body); err != nil {
-				t.Fatal(err)
-			}
-			r := &Report{Retries: map[string]int64{}}
-			r.fill(st, time.Now())
-			if r.Retries[f.cause] != 2 || r.Requests != 3 {
-				t.Fatalf("retries %v requests %d, want 2 x %s and 3 requests", r.Retries, r.Requests, f.cause)
-			}
-			if f.cause == "429" {
-				if r.HTTP429 != 2 {
-					t.Fatalf("http_429 = %d", r.HTTP429)
+				r := &Report{Retries: map[string]int64{}}
+				r.fill(st, time.Now())
+				if r.Retries[f.cause] != 2 || r.Requests != 3 {
+					t.Fatalf("retries %v requests %d, want 2 x %s and 3 requests", r.Retries, r.Requests, f.cause)
 				}
-				if strings.HasPrefix(f.name, "429 Retry-After") && r.ThrottleWaitMS < 2*30 {
-					// the server asked for >= 1 s; the client waits up to WithMaxRetryAfter (30ms) each time
-					t.Fatalf("Retry-After not honoured: throttle wait %d ms", r.ThrottleWaitMS)
+				if f.cause == "429" {
+					if r.HTTP429 != 2 {
+						t.Fatalf("http_429 = %d", r.HTTP429)
+					}
+					if strings.HasPrefix(f.name, "429 Retry-After") && r.ThrottleWaitMS < 2*30 {
+						// the server asked for >= 1 s; the client waits up to WithMaxRetryAfter (30ms) each time
+						t.Fatalf("Retry-After not honoured: throttle wait %d ms", r.ThrottleWaitMS)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

@@ -27,7 +27,7 @@ func DecodeEnvelope(body []byte, key string) (*Envelope, error) {
 	if kind(b) != '{' {
 		return nil, &DecodeError{Offset: -1, Index: -1, Msg: "expected a JSON object, got " + describeRaw(b)}
 	}
-	err := objectEach(b, func(k, v []byte) error {
+	end, err := objectEachEnd(b, func(k, v []byte) error {
 		switch string(k) {
 		case "success":
 			o, err := pBool("success", v)
@@ -50,6 +50,11 @@ func DecodeEnvelope(body []byte, key string) (*Envelope, error) {
 		}
 		return nil
 	})
+	if err == nil && end < len(b) {
+		// b is trimmed: anything after the object is not JSON (the body is not checked with
+		// json.Valid before decoding)
+		err = fmt.Errorf("invalid character %q after the top-level object (offset %d)", b[end], end)
+	}
 	if err != nil {
 		return nil, decodeErr("", -1, "", err)
 	}
@@ -136,6 +141,9 @@ func DecodeUsersPage(body []byte) (*Page, error) {
 	var ex extraBuf
 	err = eachItem(env.Resource, func(i int, item []byte) error {
 		u, err := decodeUser(item, &ex)
+		if err == nil {
+			err = ex.takeErr()
+		}
 		if err != nil {
 			return decodeErr("user", i, findID(item, "user_id"), err)
 		}
@@ -269,7 +277,7 @@ func decodeProfile(u *User, v []byte, ex *extraBuf) error {
 			case "company":
 				u.ProfileCompany, err = pStr("profile.company", val)
 			case "custom_attributes":
-				u.CustomAttributesJSON = pRaw(val, false)
+				u.CustomAttributesJSON, err = pRaw("profile.custom_attributes", val, false)
 			default:
 				ex.add(append([]byte("profile."), k...), val)
 			}
@@ -293,6 +301,9 @@ func DecodeTeamsPage(body []byte) (*Page, error) {
 	var ex extraBuf
 	err = eachItem(env.Resource, func(i int, item []byte) error {
 		t, members, err := decodeTeam(item, &ex)
+		if err == nil {
+			err = ex.takeErr()
+		}
 		if err != nil {
 			return decodeErr("team", i, findID(item, "team_id"), err)
 		}
@@ -481,6 +492,9 @@ func DecodeGoalsPage(body []byte) (*Page, error) {
 		idx := n
 		n++
 		g, comments, err := decodeGoal(item, w, &ex)
+		if err == nil {
+			err = ex.takeErr()
+		}
 		if err != nil {
 			return decodeErr("goal", idx, findID(item, "goal_id"), err)
 		}
@@ -552,7 +566,7 @@ func decodeGoal(b []byte, w goalWrapper, ex *extraBuf) (Goal, []GoalComment, err
 		case "goal_custom_permission":
 			err = decodeCustomPermission(&g, v, ex)
 		case "custom_attributes":
-			g.CustomAttributesJSON = pRaw(v, false)
+			g.CustomAttributesJSON, err = pRaw("custom_attributes", v, false)
 		case "goal_metrics":
 			err = eachItemOf("goal_metrics", v, func(i int, m []byte) error {
 				if kind(m) != '{' {
@@ -683,7 +697,11 @@ func DecodeMetricsPage(body []byte) (*Page, error) {
 	p := &Page{TotalCount: env.TotalCount}
 	var ex extraBuf
 	err = eachItem(env.Resource, func(i int, item []byte) error {
-		if err := decodeMetric(item, p, &ex); err != nil {
+		err := decodeMetric(item, p, &ex)
+		if err == nil {
+			err = ex.takeErr()
+		}
+		if err != nil {
 			return decodeErr("metric", i, findID(item, "metric_id"), err)
 		}
 		return nil
@@ -767,9 +785,9 @@ func decodeMetric(b []byte, p *Page, ex *extraBuf) error {
 		case "metric_goal_source":
 			m.MetricGoalSource, err = pIDList("metric_goal_source", v)
 		case "metric_automation":
-			m.MetricAutomationJSON = pRaw(v, false)
+			m.MetricAutomationJSON, err = pRaw("metric_automation", v, false)
 		case "child_kr":
-			m.ChildKRJSON = pRaw(v, true)
+			m.ChildKRJSON, err = pRaw("child_kr", v, true)
 		case "metric_data":
 			dataRaw = v
 		case "metric_confidence":

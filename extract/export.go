@@ -352,16 +352,8 @@ func (r *run) list(ctx context.Context, name string, endpoint func(off int) stri
 	var tmin, tmax int64 // smallest and largest totalCount seen in the current pass
 	fetch := func(ctx context.Context, off int) (*Page, Meta, error) {
 		ep := endpoint(off)
-		resp, err := c.get(ctx, r.st, ep, off)
+		p, resp, err := c.getPage(ctx, r.st, ep, off, decode)
 		if err != nil {
-			return nil, Meta{}, withContext(err, ep, off)
-		}
-		p, err := decode(resp.body)
-		if err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) {
-				ae.Method, ae.HTTPStatus = "GET", resp.status
-			}
 			return nil, Meta{}, withContext(err, ep, off)
 		}
 		if p.TotalCount.Valid && p.TotalCount.V > c.cfg.maxTotal {
@@ -551,20 +543,12 @@ func (r *run) perItem(ctx context.Context, name, entity string, n int, target fu
 		g.Go(func() error {
 			for i := range idx {
 				id, ep := target(i)
-				resp, err := r.c.get(gctx, r.st, ep, -1)
+				p, resp, err := r.c.getPage(gctx, r.st, ep, -1, func(b []byte) (*Page, error) { return decode(i, b) })
 				if err == nil {
-					var p *Page
-					p, err = decode(i, resp.body)
-					if err == nil {
-						if _, err := r.take(gctx, name, p, Meta{ExtractedAt: resp.receivedAt, Endpoint: ep}, accept, int64(n)); err != nil {
-							return err
-						}
-						continue
+					if _, err := r.take(gctx, name, p, Meta{ExtractedAt: resp.receivedAt, Endpoint: ep}, accept, int64(n)); err != nil {
+						return err
 					}
-					var ae *APIError
-					if errors.As(err, &ae) {
-						ae.Method, ae.HTTPStatus = "GET", resp.status
-					}
+					continue
 				}
 				err = withContext(err, ep, -1)
 				if errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAuth) {
@@ -736,16 +720,8 @@ func (r *run) acceptKRs(p *Page, m Meta) (*Batch, int, int) {
 // Me returns the token's own user (GET /user).
 func (c *Client) Me(ctx context.Context) (*User, error) {
 	ep := "/user"
-	resp, err := c.get(ctx, &stats{}, ep, -1)
+	p, resp, err := c.getPage(ctx, &stats{}, ep, -1, DecodeUsersPage)
 	if err != nil {
-		return nil, err
-	}
-	p, err := DecodeUsersPage(resp.body)
-	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) {
-			ae.Method, ae.HTTPStatus = "GET", resp.status
-		}
 		return nil, withContext(err, ep, -1)
 	}
 	if len(p.Users) == 0 {
@@ -778,17 +754,13 @@ func (c *Client) Check(ctx context.Context) (*CheckResult, error) {
 	}
 	res := &CheckResult{BaseURL: c.BaseURL(), User: me, UserID: me.UserID, Email: me.Email.V, OrgMembers: -1}
 	ep := "/user?include=org_members&limit=1&offset=0"
-	resp, err := c.get(ctx, &stats{}, ep, 0)
+	p, _, err := c.getPage(ctx, &stats{}, ep, 0, DecodeUsersPage)
 	if err == nil {
-		var p *Page
-		p, err = DecodeUsersPage(resp.body)
-		if err == nil {
-			res.DataAdmin = true
-			if p.TotalCount.Valid {
-				res.OrgMembers = p.TotalCount.V
-			}
-			return res, nil
+		res.DataAdmin = true
+		if p.TotalCount.Valid {
+			res.OrgMembers = p.TotalCount.V
 		}
+		return res, nil
 	}
 	err = withContext(err, ep, 0)
 	var ae *APIError

@@ -113,60 +113,67 @@ func trimValue(v []byte) []byte { return bytes.TrimSpace(v) }
 // objectEach calls fn for every member of the JSON object b with the member's unquoted key
 // (raw bytes, escapes resolved only when present) and its raw value (trimmed).
 func objectEach(b []byte, fn func(key, val []byte) error) error {
+	_, err := objectEachEnd(b, fn)
+	return err
+}
+
+// objectEachEnd is objectEach that also returns the index just after the object's closing
+// brace.
+func objectEachEnd(b []byte, fn func(key, val []byte) error) (int, error) {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return fmt.Errorf("expected a JSON object, got %s", describeRaw(b))
+		return 0, fmt.Errorf("expected a JSON object, got %s", describeRaw(b))
 	}
 	i = skipWS(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return nil
+		return i + 1, nil
 	}
 	for {
 		i = skipWS(b, i)
 		if i >= len(b) {
-			return errTruncatedJSON
+			return 0, errTruncatedJSON
 		}
 		if b[i] != '"' {
-			return fmt.Errorf("invalid character %q looking for object key", b[i])
+			return 0, fmt.Errorf("invalid character %q looking for object key", b[i])
 		}
 		end, err := skipString(b, i)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		key := b[i+1 : end-1]
 		if bytes.IndexByte(key, '\\') >= 0 {
 			var s string
 			if err := json.Unmarshal(b[i:end], &s); err != nil {
-				return fmt.Errorf("invalid object key: %w", err)
+				return 0, fmt.Errorf("invalid object key: %w", err)
 			}
 			key = []byte(s)
 		}
 		i = skipWS(b, end)
 		if i >= len(b) {
-			return errTruncatedJSON
+			return 0, errTruncatedJSON
 		}
 		if b[i] != ':' {
-			return fmt.Errorf("invalid character %q after object key", b[i])
+			return 0, fmt.Errorf("invalid character %q after object key", b[i])
 		}
 		vs := skipWS(b, i+1)
 		ve, err := skipValue(b, vs)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if err := fn(key, b[vs:ve]); err != nil {
-			return err
+			return 0, err
 		}
 		i = skipWS(b, ve)
 		if i >= len(b) {
-			return errTruncatedJSON
+			return 0, errTruncatedJSON
 		}
 		switch b[i] {
 		case ',':
 			i++
 		case '}':
-			return nil
+			return i + 1, nil
 		default:
-			return fmt.Errorf("invalid character %q after object value", b[i])
+			return 0, fmt.Errorf("invalid character %q after object value", b[i])
 		}
 	}
 }

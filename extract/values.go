@@ -319,21 +319,23 @@ func pIDList(field string, v []byte) ([]int64, error) {
 	return nil, badType(field, "a list of ids", v)
 }
 
-// pRaw keeps a value verbatim (compacted); null, absent and (when dropEmpty) [] give nil.
-func pRaw(v []byte, dropEmpty bool) json.RawMessage {
+// pRaw keeps a value verbatim (compacted); null, absent and (when dropEmpty) [] give nil. A
+// value that is not valid JSON is an error naming field (the scanner only delimits values:
+// what is kept raw is validated here).
+func pRaw(field string, v []byte, dropEmpty bool) (json.RawMessage, error) {
 	switch kind(v) {
 	case 0, 'n':
-		return nil
+		return nil, nil
 	case '[':
 		if dropEmpty && isEmptyArray(v) {
-			return nil
+			return nil, nil
 		}
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, v); err != nil {
-		return append(json.RawMessage(nil), v...)
+		return nil, &fieldError{Field: field, Msg: "invalid JSON: " + err.Error()}
 	}
-	return json.RawMessage(buf.Bytes())
+	return json.RawMessage(buf.Bytes()), nil
 }
 
 func isEmptyArray(v []byte) bool {
@@ -400,6 +402,16 @@ func prefixField(err error, name string, i int) error {
 type extraBuf struct {
 	keys []string
 	vals [][]byte
+	// err is the first member that was not valid JSON (build validates what it keeps); the
+	// page decoders return it with the item it belongs to (takeErr).
+	err error
+}
+
+// takeErr returns and clears the first invalid member found by build.
+func (e *extraBuf) takeErr() error {
+	err := e.err
+	e.err = nil
+	return err
 }
 
 func (e *extraBuf) reset() { e.keys, e.vals = e.keys[:0], e.vals[:0] }
@@ -430,6 +442,9 @@ func (e *extraBuf) build() Extra {
 		buf.WriteByte(':')
 		if err := json.Compact(&buf, e.vals[i]); err != nil {
 			buf.WriteString("null")
+			if e.err == nil {
+				e.err = &fieldError{Field: e.keys[i], Msg: "invalid JSON: " + err.Error()}
+			}
 		}
 	}
 	buf.WriteByte('}')
