@@ -18,10 +18,10 @@
 // (uncompressed, unencoded) size of the written rows: fixed-width values, string bytes and
 // offsets, validity bitmaps and list offsets (see ArrowBytes). Incoming batches are cut into
 // slices of at most WithSliceRows rows so the check runs often enough; when the estimate reaches
-// WithRowGroupBytes (default 64 MiB) the row group is flushed and a new one is started. The
-// encoded, compressed row group that pqarrow holds in memory is smaller than that estimate, but
-// the dictionary encoders' hash tables for the open row group grow with the number of distinct
-// values, so plan for up to a few times WithRowGroupBytes of heap per open Writer, plus codec
+// WithRowGroupBytes (default 16 MiB) the row group is flushed and a new one is started. The
+// encoded pages of the open row group are held in memory until it is flushed, and the string
+// columns' dictionary encoders' hash tables grow with their distinct values, so plan for up to
+// a few times WithRowGroupBytes of heap per open Writer (an export keeps nine open), plus codec
 // state (measured ~7-10 MiB with zstd, TestMemoryBounded) and the footer metadata of the open
 // file (~1 KiB per column per row group, bounded by file rotation). The Writer never holds a
 // whole table.
@@ -67,7 +67,7 @@ const (
 
 // Defaults of the Writer options.
 const (
-	DefaultRowGroupBytes    int64 = 64 << 20  // 64 MiB of Arrow data per row group
+	DefaultRowGroupBytes    int64 = 16 << 20  // 16 MiB of Arrow data per row group
 	DefaultFileBytes        int64 = 512 << 20 // 512 MiB target file size
 	DefaultSliceRows              = 16 << 10  // rows written between two size checks
 	DefaultCompression            = Zstd
@@ -162,7 +162,8 @@ func WithCompression(comp Compression) Option { return func(c *config) { c.compr
 // WithCompressionLevel sets the codec's level (default 3, zstd's default; ignored by snappy).
 func WithCompressionLevel(level int) Option { return func(c *config) { c.level = level } }
 
-// WithRowGroupBytes sets the approximate Arrow bytes per row group (default 64 MiB).
+// WithRowGroupBytes sets the approximate Arrow bytes per row group (default 16 MiB: the
+// buffered row group is held in memory, and an export writes nine tables at once).
 func WithRowGroupBytes(n int64) Option { return func(c *config) { c.rowGroupBytes = n } }
 
 // WithFileBytes sets the target file size at which the writer starts a new part (default
@@ -250,7 +251,7 @@ func NewWriter(table *schemas.Table, create FileFactory, opts ...Option) (*Write
 	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(cfg.mem))
 	// Dictionary encoding only where it pays: ids, timestamps and measures (INT64 and DOUBLE
 	// leaves) are nearly unique, and a dictionary encoder's hash table grows with the distinct
-	// values of the open row group (~100 MiB per big table at 64 MiB row groups) for no gain.
+	// values of the open row group (135 MiB at 100k goals with 64 MiB row groups) for no gain.
 	// Strings (BYTE_ARRAY, also list elements) and dates (INT32) keep it.
 	psc, err := pqarrow.ToParquet(table.Arrow(), parquet.NewWriterProperties(pprops...), aprops)
 	if err != nil {
