@@ -176,48 +176,62 @@ func (c *Client) Export(ctx context.Context, plan Plan, emit func(ctx context.Co
 	return r.rep, err
 }
 
+// exec runs the plan's independent parts concurrently — users; teams then team members;
+// goals then key results — so the client keeps its concurrency bound busy across what
+// would otherwise be phase boundaries (each listing's first page is fetched alone, and each
+// phase ends with a partly filled wave). All requests share the client's pacer; emit stays
+// serial (run.take holds r.mu). The first error cancels the other parts and is returned.
 func (r *run) exec(ctx context.Context) error {
-	c := r.c
-	L := c.cfg.pageSize
+	g, gctx := errgroup.WithContext(ctx)
 	if r.plan.Users {
-		err := r.list(ctx, "users", func(off int) string {
-			return "/user?include=org_members&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
-		}, DecodeUsersPage, r.acceptUsers)
-		if err != nil {
-			return err
-		}
+		g.Go(func() error { return r.listUsers(gctx) })
 	}
 	if r.plan.Teams || r.plan.TeamMembers {
-		err := r.list(ctx, "teams", func(off int) string {
-			return "/team?include=org_teams&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
-		}, DecodeTeamsPage, r.acceptTeams)
-		if err != nil {
-			return err
-		}
-	}
-	if r.plan.TeamMembers {
-		err := r.perItem(ctx, "team_members", "team", len(r.teamIDs), func(i int) (int64, string) {
-			id := r.teamIDs[i]
-			return id, "/team/" + strconv.FormatInt(id, 10)
-		}, func(_ int, b []byte) (*Page, error) { return DecodeTeamsPage(b) }, r.acceptMembers)
-		if err != nil {
-			return err
-		}
+		g.Go(func() error { return r.teamsAndMembers(gctx) })
 	}
 	if r.plan.needGoals() {
-		q := "/goal?goal_status=" + url.QueryEscape("1,2")
-		if c.cfg.customAttrs {
-			q += "&custom_attributes=1"
-		}
-		if c.cfg.customPerm {
-			q += "&include=custom_permission"
-		}
-		err := r.list(ctx, "goals", func(off int) string {
-			return q + "&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
-		}, DecodeGoalsPage, r.acceptGoals)
-		if err != nil {
-			return err
-		}
+		g.Go(func() error { return r.goalsAndKRs(gctx) })
+	}
+	return g.Wait()
+}
+
+func (r *run) listUsers(ctx context.Context) error {
+	L := r.c.cfg.pageSize
+	return r.list(ctx, "users", func(off int) string {
+		return "/user?include=org_members&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
+	}, DecodeUsersPage, r.acceptUsers)
+}
+
+func (r *run) teamsAndMembers(ctx context.Context) error {
+	L := r.c.cfg.pageSize
+	err := r.list(ctx, "teams", func(off int) string {
+		return "/team?include=org_teams&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
+	}, DecodeTeamsPage, r.acceptTeams)
+	if err != nil || !r.plan.TeamMembers {
+		return err
+	}
+	// the team id list is complete: the listing has returned
+	return r.perItem(ctx, "team_members", "team", len(r.teamIDs), func(i int) (int64, string) {
+		id := r.teamIDs[i]
+		return id, "/team/" + strconv.FormatInt(id, 10)
+	}, func(_ int, b []byte) (*Page, error) { return DecodeTeamsPage(b) }, r.acceptMembers)
+}
+
+func (r *run) goalsAndKRs(ctx context.Context) error {
+	c := r.c
+	L := c.cfg.pageSize
+	q := "/goal?goal_status=" + url.QueryEscape("1,2")
+	if c.cfg.customAttrs {
+		q += "&custom_attributes=1"
+	}
+	if c.cfg.customPerm {
+		q += "&include=custom_permission"
+	}
+	err := r.list(ctx, "goals", func(off int) string {
+		return q + "&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
+	}, DecodeGoalsPage, r.acceptGoals)
+	if err != nil {
+		return err
 	}
 	if !r.plan.needKRs() {
 		return nil
@@ -230,7 +244,7 @@ func (r *run) exec(ctx context.Context) error {
 	if r.plan.PerKeyResult {
 		return perKR(r.krRefs)
 	}
-	err := r.perItem(ctx, "key_results", "goal", len(r.goalIDs), func(i int) (int64, string) {
+	err = r.perItem(ctx, "key_results", "goal", len(r.goalIDs), func(i int) (int64, string) {
 		id := r.goalIDs[i]
 		return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
 	}, r.decodeMetricsFor(func(i int) int64 { return r.goalIDs[i] }), r.acceptKRs)

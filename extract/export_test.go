@@ -435,7 +435,9 @@ func TestExportFailures(t *testing.T) {
 			writeJSON(w, 400, fixture(t, "error_400_invalid_token.json"))
 		}))
 		_, err := c.Export(context.Background(), FullPlan(), (&collector{}).emit)
-		if !errors.Is(err, ErrAuth) || n.Load() != 1 {
+		// the three independent parts (users, teams, goals) start together: at most their
+		// first requests, none retried, nothing after the error
+		if !errors.Is(err, ErrAuth) || n.Load() < 1 || n.Load() > 3 {
 			t.Fatalf("err %v after %d requests", err, n.Load())
 		}
 	})
