@@ -153,6 +153,10 @@ type run struct {
 	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
 	skippedGoals map[int64]struct{}
 	progress     map[string]*Progress
+	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
+	// so key results are fetched while goals are still being listed.
+	goalsMore *sync.Cond
+	goalsDone bool
 }
 
 // Export runs the plan and streams the records to emit, which is called serially (never
@@ -168,6 +172,7 @@ func (c *Client) Export(ctx context.Context, plan Plan, emit func(ctx context.Co
 		users: map[int64]struct{}{}, teams: map[int64]struct{}{}, members: map[[2]int64]struct{}{},
 		goals: map[int64]struct{}{}, gcomments: map[int64]struct{}{}, krs: map[int64]struct{}{},
 		pageCheckins: map[int64]struct{}{}, skippedGoals: map[int64]struct{}{}, progress: map[string]*Progress{}}
+	r.goalsMore = sync.NewCond(&r.mu)
 	for _, t := range plan.Tables() {
 		r.rep.Rows[t] = 0
 	}
@@ -227,14 +232,15 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 	if c.cfg.customPerm {
 		q += "&include=custom_permission"
 	}
-	err := r.list(ctx, "goals", func(off int) string {
-		return q + "&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
-	}, DecodeGoalsPage, r.acceptGoals)
-	if err != nil {
-		return err
+	listGoals := func(ctx context.Context) error {
+		return r.list(ctx, "goals", func(off int) string {
+			return q + "&limit=" + strconv.Itoa(L) + "&offset=" + strconv.Itoa(off)
+		}, DecodeGoalsPage, r.acceptGoals)
 	}
-	if !r.plan.needKRs() {
-		return nil
+	if !r.plan.needKRs() || r.plan.PerKeyResult {
+		if err := listGoals(ctx); err != nil || !r.plan.needKRs() {
+			return err
+		}
 	}
 	perKR := func(refs [][2]int64) error {
 		return r.perItem(ctx, "key_results", "key_result", len(refs), func(i int) (int64, string) {
@@ -244,11 +250,38 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 	if r.plan.PerKeyResult {
 		return perKR(r.krRefs)
 	}
-	err = r.perItem(ctx, "key_results", "goal", len(r.goalIDs), func(i int) (int64, string) {
-		id := r.goalIDs[i]
-		return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
-	}, r.decodeMetricsFor(func(i int) int64 { return r.goalIDs[i] }), r.acceptKRs)
-	if err != nil {
+	// key results per goal while the goals are still being listed
+	goalID := func(i int) int64 {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.goalIDs[i]
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		err := listGoals(gctx)
+		r.mu.Lock()
+		r.goalsDone = true
+		r.goalsMore.Broadcast()
+		r.mu.Unlock()
+		return err
+	})
+	g.Go(func() error {
+		return r.perItemFrom(gctx, "key_results", "goal", r.hasGoal, func() int64 {
+			// the goals to go through: all listed once the listing ended, else what the
+			// listing reported (if more than listed so far)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			n := int64(len(r.goalIDs))
+			if es := r.rep.Endpoints["goals"]; !r.goalsDone && es != nil && es.ReportedTotal > n {
+				n = es.ReportedTotal
+			}
+			return n
+		}, func(i int) (int64, string) {
+			id := goalID(i)
+			return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
+		}, r.decodeMetricsFor(goalID), r.acceptKRs)
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	// cross-check: key results listed in goal_metrics that /metric?goal_id= did not return are
@@ -270,6 +303,23 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	return perKR(missing)
+}
+
+// hasGoal blocks until goal id i is listed (true) or the goal listing has ended without it
+// or ctx is done (false).
+func (r *run) hasGoal(ctx context.Context, i int) bool {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.goalsMore.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i >= len(r.goalIDs) && !r.goalsDone && ctx.Err() == nil {
+		r.goalsMore.Wait()
+	}
+	return i < len(r.goalIDs) && ctx.Err() == nil
 }
 
 // decodeMetricsFor returns a per-item decoder that fills the goal id of records lacking it.
@@ -537,6 +587,15 @@ func (r *run) perItem(ctx context.Context, name, entity string, n int, target fu
 	if n == 0 {
 		return nil
 	}
+	return r.perItemFrom(ctx, name, entity, func(_ context.Context, i int) bool { return i < n },
+		func() int64 { return int64(n) }, target, decode, accept)
+}
+
+// perItemFrom is perItem over items that may still be arriving: has(ctx, i) blocks until item
+// i exists (true) or no more will come (false); total is the item count for progress (-1
+// while unknown). target and decode must be safe to call while items are being added.
+func (r *run) perItemFrom(ctx context.Context, name, entity string, has func(ctx context.Context, i int) bool, total func() int64,
+	target func(i int) (int64, string), decode func(i int, body []byte) (*Page, error), accept acceptFn) error {
 	r.mu.Lock()
 	r.endpoint(name)
 	r.mu.Unlock()
@@ -544,7 +603,7 @@ func (r *run) perItem(ctx context.Context, name, entity string, n int, target fu
 	idx := make(chan int)
 	g.Go(func() error {
 		defer close(idx)
-		for i := 0; i < n; i++ {
+		for i := 0; has(gctx, i); i++ {
 			select {
 			case idx <- i:
 			case <-gctx.Done():
@@ -559,7 +618,7 @@ func (r *run) perItem(ctx context.Context, name, entity string, n int, target fu
 				id, ep := target(i)
 				p, resp, err := r.c.getPage(gctx, r.st, ep, -1, func(b []byte) (*Page, error) { return decode(i, b) })
 				if err == nil {
-					if _, err := r.take(gctx, name, p, Meta{ExtractedAt: resp.receivedAt, Endpoint: ep}, accept, int64(n)); err != nil {
+					if _, err := r.take(gctx, name, p, Meta{ExtractedAt: resp.receivedAt, Endpoint: ep}, accept, total()); err != nil {
 						return err
 					}
 					continue
@@ -654,6 +713,7 @@ func (r *run) acceptGoals(p *Page, m Meta) (*Batch, int, int) {
 			}
 			if !r.plan.PerKeyResult {
 				r.goalIDs = append(r.goalIDs, g.GoalID)
+				r.goalsMore.Broadcast()
 			}
 		}
 		if r.plan.Goals {

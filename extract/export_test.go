@@ -549,3 +549,44 @@ func TestExportCancel(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestExportOverlapsParts checks the order of requests, not their speed: the users listing is
+// answered only once a goal page was requested, and the goal listing's later pages only once
+// a key result call was made. An export that ran the parts one after another would never
+// satisfy these conditions (its requests would wait until the client's timeout and fail).
+func TestExportOverlapsParts(t *testing.T) {
+	sawGoal, sawMetric := make(chan struct{}), make(chan struct{})
+	var goalOnce, metricOnce sync.Once
+	org := fixtureOrg(t)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/wb/apis/goal":
+			goalOnce.Do(func() { close(sawGoal) })
+			if r.URL.Query().Get("offset") != "0" {
+				select {
+				case <-sawMetric:
+				case <-r.Context().Done():
+					return
+				}
+			}
+		case "/wb/apis/metric":
+			metricOnce.Do(func() { close(sawMetric) })
+		case "/wb/apis/user":
+			select {
+			case <-sawGoal:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		org.ServeHTTP(w, r)
+	})
+	c, _ := newTestClient(t, h, WithPageSize(3), WithConcurrency(4), WithMaxAttempts(1))
+	col := &collector{}
+	rep, err := c.Export(context.Background(), FullPlan(), col.emit)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	if rep.Rows[schemas.Users] == 0 || rep.Rows[schemas.KeyResults] == 0 || rep.Endpoints["goals"].Requests < 2 {
+		t.Fatalf("rows %v, goal pages %d", rep.Rows, rep.Endpoints["goals"].Requests)
+	}
+}
