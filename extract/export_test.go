@@ -347,8 +347,18 @@ func TestExportFixtureOrg(t *testing.T) {
 	if rep.Rows[schemas.Goals] != 5 || rep.Rows[schemas.KeyResults] != 2 || rep.Requests == 0 || rep.BytesReceived == 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	if len(progress) == 0 || progress[len(progress)-1].Entity != "key_results" {
-		t.Fatalf("progress %+v", progress)
+	// the parts run concurrently: every entity reports progress, pages counting up per entity
+	last := map[string]int{}
+	for _, p := range progress {
+		if p.PagesDone != last[p.Entity]+1 {
+			t.Fatalf("progress of %s out of order: %+v", p.Entity, progress)
+		}
+		last[p.Entity] = p.PagesDone
+	}
+	for _, e := range []string{"users", "teams", "team_members", "goals", "key_results"} {
+		if last[e] == 0 {
+			t.Fatalf("no progress for %s: %+v", e, progress)
+		}
 	}
 	// the report serialises with stable snake_case keys
 	js, err := json.Marshal(rep)
