@@ -17,6 +17,7 @@ import (
 )
 
 func main() {
+	setMemoryLimit(os.Args[1:], os.LookupEnv)
 	os.Exit(run(os.Args[1:]))
 }
 

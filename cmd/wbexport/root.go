@@ -64,6 +64,9 @@ Every flag can also be set with an environment variable WBEXPORT_<FLAG> (upper c
 underscores), e.g. WBEXPORT_SINK=s3://bucket/prefix. The WorkBoard token is read from
 WORKBOARD_TOKEN or --token-file, never from a flag value.
 
+wbexport run sets a soft Go memory limit of 176 MiB (peak RSS stays near 220 MiB, whatever the
+organisation's size) unless GOMEMLIMIT is set: GOMEMLIMIT=512MiB sets another, GOMEMLIMIT=off none.
+
 Exit codes: 0 success, 1 run failed, 2 usage/config error, 3 auth error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
