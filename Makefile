@@ -17,6 +17,8 @@ DEMO_ARGS ?= --goals 500 --days 3
 TEST_OUT  := $(CURDIR)/bin/test-out
 GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
 
+# bench sections
+.PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt
 .PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
 
 all: build
@@ -53,8 +55,11 @@ $(VENV)/.installed-bigquery: $(VENV)/.installed dbt/requirements-bigquery.txt
 bench-smoke: ## run every Go benchmark once at tiny size so they cannot rot (no timing asserted)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
-bench: build $(VENV)/.installed ## the benchmarks of docs/benchmarks.md (slow; not part of test)
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/)
+	bash bench/run.sh all
+
+bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
+	bash bench/run.sh $(@:bench-%=%)
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
 	WBEXPORT_OUT=$(CURDIR)/$(DEMO_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
