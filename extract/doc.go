@@ -20,8 +20,10 @@
 //     for non-loopback hosts; Authorization: Bearer, Content-Type: application/json and a
 //     User-Agent on every request.
 //   - One pacer per Client owns all retries: a concurrency bound (DefaultConcurrency), a
-//     client-side rate limit (DefaultRate req/s, halved on 429 at most once per second and
-//     recovered by 25 % every 5 successes), exponential backoff with full jitter for 429, 5xx,
+//     client-side rate limit (DefaultRate req/s; on a 429, at most once per second, cut to 90 %
+//     of the last second's successes with burst 1 and a floor of 0.5 req/s, then raised by
+//     10 % after every 5 s without a 429), a pause of every request for a 429's Retry-After,
+//     exponential backoff with full jitter for 429, 5xx,
 //     timeouts, broken connections and truncated bodies, Retry-After (seconds or HTTP-date,
 //     capped by WithMaxRetryAfter), at most WithMaxAttempts attempts. Other 4xx answers and
 //     well-formed JSON with wrong types are never retried. Every wait honours ctx.
@@ -41,7 +43,9 @@
 //     and "not found" per-item calls (skipped) go into the Report.
 //   - Key results: GET /metric?goal_id=G&include_metric_data=yes per goal (or, with
 //     Plan.PerKeyResult, GET /metric/{id} per key result); key results that a goal's
-//     goal_metrics lists but the per-goal call left out are fetched by id. Org-sized state:
+//     goal_metrics lists but the per-goal call left out are fetched by id. The independent
+//     parts (users; teams then team members; goals and, while they are listed, key results)
+//     run concurrently under the one pacer; emit is called serially. Org-sized state:
 //     the id sets for de-duplication, the goal id list and the (goal, key result) id pairs.
 //   - Secrets: the token is held in a Secret; the Client, Secret and OAuthToken print as
 //     "[REDACTED]" under fmt, slog and encoding/json. Logs carry method, path+query, status,

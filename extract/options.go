@@ -134,7 +134,8 @@ func WithConcurrency(n int) Option {
 }
 
 // WithRate sets the client-side rate limit in requests per second (default DefaultRate);
-// 0 or negative disables it. On HTTP 429 the client halves its rate and recovers gradually.
+// 0 or negative disables it. On HTTP 429 the client cuts its rate to 90 % of what the server
+// accepted in the last second and recovers slowly (+10 % per 5 s without 429s).
 func WithRate(perSecond float64) Option { return func(c *config) { c.rate = perSecond } }
 
 // WithMaxAttempts sets how often one request is tried before giving up (default
