@@ -388,6 +388,9 @@ func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*res
 		// the wait would exceed the deadline: report as cancellation too
 		return nil, fmt.Errorf("workboard API %s %s: rate limit wait: %w", r.method, r.endpoint, context.DeadlineExceeded), 0
 	}
+	// Throttle wait counts the 429 pause and the rate limiter, not the wait for a free
+	// concurrency slot (with C slots and more work queued, that wait is normal).
+	st.throttleWait.Add(int64(time.Since(t0)))
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -395,10 +398,11 @@ func (c *Client) attempt(ctx context.Context, st *stats, r request, n int) (*res
 	}
 	defer func() { <-c.sem }()
 	// a 429 may have paused the client while this request waited for its slot
+	t1 := time.Now()
 	if err := c.waitPause(ctx); err != nil {
 		return nil, fmt.Errorf("workboard API %s %s: %w", r.method, r.endpoint, err), 0
 	}
-	st.throttleWait.Add(int64(time.Since(t0)))
+	st.throttleWait.Add(int64(time.Since(t1)))
 
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
 	defer cancel()

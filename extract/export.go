@@ -106,7 +106,7 @@ type Report struct {
 	Requests       int64                     `json:"requests"`
 	Retries        map[string]int64          `json:"retries"` // by cause: 429, 5xx, timeout, conn, truncated
 	HTTP429        int64                     `json:"http_429"`
-	ThrottleWaitMS int64                     `json:"throttle_wait_ms"` // time spent waiting for the rate limiter, concurrency slots and Retry-After
+	ThrottleWaitMS int64                     `json:"throttle_wait_ms"` // time requests spent waiting for the client-side rate limiter and 429 pauses (Retry-After), summed over requests; not the wait for a free concurrency slot
 	BytesReceived  int64                     `json:"bytes_received"`
 	Rows           map[string]int64          `json:"rows"`      // rows emitted per table
 	Endpoints      map[string]*EndpointStats `json:"endpoints"` // users, teams, team_members, goals, key_results
