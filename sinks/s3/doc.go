@@ -25,7 +25,7 @@
 // (feature/s3/transfermanager): files smaller than one part go up with one PutObject, larger
 // ones as multipart uploads, part by part while they are produced. Nothing is buffered on local
 // disk and no table is held whole in memory: per table being written the sink holds one
-// Parquet row group (parquetfile's row group size, 64 MiB of Arrow data by default) plus about
+// Parquet row group (parquetfile.DefaultRowGroupBytes of Arrow data by default) plus about
 // (Concurrency+1) × PartSize bytes of upload buffers. Request checksums are the SDK default
 // (CRC32 on every PutObject/UploadPart); the SHA-256 of every file, computed while streaming,
 // is recorded in the partition's _manifest.json.
