@@ -119,7 +119,12 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...Option) (*S
 		o.maxAttempts = 1
 	}
 
-	loadOpts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(o.maxAttempts)}
+	loadOpts := []func(*config.LoadOptions) error{
+		config.WithRetryMaxAttempts(o.maxAttempts),
+		// The SDK's own messages (e.g. "falling back to IMDSv1") go to our slog logger, not
+		// straight to stderr.
+		config.WithLogger(sdkLogger{o.log}),
+	}
 	if cfg.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(cfg.Region))
 	}
