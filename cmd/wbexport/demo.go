@@ -49,14 +49,16 @@ trending. Prints the run summary (a JSON list when --days > 1).`,
 				return err
 			}
 			f.sink.url = "file://" + out
+			// One org (same ids and history), seen as of the end of each snapshot day.
+			end := last.AddDate(0, 0, 1)
+			base := wbtest.Generate(wbtest.OrgConfig{
+				Seed: seed, Users: users, Teams: teams, Goals: goals, KRsPerGoal: krs, CheckinsPerKR: checkins,
+				AsOf: end, Anchor: end,
+			})
 			var sums []*pipeline.Summary
 			for d := days - 1; d >= 0; d-- {
 				day := last.AddDate(0, 0, -d)
-				org := wbtest.Generate(wbtest.OrgConfig{
-					Seed: seed, Users: users, Teams: teams, Goals: goals, KRsPerGoal: krs, CheckinsPerKR: checkins,
-					AsOf:   day.AddDate(0, 0, 1), // the org as of the end of the snapshot day
-					Anchor: last.AddDate(0, 0, 1),
-				})
+				org := base.At(day.AddDate(0, 0, 1)) // the org as of the end of the snapshot day
 				sum, err := demoDay(cmd.Context(), cmd, &f, org, day, perKR)
 				if sum != nil {
 					sums = append(sums, sum)
