@@ -90,11 +90,22 @@ func (pr *progress) api(p extract.Progress) {
 	b.SetCurrent(cur)
 }
 
-// rows counts rows handed to the sink per table.
+// rows counts rows handed to the sink per table and shows them as a line per table.
 func (pr *progress) rows(table string, n int64) {
 	pr.mu.Lock()
+	defer pr.mu.Unlock()
 	pr.rowc[table] += n
-	pr.mu.Unlock()
+	if pr.p == nil {
+		return
+	}
+	key := "rows:" + table
+	b, ok := pr.bars[key]
+	if !ok {
+		b = pr.p.New(0, mpb.NopStyle(),
+			mpb.PrependDecorators(decor.Name(fmt.Sprintf("→ %-22s", table)), decor.CurrentNoUnit("%d rows written")))
+		pr.bars[key] = b
+	}
+	b.SetCurrent(pr.rowc[table])
 }
 
 // done completes all bars and stops rendering. It may be called more than once.
