@@ -151,19 +151,49 @@ func (f *injector) decide(r *http.Request) (FaultKind, bool) {
 	return "", false
 }
 
-// delay sleeps the configured latency; false if the client went away meanwhile.
-func (f *injector) delay(r *http.Request) bool {
-	if f.latency <= 0 && f.jitter <= 0 {
-		return true
-	}
+// draw returns this request's latency: the fixed part plus a seeded uniform [0, jitter).
+func (f *injector) draw() time.Duration {
 	d := f.latency
 	if f.jitter > 0 {
 		f.mu.Lock()
 		d += time.Duration(f.lat.Int64N(int64(f.jitter)))
 		f.mu.Unlock()
 	}
-	return sleepCtx(r, d)
+	return d
 }
+
+// sleepUntil sleeps until t (if it is in the future); false if the client went away meanwhile.
+func sleepUntil(r *http.Request, t time.Time) bool {
+	if d := time.Until(t); d > 0 {
+		return sleepCtx(r, d)
+	}
+	return r.Context().Err() == nil
+}
+
+// dueWriter holds a response back until its due time: the first WriteHeader or Write waits
+// until due. The handler renders its body before writing, so the time it spends counts
+// towards the latency, as a real server's rendering time is part of the latency its clients
+// see.
+type dueWriter struct {
+	http.ResponseWriter
+	r      *http.Request
+	due    time.Time
+	waited bool
+}
+
+func (d *dueWriter) wait() {
+	if !d.waited {
+		d.waited = true
+		sleepUntil(d.r, d.due)
+	}
+}
+
+func (d *dueWriter) WriteHeader(code int) { d.wait(); d.ResponseWriter.WriteHeader(code) }
+
+func (d *dueWriter) Write(b []byte) (int, error) { d.wait(); return d.ResponseWriter.Write(b) }
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (d *dueWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 func sleepCtx(r *http.Request, d time.Duration) bool {
 	t := time.NewTimer(d)

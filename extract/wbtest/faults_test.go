@@ -233,3 +233,33 @@ func TestParseFaultKinds(t *testing.T) {
 		t.Fatalf("bad kind: %v", err)
 	}
 }
+
+// TestLatencyIsALowerBound checks that with WithLatency no answer (data, rate-limit 429 or
+// fault) arrives before its latency: the emulator's own rendering time is counted towards the
+// latency, never subtracted from it.
+func TestLatencyIsALowerBound(t *testing.T) {
+	org := smallOrg()
+	const lat = 15 * time.Millisecond
+	ts := Start(t, org, WithLatency(lat, 0), WithRateLimit(5),
+		WithFaults(FaultConfig{Rate: 0.3, Kinds: []FaultKind{Fault500, Fault429}}))
+	codes := map[int]int{}
+	for i := 0; i < 20; i++ {
+		path := []string{"/goal?goal_status=1,2&limit=5", fmt.Sprintf("/metric?goal_id=%d", org.Goals[i%len(org.Goals)].ID)}[i%2]
+		req, _ := http.NewRequest(http.MethodGet, ts.BaseURL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+ts.AdminToken)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if el := time.Since(start); el < lat {
+			t.Fatalf("%s answered %d after %v, before its latency %v", path, resp.StatusCode, el, lat)
+		}
+		codes[resp.StatusCode]++
+	}
+	if codes[200] == 0 || codes[429]+codes[500] == 0 {
+		t.Fatalf("want data and error answers, got %v", codes)
+	}
+}

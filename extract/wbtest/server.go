@@ -75,7 +75,11 @@ func WithDefaultGoalStatus(s string) Option { return func(c *config) { c.default
 // WithFaults enables per-request fault injection (see FaultConfig).
 func WithFaults(f FaultConfig) Option { return func(c *config) { c.faults = f } }
 
-// WithLatency delays every API response by fixed plus a uniformly random [0, jitter) (seeded).
+// WithLatency makes every API response arrive fixed plus a uniformly random [0, jitter)
+// (seeded) after its request: the response is due at that instant after the request arrived,
+// and the time the emulator spends rendering it counts towards it (as a real server's
+// processing time is part of the latency its clients see), so a response is never early and
+// the emulator's own CPU time does not add to the configured latency unless it exceeds it.
 func WithLatency(fixed, jitter time.Duration) Option {
 	return func(c *config) { c.latency, c.jitter = fixed, jitter }
 }
@@ -269,8 +273,10 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.request(r)
 	if strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
-		if !s.faults.delay(r) {
-			return // client gone
+		if s.cfg.latency > 0 || s.cfg.jitter > 0 {
+			// the response is due this long after the request arrived, whatever is answered
+			due := time.Now().Add(s.faults.draw())
+			w = &dueWriter{ResponseWriter: w, r: r, due: due}
 		}
 		if s.limiter != nil {
 			if res := s.limiter.Reserve(); res.Delay() > 0 {
@@ -284,6 +290,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if kind, ok := s.faults.decide(r); ok {
 			s.stats.fault(kind)
+			if dw, ok := w.(*dueWriter); ok {
+				// faults may hijack or flush the connection: wait here, then hand them the
+				// underlying writer
+				dw.wait()
+				w = dw.ResponseWriter
+			}
 			if s.inject(kind, w, r) {
 				return
 			}
