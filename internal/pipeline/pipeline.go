@@ -40,9 +40,20 @@ type Config struct {
 	Logger    *slog.Logger
 	// BatchRows bounds the rows per Arrow record batch (0: transform's default).
 	BatchRows int
-	// OnRows, when set, is called after each record batch is handed to the sink.
+	// OnRows, when set, is called after each record batch is handed to the sink (from the
+	// goroutine that transforms and writes; never concurrently with itself).
 	OnRows func(table string, rows int64)
+	// QueueBatches bounds the decoded API pages waiting between extraction and the transform
+	// (0: DefaultQueueBatches; negative: no queue, transform on the extractor's emit call).
+	QueueBatches int
 }
+
+// DefaultQueueBatches is the default bound on decoded pages queued between extraction and the
+// transform. The queue lets the API workers go on fetching while a page is transformed and
+// written (the extractor's emit is serial and holds its workers while it runs); it is full
+// only when the sink is slower than the API, and then holds at most this many pages (a
+// goals page of 100 goals is the largest, a few hundred kB decoded).
+const DefaultQueueBatches = 64
 
 // Summary is the run summary printed at the end of a run (stdout or --summary-file).
 type Summary struct {
@@ -176,7 +187,7 @@ func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, su
 	}
 	defer tr.Release()
 
-	report, err := cfg.Extractor.Export(ctx, cfg.Plan, tr.Add)
+	report, err := exportInto(ctx, cfg, tr.Add)
 	sum.API = report
 	if err != nil {
 		return err
@@ -194,6 +205,67 @@ func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, su
 	}
 	log.Info("extracted", "rows", tr.Rows())
 	return nil
+}
+
+// stageError marks the transform/sink side as the first to fail.
+type stageError struct{ err error }
+
+func (e *stageError) Error() string { return e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+// exportInto runs the extractor and hands every batch to add, in the order the extractor
+// emits them. With a queue (the default), add runs on its own goroutine, so the extractor's
+// workers keep C requests in flight while pages are transformed and written; a full queue
+// makes emit wait (back-pressure), and an add error stops the extraction. When both sides
+// fail, the error returned is the one that happened first.
+func exportInto(ctx context.Context, cfg Config, add func(context.Context, *extract.Batch) error) (*extract.Report, error) {
+	depth := cfg.QueueBatches
+	if depth == 0 {
+		depth = DefaultQueueBatches
+	}
+	if depth < 0 {
+		return cfg.Extractor.Export(ctx, cfg.Plan, add)
+	}
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	q := make(chan *extract.Batch, depth)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range q {
+			if err != nil || sctx.Err() != nil {
+				continue // drain: the extractor is being stopped
+			}
+			if err = add(sctx, b); err != nil {
+				cancel(&stageError{err})
+			}
+		}
+		done <- err
+	}()
+	emit := func(_ context.Context, b *extract.Batch) error {
+		select {
+		case q <- b:
+			return nil
+		case <-sctx.Done():
+			return context.Cause(sctx)
+		}
+	}
+	report, xerr := cfg.Extractor.Export(sctx, cfg.Plan, emit)
+	if xerr != nil {
+		cancel(xerr) // stop the consumer; a no-op if it failed first
+	}
+	close(q)
+	aerr := <-done
+	var se *stageError
+	switch {
+	case errors.As(context.Cause(sctx), &se):
+		return report, se.err // the transform or sink failed first
+	case xerr != nil:
+		return report, xerr
+	case aerr != nil:
+		return report, aerr
+	}
+	return report, ctx.Err()
 }
 
 func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *Summary) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
+	"github.com/wbexport/wbexport/sinks/sinktest"
 	"github.com/wbexport/wbexport/transform"
 )
 
@@ -38,6 +40,12 @@ func client(t *testing.T, ts *wbtest.TestServer) *extract.Client {
 
 func runOnce(t *testing.T, root string, ex pipeline.Extractor, wrap func(sinks.Sink) sinks.Sink) (*pipeline.Summary, error) {
 	t.Helper()
+	return runQueued(t, root, ex, wrap, 0)
+}
+
+// runQueued is runOnce with Config.QueueBatches set to queue.
+func runQueued(t *testing.T, root string, ex pipeline.Extractor, wrap func(sinks.Sink) sinks.Sink, queue int) (*pipeline.Summary, error) {
+	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: schemas.DataTables(), Version: "test"}
@@ -54,6 +62,7 @@ func runOnce(t *testing.T, root string, ex pipeline.Extractor, wrap func(sinks.S
 	plan := extract.FullPlan()
 	return pipeline.Run(context.Background(), pipeline.Config{
 		Extractor: ex, Plan: plan, Sink: s, Run: run, SinkName: "file://" + root, APIBase: "http://emulator", Alloc: mem,
+		QueueBatches: queue,
 	})
 }
 
@@ -137,6 +146,21 @@ func (f failingCommit) Commit(ctx context.Context) (*sinks.Result, error) {
 	return nil, errors.New("disk on fire")
 }
 
+// failingWrite makes the sink's n-th Write fail, like a disk filling up mid-run.
+type failingWrite struct {
+	sinks.Sink
+	n int
+}
+
+var errDiskFull = errors.New("no space left on device (injected)")
+
+func (f *failingWrite) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+	if f.n--; f.n == 0 {
+		return errDiskFull
+	}
+	return f.Sink.Write(ctx, table, rec)
+}
+
 // TestFailedRunPublishesNothingAndRecordsFailure: a run failing during extraction or at publish
 // leaves the previous snapshot exactly as it was, and the ledger records the failure.
 func TestFailedRunPublishesNothingAndRecordsFailure(t *testing.T) {
@@ -148,6 +172,7 @@ func TestFailedRunPublishesNothingAndRecordsFailure(t *testing.T) {
 	}{
 		{"extract fails", func(c *extract.Client) pipeline.Extractor { return failingExtractor{c} }, nil},
 		{"commit fails", func(c *extract.Client) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return failingCommit{s} }},
+		{"write fails", func(c *extract.Client) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return &failingWrite{s, 2} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
@@ -214,5 +239,49 @@ func TestBatchRowsBoundsRecordBatches(t *testing.T) {
 	}
 	if rs.maxRows == 0 || rs.maxRows > 7 {
 		t.Fatalf("largest batch had %d rows, want 1..7", rs.maxRows)
+	}
+}
+
+// TestQueueSameOutputAndFirstError: the queue between extraction and transform changes
+// neither the published rows (every table, row for row, against a run without a queue) nor
+// which error a failed run reports: the sink's own error when the sink fails first, the API's
+// when the API fails first (not the context cancellation either causes on the other side).
+func TestQueueSameOutputAndFirstError(t *testing.T) {
+	ts := wbtest.Start(t, newOrg())
+	c := client(t, ts)
+	want := map[string][]sinktest.Row{}
+	for _, queue := range []int{-1, 1, 0} {
+		root := t.TempDir()
+		if _, err := runQueued(t, root, c, nil, queue); err != nil {
+			t.Fatalf("queue %d: %v", queue, err)
+		}
+		for _, tbl := range schemas.DataTables() {
+			rows, published, err := localtest.ReadPartition(root, tbl.Name, "2026-03-02")
+			if err != nil || !published {
+				t.Fatalf("queue %d: %s: published=%v err=%v", queue, tbl.Name, published, err)
+			}
+			for _, r := range rows { // lineage differs from run to run
+				delete(r, schemas.ColRunID)
+				delete(r, schemas.ColExtractedAt)
+			}
+			sinktest.SortRows(rows)
+			if queue == -1 {
+				want[tbl.Name] = rows
+				continue
+			}
+			if diff := sinktest.DiffRows(want[tbl.Name], rows); diff != "" {
+				t.Fatalf("queue %d: %s differs from the unqueued run: %s", queue, tbl.Name, diff)
+			}
+		}
+	}
+	for _, queue := range []int{-1, 1, 0} {
+		_, err := runQueued(t, t.TempDir(), c, func(s sinks.Sink) sinks.Sink { return &failingWrite{s, 3} }, queue)
+		if !errors.Is(err, errDiskFull) || strings.HasPrefix(err.Error(), "extract:") || strings.Contains(err.Error(), "context canceled") {
+			t.Fatalf("queue %d, sink fails: err = %v, want the sink's error, not an extraction error", queue, err)
+		}
+		_, err = runQueued(t, t.TempDir(), failingExtractor{c}, nil, queue)
+		if !errors.Is(err, errBoom) || strings.Contains(err.Error(), "context canceled") {
+			t.Fatalf("queue %d, API fails: err = %v, want the API's error", queue, err)
+		}
 	}
 }
