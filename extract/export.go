@@ -160,7 +160,8 @@ type run struct {
 }
 
 // Export runs the plan and streams the records to emit, which is called serially (never
-// concurrently) with one batch per decoded page. Memory does not grow with the org except for
+// concurrently) with one batch per decoded page. A batch is never touched by the client
+// after emit returns, so emit may keep it (for example, queue it for another goroutine). Memory does not grow with the org except for
 // the id sets used for de-duplication (users, teams, team members, goals, goal comments, key
 // results; not check-ins, see acceptKRs) and the goal (and team / key result) id lists. The
 // Report is returned also on error (with what was done so far).
