@@ -14,6 +14,11 @@ import (
 
 	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/internal/pipeline"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
+	"github.com/wbexport/wbexport/sinks/local"
+	"github.com/wbexport/wbexport/transform"
 )
 
 // orgConfig is the benchmark org for n goals: users and teams scale like `wbexport demo`
@@ -38,6 +43,8 @@ func runExtract(args []string) error {
 	clientRate := fs.Float64("client-rate", 100000, "client-side rate limit (--rate), set high so it is not the bottleneck")
 	pageSize := fs.Int("page-size", extract.DefaultPageSize, "page size of paged listings")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	full := fs.Bool("full", false, "run the whole export (pipeline.Run: transform and a local Parquet sink in a temporary directory, as `wbexport run` does) instead of counting rows")
+	queue := fs.Int("queue", 0, "with -full: pipeline.Config.QueueBatches (0: default; -1: no queue)")
 	_ = fs.Parse(args)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -77,11 +84,16 @@ func runExtract(args []string) error {
 		var rows int64
 		before := getRusage()
 		start := time.Now()
-		rep, err := cl.Export(context.Background(), extract.FullPlan(), func(_ context.Context, b *extract.Batch) error {
-			rows += int64(len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
-				len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments))
-			return nil
-		})
+		var rep *extract.Report
+		if *full {
+			rep, rows, err = fullRun(cl, *queue)
+		} else {
+			rep, err = cl.Export(context.Background(), extract.FullPlan(), func(_ context.Context, b *extract.Batch) error {
+				rows += int64(len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
+					len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments))
+				return nil
+			})
+		}
 		wall := time.Since(start)
 		after := getRusage()
 		st := srv.Stats()
@@ -91,7 +103,14 @@ func runExtract(args []string) error {
 		}
 		ok := st.Requests - st.RateLimited // answered with data (no faults are injected)
 		floor := time.Duration(float64(ok) / float64(c) * float64(meanLat))
-		r := result{"bench": "extract", "goals": *goals, "concurrency": c, "latency_ms": ms(*latency), "jitter_ms": ms(*jitter),
+		bench := "extract"
+		if *full {
+			bench = "extract-full"
+			if *queue != 0 {
+				bench = fmt.Sprintf("extract-full-queue%d", *queue)
+			}
+		}
+		r := result{"bench": bench, "goals": *goals, "concurrency": c, "latency_ms": ms(*latency), "jitter_ms": ms(*jitter),
 			"mean_latency_ms": ms(meanLat), "requests": ok, "client_requests": rep.Requests, "http_429": st.RateLimited,
 			"rows": rows, "wall_s": wall.Seconds(), "floor_s": floor.Seconds(), "wall_over_floor": wall.Seconds() / floor.Seconds(),
 			"cpu_s": (after.CPU - before.CPU).Seconds(), "throttle_wait_ms": rep.ThrottleWaitMS, "bytes": rep.BytesReceived}
@@ -102,8 +121,8 @@ func runExtract(args []string) error {
 		r["observed_rtt_ms"] = ms(rtt)
 		r["observed_floor_s"] = seen.Seconds()
 		r["wall_over_observed_floor"] = wall.Seconds() / seen.Seconds()
-		line := fmt.Sprintf("C=%-3d requests=%d wall=%.2fs floor=%.2fs wall/floor=%.3f (observed rtt %.1fms: wall/observed floor=%.3f) cpu=%.2fs",
-			c, ok, wall.Seconds(), floor.Seconds(), wall.Seconds()/floor.Seconds(), ms(rtt), wall.Seconds()/seen.Seconds(), (after.CPU - before.CPU).Seconds())
+		line := fmt.Sprintf("%s C=%-3d requests=%d wall=%.2fs floor=%.2fs wall/floor=%.3f (observed rtt %.1fms: wall/observed floor=%.3f) cpu=%.2fs",
+			bench, c, ok, wall.Seconds(), floor.Seconds(), wall.Seconds()/floor.Seconds(), ms(rtt), wall.Seconds()/seen.Seconds(), (after.CPU - before.CPU).Seconds())
 		if *rateLimit > 0 {
 			// with a server limit the floor is the allowed rate: ok requests at rateLimit/s
 			// (the server's bucket starts full, so the first `burst` requests are free)
@@ -151,3 +170,33 @@ func (t *timingTransport) mean() time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// fullRun runs what `wbexport run` runs (pipeline.Run: extract → transform → local Parquet
+// sink → publish) into a temporary directory it removes afterwards, and returns the rows
+// written.
+func fullRun(cl *extract.Client, queue int) (*extract.Report, int64, error) {
+	dir, err := os.MkdirTemp("", "wbbench-full-")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	var tables []*schemas.Table
+	for _, n := range extract.FullPlan().Tables() {
+		t, _ := schemas.Lookup(n)
+		tables = append(tables, t)
+	}
+	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: time.Now().UTC().Truncate(24 * time.Hour), Tables: tables, Version: "bench"}
+	sink, err := local.New(ctx, dir, run)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer sink.Close()
+	sum, err := pipeline.Run(ctx, pipeline.Config{Extractor: cl, Plan: extract.FullPlan(), Sink: sink, Run: run,
+		SinkName: "file://" + dir, APIBase: cl.BaseURL(), QueueBatches: queue})
+	var rows int64
+	for _, t := range sum.Tables {
+		rows += t.Rows
+	}
+	return sum.API, rows, err
+}

@@ -84,4 +84,21 @@ func TestExtract(t *testing.T) {
 	if len(res) != 1 || res[0]["requests"].(float64) != 51 || res[0]["throughput_rps"] == nil {
 		t.Errorf("extract with rate limit: %v", res)
 	}
+	// -full: the whole pipeline; every row the plain extraction counted is written
+	full := results(t, func() error {
+		return runExtract([]string{"-goals", "40", "-latency", "1ms", "-conc", "4", "-full"})
+	})
+	if len(full) != 1 || full[0]["bench"] != "extract-full" || full[0]["requests"].(float64) != 51 ||
+		full[0]["rows"].(float64) != res0rows(t, res) {
+		t.Errorf("extract -full: %v (plain extraction: %v)", full, res)
+	}
+}
+
+// res0rows is the row count of the first result.
+func res0rows(t *testing.T, res []map[string]any) float64 {
+	t.Helper()
+	if len(res) == 0 {
+		t.Fatal("no results")
+	}
+	return res[0]["rows"].(float64)
 }
