@@ -3,10 +3,12 @@ package extract
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 )
 
 // pageDecoders are the decoders Export runs on 2xx bodies, with a fixture each.
@@ -119,6 +121,40 @@ func TestDecodeFailureClassified(t *testing.T) {
 			}
 			if n.Load() != tc.requests {
 				t.Fatalf("%d requests, want %d", n.Load(), tc.requests)
+			}
+		})
+	}
+}
+
+// TestReadBody: bodies are read whole whether or not Content-Length is sent, a body longer
+// than Content-Length says or than the limit is noticed (limit+1 bytes come back), and a
+// read error is returned with what was read.
+func TestReadBody(t *testing.T) {
+	const limit = 64
+	long := strings.Repeat("x", 100)
+	boom := errors.New("connection reset (injected)")
+	for _, tc := range []struct {
+		name    string
+		body    io.Reader
+		length  int64
+		want    string
+		wantErr error
+	}{
+		{"announced", strings.NewReader("hello"), 5, "hello", nil},
+		{"not announced", strings.NewReader("hello"), -1, "hello", nil},
+		{"empty", strings.NewReader(""), 0, "", nil},
+		{"longer than announced", strings.NewReader("hello world"), 5, "hello world", nil},
+		{"shorter than announced", strings.NewReader("hel"), 5, "hel", nil},
+		{"over the limit, announced", strings.NewReader(long), 100, long[:limit+1], nil},
+		{"over the limit, announced small", strings.NewReader(long), 10, long[:limit+1], nil},
+		{"over the limit, not announced", strings.NewReader(long), -1, long[:limit+1], nil},
+		{"read error", io.MultiReader(strings.NewReader("par"), iotest.ErrReader(boom)), 10, "par", boom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{Body: io.NopCloser(tc.body), ContentLength: tc.length}
+			got, err := readBody(resp, limit)
+			if string(got) != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Fatalf("readBody = %q, %v; want %q, %v", got, err, tc.want, tc.wantErr)
 			}
 		})
 	}
