@@ -7,7 +7,8 @@
 # Knobs (environment): EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
 #   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
 #   the full size) CMP_GOALS=20000 (subset compared with DuckDB)  CPU_REPEAT=1 (read the
-#   recording N times)  MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16
+#   recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only runs after the comparison)
+#   MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16
 #   OUT=bench/results/<UTC date>  REC=$TMPDIR/wbexport-bench-rec (recorded pages, reused)
 #
 # Nothing here asserts a time: it measures and records. The machine load (uptime) is written
@@ -129,16 +130,22 @@ section_cpu() {
 		bin/wbbench record -goals "$CPU_GOALS" -dir "$REC" | tee "$OUT/record.jsonl"
 	fi
 	local sub="$WORK/rec-$CMP_GOALS"
-	mkdir -p "$sub"
-	head -n $(( (CMP_GOALS + 99) / 100 )) "$REC/goals.jsonl" > "$sub/goals.jsonl"
-	head -n "$CMP_GOALS" "$REC/metrics.jsonl" > "$sub/metrics.jsonl"
+	if [ "$CMP_GOALS" -ge "$CPU_GOALS" ]; then
+		sub=$REC # compare on the whole recording (CPU_GOALS=CMP_GOALS=1000000 is the full size)
+	else
+		mkdir -p "$sub"
+		head -n $(( (CMP_GOALS + 99) / 100 )) "$REC/goals.jsonl" > "$sub/goals.jsonl"
+		head -n "$CMP_GOALS" "$REC/metrics.jsonl" > "$sub/metrics.jsonl"
+	fi
 	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB (threads=1, threads=2)"
 	: > "$OUT/cpu.jsonl"
 	bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" | tee -a "$OUT/cpu.jsonl"
 	for t in 1 2; do
 		bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads "$t" | tee -a "$OUT/cpu.jsonl"
 	done
-	rm -rf "$WORK/pq-go" "$WORK/pq-duck" "$sub"
+	rm -rf "$WORK/pq-go" "$WORK/pq-duck"
+	if [ "$sub" != "$REC" ]; then rm -rf "$sub"; fi
+	if [ -n "${CPU_COMPARE_ONLY:-}" ]; then return; fi
 	log "CPU path on all $CPU_GOALS recorded goals (x$CPU_REPEAT), wbexport only"
 	bin/wbbench cpu -dir "$REC" -out "$WORK/pq-go" -repeat "$CPU_REPEAT" | tee -a "$OUT/cpu.jsonl"
 	bin/wbbench cpu -dir "$REC" -out "$WORK/pq-go" -repeat "$CPU_REPEAT" -tables all | tee -a "$OUT/cpu.jsonl"
