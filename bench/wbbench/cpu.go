@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,7 +29,9 @@ var cpuTables = []string{schemas.Goals, schemas.KeyResults, schemas.KeyResultChe
 
 // runCPU decodes the recorded pages, builds Arrow batches and writes zstd Parquet files (one
 // writer per table, like a sink) with no network, and reports rows/s, CPU time and peak RSS.
-// It runs on one goroutine, like the exporter's serial emit path.
+// Like the exporter, it decodes pages on -decoders goroutines (the exporter decodes each body
+// on the worker that fetched it) and hands them to one goroutine that transforms and writes
+// (the exporter's queue consumer); -decoders 1 runs everything on one goroutine.
 func runCPU(args []string) error {
 	fs := flag.NewFlagSet("cpu", flag.ExitOnError)
 	dir := fs.String("dir", "", "directory holding goals.jsonl and metrics.jsonl (wbbench record)")
@@ -35,7 +39,19 @@ func runCPU(args []string) error {
 	tables := fs.String("tables", strings.Join(cpuTables, ","), "tables to write, comma list, or all")
 	repeat := fs.Int("repeat", 1, "read the recording this many times (ids repeat; nothing is de-duplicated)")
 	rowGroup := fs.Int64("row-group-bytes", parquetfile.DefaultRowGroupBytes, "Parquet row group size (Arrow bytes), parquetfile.WithRowGroupBytes")
+	decoders := fs.Int("decoders", runtime.GOMAXPROCS(0), "goroutines decoding pages (1: decode, transform and write on one goroutine)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	_ = fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	if *dir == "" || *out == "" {
 		return errors.New("cpu: -dir and -out are required")
 	}
@@ -99,11 +115,7 @@ func runCPU(args []string) error {
 			name   string
 			decode func([]byte) (*extract.Page, error)
 		}{{goalsFile, extract.DecodeGoalsPage}, {metricsFile, extract.DecodeMetricsPage}} {
-			n, size, err := eachLine(filepath.Join(*dir, f.name), func(line []byte) error {
-				p, err := f.decode(line)
-				if err != nil {
-					return err
-				}
+			n, size, err := decodeLines(filepath.Join(*dir, f.name), *decoders, f.decode, func(p *extract.Page) error {
 				stamp(&p.Batch, meta)
 				return tr.Add(ctx, &p.Batch)
 			})
@@ -145,7 +157,8 @@ func runCPU(args []string) error {
 	emit(result{"bench": "cpu", "engine": "wbexport", "tables": keys, "rows_by_table": rows, "rows": total, "pages": pages,
 		"json_bytes": inBytes, "parquet_bytes": outBytes, "wall_s": wall.Seconds(), "cpu_s": (after.CPU - before.CPU).Seconds(),
 		"rows_per_s": float64(total) / wall.Seconds(), "json_mib_per_s": mib(inBytes) / wall.Seconds(),
-		"peak_rss_mib": mib(after.MaxRSSB), "gc_cycles": ms.NumGC, "repeat": *repeat, "row_group_bytes": *rowGroup})
+		"peak_rss_mib": mib(after.MaxRSSB), "gc_cycles": ms.NumGC, "repeat": *repeat, "row_group_bytes": *rowGroup,
+		"decoders": *decoders})
 	return nil
 }
 
@@ -209,3 +222,92 @@ func eachLine(path string, fn func([]byte) error) (int, int64, error) {
 		}
 	}
 }
+
+// decodeLines decodes every line of a JSON lines file with decode and calls use with each page,
+// on one goroutine. With workers > 1, lines are decoded on that many goroutines (use still
+// runs on one goroutine, in whatever order pages finish, as in the exporter); it returns the
+// lines read, their bytes, and the first error.
+func decodeLines(path string, workers int, decode func([]byte) (*extract.Page, error), use func(*extract.Page) error) (int, int64, error) {
+	if workers <= 1 {
+		return eachLine(path, func(line []byte) error {
+			p, err := decode(line)
+			if err != nil {
+				return err
+			}
+			return use(p)
+		})
+	}
+	type job struct {
+		n    int
+		line []byte
+	}
+	type done struct {
+		n   int
+		p   *extract.Page
+		err error
+	}
+	jobs := make(chan job, 4*workers)
+	pages := make(chan done, 4*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				p, err := decode(j.line)
+				select {
+				case pages <- done{j.n, p, err}:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	var n, sent int
+	var size int64
+	var readErr error
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer close(jobs)
+		n, size, readErr = eachLine(path, func(line []byte) error {
+			sent++
+			select {
+			case jobs <- job{sent - 1, append([]byte(nil), line...)}: // eachLine reuses line
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	go func() { wg.Wait(); close(pages) }()
+	var first error
+	failedAt := -1
+	for d := range pages {
+		if first != nil {
+			continue
+		}
+		if d.err != nil {
+			first, failedAt = d.err, d.n
+		} else if err := use(d.p); err != nil {
+			first = err
+		}
+		if first != nil {
+			close(stop)
+		}
+	}
+	<-readDone
+	if first != nil {
+		if failedAt >= 0 {
+			n = failedAt // the caller names the line
+		}
+		return n, size, first
+	}
+	if readErr != nil && !errors.Is(readErr, errStopped) {
+		return n, size, readErr
+	}
+	return n, size, nil
+}
+
+var errStopped = errors.New("stopped")

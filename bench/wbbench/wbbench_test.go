@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wbexport/wbexport/extract/wbtest"
@@ -47,20 +49,38 @@ func TestRecordAndCPU(t *testing.T) {
 	if got := int(rec[0]["key_results"].(float64)); got != krs {
 		t.Errorf("record: %d key results, want %d", got, krs)
 	}
-	res := results(t, func() error {
-		return runCPU([]string{"-dir", dir, "-out", filepath.Join(t.TempDir(), "pq")})
-	})
-	if len(res) != 1 {
-		t.Fatalf("cpu: %d results", len(res))
-	}
-	rows := res[0]["rows_by_table"].(map[string]any)
-	for table, want := range map[string]int{"goals": 150, "key_results": krs, "key_result_checkins": cis} {
-		if got := int(rows[table].(float64)); got != want {
-			t.Errorf("cpu: %s: %d rows, want %d", table, got, want)
+	for _, decoders := range []string{"1", "3"} {
+		res := results(t, func() error {
+			return runCPU([]string{"-dir", dir, "-out", filepath.Join(t.TempDir(), "pq"), "-decoders", decoders})
+		})
+		if len(res) != 1 {
+			t.Fatalf("cpu: %d results", len(res))
+		}
+		rows := res[0]["rows_by_table"].(map[string]any)
+		for table, want := range map[string]int{"goals": 150, "key_results": krs, "key_result_checkins": cis} {
+			if got := int(rows[table].(float64)); got != want {
+				t.Errorf("cpu -decoders %s: %s: %d rows, want %d", decoders, table, got, want)
+			}
+		}
+		if res[0]["parquet_bytes"].(float64) <= 0 {
+			t.Errorf("cpu -decoders %s: no Parquet written", decoders)
 		}
 	}
-	if res[0]["parquet_bytes"].(float64) <= 0 {
-		t.Error("cpu: no Parquet written")
+	// a page that does not decode names its file and line, whichever path decodes it
+	lines, err := os.ReadFile(filepath.Join(dir, metricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := bytes.IndexByte(lines, '\n')
+	broken := append(append(append([]byte(nil), lines[:nl+1]...), "{\"success\": tru\n"...), lines[nl+1:]...)
+	if err := os.WriteFile(filepath.Join(dir, metricsFile), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, decoders := range []string{"1", "3"} {
+		err := runCPU([]string{"-dir", dir, "-out", filepath.Join(t.TempDir(), "pq"), "-decoders", decoders})
+		if err == nil || !strings.Contains(err.Error(), metricsFile+" line 2:") {
+			t.Errorf("cpu -decoders %s over a broken line 2: err = %v", decoders, err)
+		}
 	}
 }
 
