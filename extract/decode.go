@@ -413,17 +413,14 @@ type goalWrap struct {
 	TeamName Opt[string]
 }
 
-// goalList holds the goals decoded from one people_goals / team_goals member (scratch reused
-// across wrappers) and the first error met in it.
+// goalList is where the goals of one people_goals / team_goals member were decoded: a region
+// of the page's Goals and GoalComments (the last member of a name counts), and the first
+// error met in it.
 type goalList struct {
-	seen     bool
-	goals    []Goal
-	comments []GoalComment
-	err      error
-}
-
-func (l *goalList) reset() {
-	l.seen, l.goals, l.comments, l.err = true, l.goals[:0], l.comments[:0], nil
+	seen         bool
+	start, end   int
+	cstart, cend int
+	err          error
 }
 
 // goalDec is the state of DecodeGoalsPage: Extra buffers for a goal (ex), the goal side of a
@@ -485,7 +482,7 @@ func (gd *goalDec) item(i int, s *stream) error {
 	gd.flatComments = gd.flatComments[:0]
 	flat := &gd.flat
 	flat.start(&gd.exFlat, &gd.flatComments)
-	n := len(gd.p.Goals)
+	n, nc := len(gd.p.Goals), len(gd.p.GoalComments)
 	err := s.object("goal_id", &flatID, func(k, v []byte) error {
 		var err error
 		switch string(k) {
@@ -494,7 +491,8 @@ func (gd *goalDec) item(i int, s *stream) error {
 			if string(k) == "team_goals" {
 				l, field = &gd.team, "team_goals"
 			}
-			l.reset()
+			p := gd.p
+			*l = goalList{seen: true, start: len(p.Goals), cstart: len(p.GoalComments)}
 			e := s.list("", v, func(j int, s *stream) error {
 				if k := s.peek(); k != '{' {
 					if k == 0 {
@@ -504,16 +502,19 @@ func (gd *goalDec) item(i int, s *stream) error {
 				}
 				var id string
 				st := &gd.inner
-				st.start(&gd.ex, &l.comments)
+				st.start(&gd.ex, &p.GoalComments)
 				e := s.object("goal_id", &id, func(k, v []byte) error { return gd.member(s, st, k, v) })
 				g, err := gd.finish(st, e)
 				if err != nil {
 					return decodeErr("goal", n+j, id, err)
 				}
-				l.goals = append(l.goals, g)
+				p.Goals = append(p.Goals, g)
 				return nil
 			})
-			l.err = asFieldErr(fmt.Sprintf("data.goal[%d].%s", i, field), e)
+			l.end, l.cend = len(p.Goals), len(p.GoalComments)
+			if e != nil {
+				l.err = asFieldErr(fmt.Sprintf("data.goal[%d].%s", i, field), e)
+			}
 			if s.fatal != nil {
 				return l.err
 			}
@@ -559,17 +560,20 @@ func (gd *goalDec) item(i int, s *stream) error {
 		if l.err != nil {
 			return l.err
 		}
-		for j := range l.goals {
-			fillFromWrapper(&l.goals[j], w)
+		// keep only the chosen member's region, right after the goals of earlier items
+		p := gd.p
+		p.Goals = p.Goals[:n+copy(p.Goals[n:], p.Goals[l.start:l.end])]
+		p.GoalComments = p.GoalComments[:nc+copy(p.GoalComments[nc:], p.GoalComments[l.cstart:l.cend])]
+		for j := n; j < len(p.Goals); j++ {
+			fillFromWrapper(&p.Goals[j], w)
 		}
-		gd.p.Goals = append(gd.p.Goals, l.goals...)
-		gd.p.GoalComments = append(gd.p.GoalComments, l.comments...)
 		return nil
 	case hasGoalID:
 		g, err := gd.finish(flat, flat.walkErr)
 		if err != nil {
 			return decodeErr("goal", n, flatID, err)
 		}
+		gd.p.Goals, gd.p.GoalComments = gd.p.Goals[:n], gd.p.GoalComments[:nc]
 		gd.p.Goals = append(gd.p.Goals, g)
 		gd.p.GoalComments = append(gd.p.GoalComments, gd.flatComments...)
 		return nil

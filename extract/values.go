@@ -55,6 +55,13 @@ func pID(field string, v []byte) (Opt[int64], error) {
 	case 'n':
 		return Opt[int64]{}, nil
 	case '"':
+		// fast path without a string copy: when the bytes parse as they are, unquoting and
+		// trimming would not have changed them
+		if in, ok := plainQuoted(v); ok {
+			if n, err := strconv.ParseInt(string(in), 10, 64); err == nil {
+				return Some(n), nil
+			}
+		}
 		s, err := unquote(v)
 		if err != nil {
 			return Opt[int64]{}, badType(field, "an id", v)
@@ -122,6 +129,11 @@ func pNum(field string, v []byte) (Opt[float64], error) {
 	case 'n':
 		return Opt[float64]{}, nil
 	case '"':
+		if in, ok := plainQuoted(v); ok { // fast path, as in pID
+			if f, err := strconv.ParseFloat(string(in), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return Some(f), nil
+			}
+		}
 		var err error
 		if s, err = unquote(v); err != nil {
 			return Opt[float64]{}, badType(field, "a number", v)
@@ -153,6 +165,11 @@ func pTime(field string, v []byte) (Opt[time.Time], error) {
 	case 'n':
 		return Opt[time.Time]{}, nil
 	case '"':
+		if in, ok := plainQuoted(v); ok { // fast path, as in pID
+			if n, err := strconv.ParseInt(string(in), 10, 64); err == nil {
+				return epoch(field, v, n)
+			}
+		}
 		var err error
 		if s, err = unquote(v); err != nil {
 			return Opt[time.Time]{}, badType(field, "an epoch timestamp", v)
@@ -174,6 +191,11 @@ func pTime(field string, v []byte) (Opt[time.Time], error) {
 		}
 		n = int64(f)
 	}
+	return epoch(field, v, n)
+}
+
+// epoch is the time of n Unix seconds; 0 is "never".
+func epoch(field string, v []byte, n int64) (Opt[time.Time], error) {
 	if n == 0 {
 		return Opt[time.Time]{}, nil
 	}
@@ -181,6 +203,15 @@ func pTime(field string, v []byte) (Opt[time.Time], error) {
 		return Opt[time.Time]{}, badType(field, "an epoch timestamp in seconds", v)
 	}
 	return Some(time.Unix(n, 0).UTC()), nil
+}
+
+// plainQuoted returns the content of a JSON string value without escapes.
+func plainQuoted(v []byte) ([]byte, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return nil, false
+	}
+	in := v[1 : len(v)-1]
+	return in, bytes.IndexByte(in, '\\') < 0
 }
 
 // pBool parses true/false, "1"/"0", "true"/"false", 1/0. null and "" are not valid.
