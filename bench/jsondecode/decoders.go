@@ -14,8 +14,9 @@ type Decoder struct {
 	Metrics func(body []byte) (Counts, error)
 }
 
-// Decoders are the decoders compared, the current one (extract) first. encoding/json/v2 is
-// added by a file built only with GOEXPERIMENT=jsonv2.
+// Decoders are the decoders compared, the current one (extract: the jsontext streaming
+// decoder) first; goccy-fields is goccy/go-json with quirk-parsing field types
+// (goccy_custom.go). encoding/json/v2 is added by a file built only with GOEXPERIMENT=jsonv2.
 var Decoders = []Decoder{
 	{Name: "extract", Goals: func(b []byte) (Counts, error) {
 		p, err := extract.DecodeGoalsPage(b)
@@ -32,6 +33,7 @@ var Decoders = []Decoder{
 	}},
 	structDecoder("encoding-json", stdjson.Unmarshal),
 	structDecoder("goccy-go-json", goccy.Unmarshal),
+	fieldsDecoder("goccy-fields", goccy.Unmarshal),
 }
 
 func structDecoder(name string, unmarshal func([]byte, any) error) Decoder {
