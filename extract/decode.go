@@ -35,7 +35,7 @@ func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(
 	s := newStream(b)
 	defer s.release()
 	var dataErr error
-	err = s.object("", nil, func(k, v []byte) error {
+	err = s.object("", nil, "|data|", func(k, v []byte) error {
 		switch string(k) {
 		case "success":
 			o, err := pBool("success", s.raw(v))
@@ -166,9 +166,6 @@ func decodePage(body []byte, key string, p *Page, res func(s *stream) error) (*P
 	if err != nil {
 		return nil, err
 	}
-	if env.Resource == nil && kind(env.Data) != '{' {
-		p.Batch = Batch{}
-	}
 	if resErr != nil {
 		return nil, resErr
 	}
@@ -209,7 +206,7 @@ func decodeUser(s *stream, ex *extraBuf, id *string) (User, error) {
 	var u User
 	var hasID bool
 	ex.reset()
-	err := s.object("user_id", id, func(k, v []byte) error {
+	err := s.object("user_id", id, "", func(k, v []byte) error {
 		var err error
 		switch string(k) {
 		case "user_id":
@@ -310,7 +307,7 @@ func decodeTeam(s *stream, ex, exm *extraBuf, members []TeamMember, id *string) 
 	var hasID bool
 	var membersErr error
 	ex.reset()
-	err := s.object("team_id", id, func(k, v []byte) error {
+	err := s.object("team_id", id, "|team_members|", func(k, v []byte) error {
 		var err error
 		switch string(k) {
 		case "team_id":
@@ -347,7 +344,7 @@ func decodeTeam(s *stream, ex, exm *extraBuf, members []TeamMember, id *string) 
 				var has bool
 				const f = "team_members"
 				exm.reset()
-				err := s.object("", nil, func(k, v []byte) error {
+				err := s.object("", nil, "", func(k, v []byte) error {
 					var err error
 					switch string(k) {
 					case "id", "user_id":
@@ -483,7 +480,7 @@ func (gd *goalDec) item(i int, s *stream) error {
 	flat := &gd.flat
 	flat.start(&gd.exFlat, &gd.flatComments)
 	n, nc := len(gd.p.Goals), len(gd.p.GoalComments)
-	err := s.object("goal_id", &flatID, func(k, v []byte) error {
+	err := s.object("goal_id", &flatID, "|people_goals|team_goals|goal_metrics|goal_comments|", func(k, v []byte) error {
 		var err error
 		switch string(k) {
 		case "people_goals", "team_goals":
@@ -503,7 +500,7 @@ func (gd *goalDec) item(i int, s *stream) error {
 				var id string
 				st := &gd.inner
 				st.start(&gd.ex, &p.GoalComments)
-				e := s.object("goal_id", &id, func(k, v []byte) error { return gd.member(s, st, k, v) })
+				e := s.object("goal_id", &id, "|goal_metrics|goal_comments|", func(k, v []byte) error { return gd.member(s, st, k, v) })
 				g, err := gd.finish(st, e)
 				if err != nil {
 					return decodeErr("goal", n+j, id, err)
@@ -548,6 +545,10 @@ func (gd *goalDec) item(i int, s *stream) error {
 		return nil
 	})
 	if err != nil {
+		if _, ok := err.(*fieldError); ok && s.fatal != nil {
+			// a member that is not valid JSON: named as a member of the (flat) goal
+			return decodeErr("goal", n, flatID, err)
+		}
 		return prefixField(err, "data.goal", i)
 	}
 	switch {
@@ -684,7 +685,7 @@ func (gd *goalDec) member(s *stream, st *goalState, k, v []byte) error {
 				return &fieldError{Field: fmt.Sprintf("goal_metrics[%d]", i), Msg: "want an object, got " + describeRaw(s.value())}
 			}
 			var id Opt[int64]
-			e := s.object("", nil, func(mk, mv []byte) error {
+			e := s.object("", nil, "", func(mk, mv []byte) error {
 				if string(mk) == "metric_id" {
 					var err error
 					id, err = pID("metric_id", s.raw(mv))
@@ -714,7 +715,7 @@ func (gd *goalDec) member(s *stream, st *goalState, k, v []byte) error {
 			const f = "goal_comments"
 			ex := &gd.exc
 			ex.reset()
-			err := s.object("", nil, func(k, v []byte) error {
+			err := s.object("", nil, "", func(k, v []byte) error {
 				var err error
 				switch string(k) {
 				case "comment_id":
@@ -817,7 +818,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 	var dataErr, confErr, commErr error
 	d0, c0, k0 := len(p.Checkins), len(p.Confidence), len(p.KRComments)
 	ex.reset()
-	err := s.object("metric_id", id, func(k, v []byte) error {
+	err := s.object("metric_id", id, "|metric_data|metric_confidence|metric_comments|", func(k, v []byte) error {
 		var err error
 		switch string(k) {
 		case "metric_id":
@@ -891,7 +892,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				var has bool
 				const f = "metric_data"
 				exh.reset()
-				err := s.object("", nil, func(k, v []byte) error {
+				err := s.object("", nil, "", func(k, v []byte) error {
 					var err error
 					switch string(k) {
 					case "metric_data_id":
@@ -934,7 +935,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				var mod Opt[time.Time]
 				const f = "metric_confidence"
 				exh.reset()
-				err := s.object("", nil, func(k, v []byte) error {
+				err := s.object("", nil, "", func(k, v []byte) error {
 					var err error
 					switch string(k) {
 					case "modified_at":
@@ -973,7 +974,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				var mod Opt[time.Time]
 				const f = "metric_comments"
 				exh.reset()
-				err := s.object("", nil, func(k, v []byte) error {
+				err := s.object("", nil, "", func(k, v []byte) error {
 					var err error
 					switch string(k) {
 					case "modified_at":

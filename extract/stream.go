@@ -158,13 +158,14 @@ func (s *stream) name() []byte {
 	return k
 }
 
-// object walks the object at the stream's position. For each member fn gets the name and,
-// when the value is a scalar, its raw text (already read); for an object or array v is nil
-// and fn must read the value from s (s.value(), a nested walk, ...), also when it fails.
+// object walks the object at the stream's position. For each member fn gets the name and the
+// raw value, already read, except for the names in streamed (a "|"-separated list, e.g.
+// "|metric_data|metric_comments|") when their value is an object or an array: then v is nil and
+// fn must read the value from s (a nested walk, s.value(), ...), also when it fails.
 // After the first error of fn the remaining members are read past, looking only at idKey
 // (findID's rule: the last string or number wins) so the error can name the object; idKey
 // is tracked before that too. A value that is not an object gives the scanner's error.
-func (s *stream) object(idKey string, id *string, fn func(k, v []byte) error) error {
+func (s *stream) object(idKey string, id *string, streamed string, fn func(k, v []byte) error) error {
 	if k := s.peek(); k != '{' {
 		if k == 0 {
 			return s.fatal
@@ -176,28 +177,29 @@ func (s *stream) object(idKey string, id *string, fn func(k, v []byte) error) er
 	for s.more() {
 		k := s.name()
 		var v []byte
-		switch s.peek() {
-		case '{', '[':
-		case 0:
-			return s.fatal
-		default:
-			v = s.value()
-			if s.fatal != nil {
-				return invalidIn(string(k), s.fatal)
+		if streamed != "" && ferr == nil && isStreamed(streamed, k) {
+			switch s.peek() {
+			case '{', '[':
+			case 0:
+				return s.fatal
+			default:
+				v = s.value()
 			}
-			if id != nil && string(k) == idKey {
-				switch kind(v) {
-				case '"':
-					*id, _ = unquote(v)
-				case '0':
-					*id = string(v)
-				}
+		} else {
+			v = s.value()
+		}
+		if s.fatal != nil {
+			return invalidIn(string(k), s.fatal)
+		}
+		if id != nil && string(k) == idKey {
+			switch kind(v) {
+			case '"':
+				*id, _ = unquote(v)
+			case '0':
+				*id = string(v)
 			}
 		}
 		if ferr != nil {
-			if v == nil {
-				s.skip()
-			}
 			continue
 		}
 		ferr = fn(k, v)
@@ -213,6 +215,24 @@ func (s *stream) object(idKey string, id *string, fn func(k, v []byte) error) er
 		return s.fatal
 	}
 	return ferr
+}
+
+// isStreamed reports whether k is one of the "|"-separated names in list.
+func isStreamed(list string, k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	for len(list) > 1 {
+		i := strings.IndexByte(list[1:], '|')
+		if i < 0 {
+			return false
+		}
+		if list[1:1+i] == string(k) {
+			return true
+		}
+		list = list[1+i:]
+	}
+	return false
 }
 
 // named reports whether err already names where it happened.
