@@ -31,7 +31,8 @@
 //     object on a page of an endpoint), classified with errors.Is against ErrAuth,
 //     ErrDataAdmin, ErrNotFound, ErrRetryable and ErrDrift.
 //   - Decoding is a pure function over bytes (DecodeEnvelope, DecodeUsersPage, DecodeTeamsPage,
-//     DecodeGoalsPage, DecodeMetricsPage) built on a small scanner: known keys go to typed
+//     DecodeGoalsPage, DecodeMetricsPage) that tokenizes each body once (jsontext from
+//     github.com/go-json-experiment/json, which also validates it): known keys go to typed
 //     parsers (ids and numbers as strings or JSON numbers, epoch timestamps with "0"/0/""/null
 //     as none), every other key of an object is kept in the record's Extra as a sorted JSON
 //     object. Keys match exactly (case-sensitive), unlike encoding/json.
