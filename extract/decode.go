@@ -563,8 +563,8 @@ func (gd *goalDec) item(i int, s *stream) error {
 		}
 		// keep only the chosen member's region, right after the goals of earlier items
 		p := gd.p
-		p.Goals = p.Goals[:n+copy(p.Goals[n:], p.Goals[l.start:l.end])]
-		p.GoalComments = p.GoalComments[:nc+copy(p.GoalComments[nc:], p.GoalComments[l.cstart:l.cend])]
+		p.Goals = trunc(p.Goals, n+copy(p.Goals[n:], p.Goals[l.start:l.end]))
+		p.GoalComments = trunc(p.GoalComments, nc+copy(p.GoalComments[nc:], p.GoalComments[l.cstart:l.cend]))
 		for j := n; j < len(p.Goals); j++ {
 			fillFromWrapper(&p.Goals[j], w)
 		}
@@ -574,13 +574,21 @@ func (gd *goalDec) item(i int, s *stream) error {
 		if err != nil {
 			return decodeErr("goal", n, flatID, err)
 		}
-		gd.p.Goals, gd.p.GoalComments = gd.p.Goals[:n], gd.p.GoalComments[:nc]
+		gd.p.Goals, gd.p.GoalComments = trunc(gd.p.Goals, n), trunc(gd.p.GoalComments, nc)
 		gd.p.Goals = append(gd.p.Goals, g)
 		gd.p.GoalComments = append(gd.p.GoalComments, gd.flatComments...)
 		return nil
 	}
 	return &DecodeError{Offset: -1, Entity: "goal", Index: i, Field: "goal_id",
 		Msg: "item of data.goal is neither a goal (no goal_id) nor a people_goals/team_goals wrapper"}
+}
+
+// trunc is s[:n], nil when n is 0 (a page holds nil, not an empty slice, for "no records").
+func trunc[T any](s []T, n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return s[:n]
 }
 
 // fillFromWrapper gives a goal the team / owner of its wrapper when it has none of its own.
@@ -708,7 +716,7 @@ func (gd *goalDec) member(s *stream, st *goalState, k, v []byte) error {
 		err = asFieldErr("goal_metrics", err)
 	case "goal_comments":
 		// decoded after the goal's own members in the old walk: its error waits
-		*st.comments = (*st.comments)[:st.cstart]
+		*st.comments = trunc(*st.comments, st.cstart)
 		e := s.list("goal_comments", v, func(i int, s *stream) error {
 			var c GoalComment
 			var has bool
@@ -886,7 +894,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 		case "child_kr":
 			m.ChildKRJSON, err = pRaw("child_kr", s.raw(v), true)
 		case "metric_data":
-			p.Checkins = p.Checkins[:d0]
+			p.Checkins = trunc(p.Checkins, d0)
 			e := s.list("metric_data", v, func(i int, s *stream) error {
 				var c Checkin
 				var has bool
@@ -929,7 +937,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				return dataErr
 			}
 		case "metric_confidence":
-			p.Confidence = p.Confidence[:c0]
+			p.Confidence = trunc(p.Confidence, c0)
 			e := s.list("metric_confidence", v, func(i int, s *stream) error {
 				var c Confidence
 				var mod Opt[time.Time]
@@ -968,7 +976,7 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				return confErr
 			}
 		case "metric_comments":
-			p.KRComments = p.KRComments[:k0]
+			p.KRComments = trunc(p.KRComments, k0)
 			e := s.list("metric_comments", v, func(i int, s *stream) error {
 				var c KRComment
 				var mod Opt[time.Time]

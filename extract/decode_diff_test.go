@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The streaming decoders must give exactly what the previous decoder (olddecode_test.go) gave
@@ -159,4 +161,85 @@ func FuzzDecodeDiff(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, key string) {
 		diffBody(t, b, key)
 	})
+}
+
+// valueSpans returns the byte ranges of every value (names: every member name) in the JSON
+// text b.
+func valueSpans(t testing.TB, b []byte, names bool) [][2]int {
+	d := jsontext.NewDecoder(bytes.NewReader(b), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	var out [][2]int
+	var open []int
+	for {
+		k := d.PeekKind()
+		if k == 0 {
+			return out
+		}
+		kd, n := d.StackIndex(d.StackDepth())
+		isName := kd == '{' && n%2 == 0
+		switch k {
+		case '{', '[':
+			if _, err := d.ReadToken(); err != nil {
+				t.Fatal(err)
+			}
+			open = append(open, int(d.InputOffset())-1)
+		case '}', ']':
+			if _, err := d.ReadToken(); err != nil {
+				t.Fatal(err)
+			}
+			if !names {
+				out = append(out, [2]int{open[len(open)-1], int(d.InputOffset())})
+			}
+			open = open[:len(open)-1]
+		default:
+			v, err := d.ReadValue()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if isName == names {
+				out = append(out, [2]int{int(d.InputOffset()) - len(v), int(d.InputOffset())})
+			}
+		}
+	}
+}
+
+// TestDecodeDiffMutations replaces values of every fixture and quirk body, one at a time, with
+// values of other kinds and the quirk forms (null, "", "0", [], {}, numeric-keyed objects, ...),
+// and member names with other known names, and requires the old and new decoders to agree on
+// each variant.
+func TestDecodeDiffMutations(t *testing.T) {
+	alts := []string{`null`, `""`, `"0"`, `0`, `[]`, `{}`, `"x"`, `true`, `-1.5`, `"12"`, `[{}]`, `{"0":{"a":1},"c":2}`, `" 7 "`, `[1,"2"]`}
+	// member names swapped for other names the decoders know (repeats, wrappers, lists)
+	names := []string{`"goal_id"`, `"people_goals"`, `"team_goals"`, `"data"`, `"success"`, `"error"`, `"message"`,
+		`"metric_data"`, `"metric_confidence"`, `"goal_comments"`, `"goal_metrics"`, `"user_id"`, `"team_id"`, `"0"`,
+		`"totalCount"`, `"metric_id"`, `"team_members"`, `"profile"`, `"goal"`, `"metric"`, `"modified_at"`, `"id"`}
+	bodies := diffBodies(t)
+	for _, q := range diffQuirks {
+		bodies = append(bodies, []byte(q))
+	}
+	budget := 300 // variants per body
+	if testing.Short() {
+		budget = 30
+	}
+	variants := 0
+	for _, b := range bodies {
+		b = bytes.TrimSpace(b)
+		if !json.Valid(b) || len(b) == 0 || b[0] != '{' {
+			continue
+		}
+		for _, m := range []struct {
+			names bool
+			alts  []string
+		}{{false, alts}, {true, names}} {
+			spans := valueSpans(t, b, m.names)
+			stride := max(1, len(spans)*len(m.alts)/budget)
+			for i := 0; i < len(spans)*len(m.alts); i += stride {
+				sp, alt := spans[i/len(m.alts)], m.alts[i%len(m.alts)]
+				v := make([]byte, 0, len(b)+len(alt))
+				v = append(append(append(v, b[:sp[0]]...), alt...), b[sp[1]:]...)
+				diffBody(t, v, "goal")
+				variants++
+			}
+		}
+	}
+	t.Logf("%d variants", variants)
 }
