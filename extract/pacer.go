@@ -20,6 +20,13 @@ const (
 	// adaptCutEvery: 429s within this time after a cut answer requests that were already in
 	// flight and count once.
 	adaptCutEvery = time.Second
+	// adaptCeilingShare: raises stop at this share of the ceiling, the successes counted in
+	// the second before the last cut (what the server accepted when it said "too many"), so
+	// recovery does not probe the same limit again and again.
+	adaptCeilingShare = 0.95
+	// adaptCeilingTTL: after this long without a 429 the ceiling is forgotten and raises
+	// continue up to the configured rate (the server's limit may have been lifted).
+	adaptCeilingTTL = 60 * time.Second
 	// okSlot and okSlots: successes are counted in okSlots buckets of okSlot each (one second).
 	okSlot  = 100 * time.Millisecond
 	okSlots = 10
@@ -35,7 +42,9 @@ const (
 //     is 1, so the reduced rate is not exceeded right after a pause.
 //   - onOK: counts the success; when the rate is reduced and adaptQuiet has passed since the
 //     last cut and the last raise, it rises by adaptRaise, up to the configured rate (where
-//     the burst returns to the concurrency).
+//     the burst returns to the concurrency), but not above adaptCeilingShare of the ceiling
+//     (the successes of the second before the last cut) until adaptCeilingTTL has passed
+//     since the last cut.
 //
 // It is not safe for concurrent use; the Client guards it with a mutex.
 type adaptive struct {
@@ -45,6 +54,7 @@ type adaptive struct {
 
 	lastCut, lastRaise time.Time
 	cuts, raises       int
+	ceiling            rate.Limit // successes in the second before the last cut (0: unknown)
 
 	okCount [okSlots]int
 	okSlot  [okSlots]int64 // slot number (time / okSlot) each bucket counts
@@ -88,8 +98,6 @@ func (a *adaptive) onOK(now time.Time) (rate.Limit, bool) {
 	if !a.reduced() || now.Sub(a.lastCut) < adaptQuiet || now.Sub(a.lastRaise) < adaptQuiet {
 		return a.cur, false
 	}
-	a.lastRaise = now
-	a.raises++
 	next := a.cur * adaptRaise
 	switch {
 	case a.base != rate.Inf && next >= a.base:
@@ -97,6 +105,14 @@ func (a *adaptive) onOK(now time.Time) (rate.Limit, bool) {
 	case a.base == rate.Inf && next > 1000:
 		next = rate.Inf
 	}
+	if a.ceiling > 0 && now.Sub(a.lastCut) < adaptCeilingTTL {
+		next = min(next, adaptCeilingShare*a.ceiling)
+		if next <= a.cur {
+			return a.cur, false // at the ceiling: stay until it is forgotten
+		}
+	}
+	a.lastRaise = now
+	a.raises++
 	a.cur = next
 	return next, true
 }
@@ -111,6 +127,7 @@ func (a *adaptive) on429(now time.Time) (rate.Limit, bool) {
 	cur := a.cur
 	var next rate.Limit
 	if ok := a.okLastSecond(now); ok > 0 {
+		a.ceiling = rate.Limit(ok)
 		next = rate.Limit(adaptCutShare * float64(ok))
 		if a.reduced() {
 			// already cut: the last second may have been paused, so halve at most

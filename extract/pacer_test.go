@@ -32,16 +32,29 @@ func TestAdaptive(t *testing.T) {
 		conc  int
 		steps []step
 	}{
-		{"cut to 90 % of last second's successes, recover +10 % per 5 s", 100000, 16, []step{
+		{"cut to 90 % of last second's successes, recover +10 % per 5 s up to 95 % of the ceiling", 100000, 16, []step{
 			{at: 0, ok: 200, rate: 100000},
 			{at: 500 * time.Millisecond, is29: true, rate: 180, cut: true},
 			// a burst of 429s answering requests in flight within the second counts once
 			{at: 900 * time.Millisecond, is29: true, rate: 180},
 			{at: 1400 * time.Millisecond, ok: 1, rate: 180},
-			// 5 s after the cut: one raise; the next only 5 s after that raise
-			{at: 5500 * time.Millisecond, ok: 1, rate: 198, raise: true},
-			{at: 8 * time.Second, ok: 1, rate: 198},
-			{at: 10500 * time.Millisecond, ok: 1, rate: 217.8, raise: true},
+			// 5 s after the cut: one raise, capped at 95 % of the 200/s the server accepted
+			{at: 5500 * time.Millisecond, ok: 1, rate: 190, raise: true},
+			{at: 8 * time.Second, ok: 1, rate: 190},
+			// at the ceiling: no probe above it ...
+			{at: 10500 * time.Millisecond, ok: 1, rate: 190},
+			{at: 30 * time.Second, ok: 1, rate: 190},
+			// ... until 60 s have passed since the cut without another 429
+			{at: 60500 * time.Millisecond, ok: 1, rate: 209, raise: true},
+			{at: 66 * time.Second, ok: 1, rate: 229.9, raise: true},
+		}},
+		{"a new cut sets a new ceiling", 100000, 16, []step{
+			{at: 0, ok: 400, rate: 100000},
+			{at: 500 * time.Millisecond, is29: true, rate: 360, cut: true},
+			{at: 1600 * time.Millisecond, ok: 200, rate: 360},
+			{at: 1700 * time.Millisecond, is29: true, rate: 180, cut: true},
+			{at: 7 * time.Second, ok: 1, rate: 190, raise: true},
+			{at: 13 * time.Second, ok: 1, rate: 190},
 		}},
 		{"no successes known: halve; from an unlimited rate start at 4 × C", rate.Inf, 4, []step{
 			{at: 0, is29: true, rate: 8, cut: true},
@@ -81,15 +94,16 @@ func TestAdaptive(t *testing.T) {
 		{"recovery stops at the configured rate", 100, 4, []step{
 			{at: 0, ok: 100, rate: 100},
 			{at: 10 * time.Millisecond, is29: true, rate: 90, cut: true},
-			{at: 6 * time.Second, ok: 1, rate: 99, raise: true},
-			{at: 12 * time.Second, ok: 1, rate: 100, raise: true},
-			{at: 18 * time.Second, ok: 1, rate: 100},
+			{at: 6 * time.Second, ok: 1, rate: 95, raise: true},
+			{at: 12 * time.Second, ok: 1, rate: 95},
+			{at: 61 * time.Second, ok: 1, rate: 100, raise: true},
+			{at: 70 * time.Second, ok: 1, rate: 100},
 		}},
 		{"unlimited configured rate: recovery above 1000 returns to unlimited", rate.Inf, 4, []step{
 			{at: 0, ok: 1000, rate: rate.Inf},
 			{at: 10 * time.Millisecond, is29: true, rate: 900, cut: true},
-			{at: 6 * time.Second, ok: 1, rate: 990, raise: true},
-			{at: 12 * time.Second, ok: 1, rate: rate.Inf, raise: true},
+			{at: 6 * time.Second, ok: 1, rate: 950, raise: true},
+			{at: 61 * time.Second, ok: 1, rate: rate.Inf, raise: true},
 		}},
 		{"successes older than a second are not counted", 1000, 4, []step{
 			{at: 0, ok: 500, rate: 1000},
