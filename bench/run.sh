@@ -120,6 +120,9 @@ section_micro() {
 section_extract() {
 	log "extraction against the API floor: $EXTRACT_GOALS goals, latency $LATENCY + [0,$JITTER), C=$CONCS"
 	bin/wbbench extract -goals "$EXTRACT_GOALS" -latency "$LATENCY" -jitter "$JITTER" -conc "$CONCS" | tee "$OUT/extract.jsonl"
+	log "the whole export (transform + local Parquet sink, as wbexport run) against the same floor, C=16, with and without the queue"
+	bin/wbbench extract -goals "$EXTRACT_GOALS" -latency "$LATENCY" -jitter "$JITTER" -conc 16 -full | tee "$OUT/extract-full.jsonl"
+	bin/wbbench extract -goals "$EXTRACT_GOALS" -latency "$LATENCY" -jitter "$JITTER" -conc 16 -full -queue -1 | tee -a "$OUT/extract-full.jsonl"
 	log "extraction with a server-side rate limit of $RATE_LIMIT req/s (429 + Retry-After), C=16"
 	bin/wbbench extract -goals "$EXTRACT_GOALS" -latency "$LATENCY" -jitter "$JITTER" -conc 16 -rate-limit "$RATE_LIMIT" | tee "$OUT/extract-ratelimit.jsonl"
 }
