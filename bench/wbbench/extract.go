@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -46,16 +45,11 @@ func runExtract(args []string) error {
 	full := fs.Bool("full", false, "run the whole export (pipeline.Run: transform and a local Parquet sink in a temporary directory, as `wbexport run` does) instead of counting rows")
 	queue := fs.Int("queue", 0, "with -full: pipeline.Config.QueueBatches (0: default; -1: no queue)")
 	_ = fs.Parse(args)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	cs, err := parseInts(*concs)
 	if err != nil {
 		return err
