@@ -479,15 +479,7 @@ func TestCommitRollsForwardNewerDeadRun(t *testing.T) {
 		t.Fatalf("Commit B: %v", err)
 	}
 	sB.Close()
-	for _, tbl := range tables {
-		got, ok, err := localtest.ReadPartition(root, tbl.Name, sinktest.Date1)
-		if err != nil || !ok {
-			t.Fatalf("%s: published=%t err=%v", tbl.Name, ok, err)
-		}
-		if d := sinktest.DiffRows(wantB[tbl.Name], got); d != "" {
-			t.Errorf("%s: want run B's rows:\n%s", tbl.Name, d)
-		}
-	}
+	assertPublished(t, root, tables, wantB, "want run B's rows")
 	if left := stagingEntries(t, root); len(left) != 0 {
 		t.Errorf("staging left: %v", left)
 	}
@@ -534,15 +526,7 @@ func TestStuckRunDoesNotOverwriteLaterCommit(t *testing.T) {
 	runC := sinktest.NewRun(t, sinktest.Date2, tables...)
 	sC := open(t, root, runC)
 	sC.Close()
-	for _, tbl := range tables {
-		got, ok, err := localtest.ReadPartition(root, tbl.Name, sinktest.Date1)
-		if err != nil || !ok {
-			t.Fatalf("%s: published=%t err=%v", tbl.Name, ok, err)
-		}
-		if d := sinktest.DiffRows(wantB[tbl.Name], got); d != "" {
-			t.Errorf("%s: recovery of the stuck run overwrote the later commit:\n%s", tbl.Name, d)
-		}
-	}
+	assertPublished(t, root, tables, wantB, "recovery of the stuck run overwrote the later commit")
 	if left := stagingEntries(t, root); len(left) != 0 {
 		t.Errorf("staging left: %v", left)
 	}
@@ -577,5 +561,20 @@ func TestStaleLedgerTempRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(aliveTmp); err != nil {
 		t.Errorf("live run's ledger temp file removed: %v", err)
+	}
+}
+
+// assertPublished checks that every table's Date1 partition is published and holds want's
+// rows; what says what a difference means.
+func assertPublished(t *testing.T, root string, tables []*schemas.Table, want map[string][]sinktest.Row, what string) {
+	t.Helper()
+	for _, tbl := range tables {
+		got, ok, err := localtest.ReadPartition(root, tbl.Name, sinktest.Date1)
+		if err != nil || !ok {
+			t.Fatalf("%s: published=%t err=%v", tbl.Name, ok, err)
+		}
+		if d := sinktest.DiffRows(want[tbl.Name], got); d != "" {
+			t.Errorf("%s: %s:\n%s", tbl.Name, what, d)
+		}
 	}
 }

@@ -330,25 +330,7 @@ func TestParseCompression(t *testing.T) {
 // with the row group) are not.
 func TestStatisticsAndDictionary(t *testing.T) {
 	tbl, _ := schemas.Lookup(schemas.Goals)
-	var m memFiles
-	w, err := parquetfile.NewWriter(tbl, m.create)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := sinktest.SampleRecords(memory.DefaultAllocator, tbl, 50, 3)
-	defer rec.Release()
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	infos, err := w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := m.files[infos[0].Name].Bytes()
-	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := writeSample(t, tbl, 50, 3)
 	checked := 0
 	for _, c := range f.Metadata().RowGroups[0].Columns {
 		path := strings.Join(c.MetaData.PathInSchema, ".")
@@ -378,25 +360,7 @@ func TestDictionaryByType(t *testing.T) {
 	for _, name := range schemas.Names() {
 		t.Run(name, func(t *testing.T) {
 			tbl, _ := schemas.Lookup(name)
-			var m memFiles
-			w, err := parquetfile.NewWriter(tbl, m.create)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec := sinktest.SampleRecords(memory.DefaultAllocator, tbl, 200, 7)
-			defer rec.Release()
-			if err := w.Write(rec); err != nil {
-				t.Fatal(err)
-			}
-			infos, err := w.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := m.files[infos[0].Name].Bytes()
-			f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := writeSample(t, tbl, 200, 7)
 			seen := map[string]int{}
 			for _, c := range f.Metadata().RowGroups[0].Columns {
 				path := strings.Join(c.MetaData.PathInSchema, ".")
@@ -498,4 +462,30 @@ func TestStoredArrowSchema(t *testing.T) {
 			t.Errorf("%s: rows read back by arrow-go differ:\n%s", name, d)
 		}
 	}
+}
+
+// writeSample writes n sample rows (seed) of tbl with the default options into one in-memory
+// file and opens it.
+func writeSample(t *testing.T, tbl *schemas.Table, n int, seed int64) *parquet.File {
+	t.Helper()
+	var m memFiles
+	w, err := parquetfile.NewWriter(tbl, m.create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := sinktest.SampleRecords(memory.DefaultAllocator, tbl, n, seed)
+	defer rec.Release()
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	infos, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.files[infos[0].Name].Bytes()
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
