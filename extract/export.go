@@ -383,10 +383,7 @@ func (r *run) take(ctx context.Context, name string, p *Page, m Meta, accept acc
 	return fresh, nil
 }
 
-func (b *Batch) empty() bool {
-	return len(b.Users)+len(b.Teams)+len(b.TeamMembers)+len(b.Goals)+len(b.GoalComments)+
-		len(b.KeyResults)+len(b.Checkins)+len(b.Confidence)+len(b.KRComments) == 0
-}
+func (b *Batch) empty() bool { return b.Len() == 0 }
 
 func (r *run) count(b *Batch) {
 	add := func(t string, n int) {

@@ -87,15 +87,7 @@ func (c *collector) emit(_ context.Context, b *Batch) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.batches++
-	c.all.Users = append(c.all.Users, b.Users...)
-	c.all.Teams = append(c.all.Teams, b.Teams...)
-	c.all.TeamMembers = append(c.all.TeamMembers, b.TeamMembers...)
-	c.all.Goals = append(c.all.Goals, b.Goals...)
-	c.all.GoalComments = append(c.all.GoalComments, b.GoalComments...)
-	c.all.KeyResults = append(c.all.KeyResults, b.KeyResults...)
-	c.all.Checkins = append(c.all.Checkins, b.Checkins...)
-	c.all.Confidence = append(c.all.Confidence, b.Confidence...)
-	c.all.KRComments = append(c.all.KRComments, b.KRComments...)
+	c.all.Append(b)
 	return nil
 }
 

@@ -239,3 +239,23 @@ type Batch struct {
 	Confidence   []Confidence
 	KRComments   []KRComment
 }
+
+// Len returns the number of records of every kind in b.
+func (b *Batch) Len() int {
+	return len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
+		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments)
+}
+
+// Append appends o's records of every kind to b (for collecting a whole export in tests and
+// tools; o is not changed).
+func (b *Batch) Append(o *Batch) {
+	b.Users = append(b.Users, o.Users...)
+	b.Teams = append(b.Teams, o.Teams...)
+	b.TeamMembers = append(b.TeamMembers, o.TeamMembers...)
+	b.Goals = append(b.Goals, o.Goals...)
+	b.GoalComments = append(b.GoalComments, o.GoalComments...)
+	b.KeyResults = append(b.KeyResults, o.KeyResults...)
+	b.Checkins = append(b.Checkins, o.Checkins...)
+	b.Confidence = append(b.Confidence, o.Confidence...)
+	b.KRComments = append(b.KRComments, o.KRComments...)
+}

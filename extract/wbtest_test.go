@@ -24,15 +24,7 @@ type gather struct {
 func (g *gather) emit(_ context.Context, b *extract.Batch) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.b.Users = append(g.b.Users, b.Users...)
-	g.b.Teams = append(g.b.Teams, b.Teams...)
-	g.b.TeamMembers = append(g.b.TeamMembers, b.TeamMembers...)
-	g.b.Goals = append(g.b.Goals, b.Goals...)
-	g.b.GoalComments = append(g.b.GoalComments, b.GoalComments...)
-	g.b.KeyResults = append(g.b.KeyResults, b.KeyResults...)
-	g.b.Checkins = append(g.b.Checkins, b.Checkins...)
-	g.b.Confidence = append(g.b.Confidence, b.Confidence...)
-	g.b.KRComments = append(g.b.KRComments, b.KRComments...)
+	g.b.Append(b)
 	return nil
 }
 

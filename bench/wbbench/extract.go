@@ -83,8 +83,7 @@ func runExtract(args []string) error {
 			rep, rows, err = fullRun(cl, *queue)
 		} else {
 			rep, err = cl.Export(context.Background(), extract.FullPlan(), func(_ context.Context, b *extract.Batch) error {
-				rows += int64(len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
-					len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments))
+				rows += int64(b.Len())
 				return nil
 			})
 		}
