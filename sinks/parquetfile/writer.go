@@ -36,6 +36,18 @@
 //
 // Each file is hashed (SHA-256) and counted while it streams; nothing is re-read. Close returns
 // one FileInfo per file.
+//
+// # Encoding runs on its own goroutine
+//
+// By default (WithEncodeAhead, DefaultEncodeAhead) Write only checks the batch, retains it and
+// queues it for the Writer's encoder goroutine, which does the Parquet work (pqarrow encoding,
+// dictionary hashing, statistics, compression, writing to the destination). The caller's next
+// batch (decoding, transforming) is thus prepared while the previous one is encoded. There is
+// one encoder goroutine per Writer, so rows reach the file in the order of the Write calls and
+// the files are byte-for-byte the same as with synchronous encoding (WithEncodeAhead(0)). An
+// encoding or destination error is reported by the next Write or by Close. The FileFactory and
+// the destinations it returns are called from the encoder goroutine (one call at a time; Close
+// and Abort wait for the goroutine before they return).
 package parquetfile
 
 import (
@@ -46,6 +58,8 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -73,6 +87,7 @@ const (
 	DefaultCompression            = Zstd
 	DefaultCompressionLevel       = 3 // zstd's default level
 	DefaultDataPageBytes    int64 = 1 << 20
+	DefaultEncodeAhead            = 1 // record batches queued for the encoder goroutine (0: synchronous)
 )
 
 // FileFactory creates the destination of one Parquet file. name is the file's base name (e.g.
@@ -137,6 +152,7 @@ type config struct {
 	pageBytes     int64
 	namer         func(i int) string
 	meta          [][2]string
+	encodeAhead   int
 }
 
 func defaults() config {
@@ -149,6 +165,7 @@ func defaults() config {
 		sliceRows:     DefaultSliceRows,
 		pageBytes:     DefaultDataPageBytes,
 		namer:         PartName,
+		encodeAhead:   DefaultEncodeAhead,
 	}
 }
 
@@ -176,6 +193,17 @@ func WithSliceRows(n int) Option { return func(c *config) { c.sliceRows = int64(
 // WithDataPageBytes sets the target data page size (default 1 MiB).
 func WithDataPageBytes(n int64) Option { return func(c *config) { c.pageBytes = n } }
 
+// WithEncodeAhead sets how many record batches Write may queue for the Writer's encoder
+// goroutine (default DefaultEncodeAhead = 1). With n > 0, Write retains the batch, queues it and
+// returns at once; it blocks only while n batches are already waiting. The Parquet encoding and
+// the destination writes then run on the encoder goroutine, overlapping with the caller's work.
+// Memory: the Writer holds up to n+1 batches beyond a synchronous Writer (n queued, one being
+// encoded) until they are encoded, so with the transform's batches of at most 8 MiB
+// (transform.DefaultBatchBytes) the default adds at most ~16 MiB per Writer whose table is
+// being written at that moment, and nothing to an idle Writer. n = 0 (or negative) encodes
+// synchronously in Write on the caller's goroutine, with no goroutine.
+func WithEncodeAhead(n int) Option { return func(c *config) { c.encodeAhead = max(n, 0) } }
+
 // WithFileNamer sets how file i (0-based) is named (default PartName: "part-00000.parquet").
 func WithFileNamer(f func(i int) string) Option { return func(c *config) { c.namer = f } }
 
@@ -190,9 +218,14 @@ func WithMetadata(key, value string) Option {
 // PartName is the default file namer: part-00000.parquet, part-00001.parquet, ...
 func PartName(i int) string { return fmt.Sprintf("part-%05d.parquet", i) }
 
-// Writer writes the batches of one table into rotated Parquet files. It is not safe for
-// concurrent use. Write does not retain the batches it is given. Close (or Abort) must be called
-// to release the writer's memory.
+// Writer writes the batches of one table into rotated Parquet files.
+//
+// Write, Close and Abort must not be called concurrently (one producer per Writer); Table, Rows
+// and Files may be called from any goroutine at any time. With encode-ahead (the default, see
+// WithEncodeAhead) the Writer retains each batch until its encoder goroutine has encoded it;
+// synchronously (WithEncodeAhead(0)) it does not retain the batches it is given. Either way the
+// caller may release its batch as soon as Write returns. Close (or Abort) must be called to
+// release the writer's memory and stop its goroutine.
 type Writer struct {
 	table  *schemas.Table
 	schema *arrow.Schema
@@ -201,16 +234,26 @@ type Writer struct {
 	props  *parquet.WriterProperties
 	aprops pqarrow.ArrowWriterProperties
 
+	// Encoder state: owned by the encoder goroutine while it runs, otherwise by the caller
+	// (the goroutine is started by a Write and joined by Close or Abort).
 	cur     *pqarrow.FileWriter
 	out     *countingWriter
 	dst     io.WriteCloser
 	curRows int64
 	rgBytes int64 // Arrow bytes in the open row group
 
-	files  []FileInfo
-	rows   int64
-	done   bool
-	failed error
+	rows atomic.Int64 // rows accepted by Write
+
+	mu     sync.Mutex
+	files  []FileInfo // finished files; guarded by mu
+	failed error      // first error; guarded by mu (see failure, fail)
+
+	// Caller state.
+	done   bool                   // Close or Abort called
+	closed bool                   // Close succeeded
+	queue  chan arrow.RecordBatch // to the encoder goroutine; nil until started, closed by join
+	exited chan struct{}          // closed when the encoder goroutine returns
+	stop   atomic.Bool            // set by Abort: the encoder releases batches without encoding
 }
 
 // NewWriter returns a Writer for table. No file is created before the first Write (or Close).
@@ -285,21 +328,56 @@ func dictionaryFor(t parquet.Type) bool {
 // Table returns the table the writer writes.
 func (w *Writer) Table() *schemas.Table { return w.table }
 
-// Rows returns the number of rows written so far.
-func (w *Writer) Rows() int64 { return w.rows }
+// Rows returns the number of rows accepted by Write so far: with encode-ahead this includes
+// rows still queued for encoding; after a successful Close it is the number of rows in Files.
+func (w *Writer) Rows() int64 { return w.rows.Load() }
 
-// Files returns the files finished so far (all of them after Close).
-func (w *Writer) Files() []FileInfo { return append([]FileInfo(nil), w.files...) }
+// Files returns the files finished so far (all of them after Close). With encode-ahead, files
+// are finished by the encoder goroutine, so the list may grow between calls until Close.
+func (w *Writer) Files() []FileInfo {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]FileInfo(nil), w.files...)
+}
 
-// Write appends rec's rows. rec's schema must match the table's Arrow schema (CheckSchema).
-// After a write error the Writer is failed: further Writes return the same error and Close
-// must still be called (it then aborts).
+// failure returns the Writer's first error, or nil.
+func (w *Writer) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
+}
+
+// fail records err unless an earlier error was recorded (the first error wins) and returns the
+// recorded error.
+func (w *Writer) fail(err error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.failed == nil {
+		w.failed = err
+	}
+	return w.failed
+}
+
+// Write appends rec's rows, in the order of the Write calls. rec's schema must match the table's
+// Arrow schema (CheckSchema); a mismatching or nil batch is rejected without failing the
+// Writer. A batch of zero rows is accepted and ignored.
+//
+// With encode-ahead (the default, WithEncodeAhead) Write retains rec, queues it for the
+// encoder goroutine and returns; it blocks while the queue is full. The Writer releases its
+// reference once the batch is encoded (or discarded by Abort or after an error), so the caller
+// may release its own reference as soon as Write returns. An error while encoding or writing
+// the destination is returned by the next Write or by Close. Synchronously (WithEncodeAhead(0))
+// Write encodes rec before it returns and does not retain it.
+//
+// After an encoding or destination error the Writer is failed: later Writes return the first
+// error (naming the table and file), queued batches are released unencoded, and Close must
+// still be called (it then aborts and returns that error).
 func (w *Writer) Write(rec arrow.RecordBatch) error {
 	if w.done {
 		return fmt.Errorf("parquetfile: table %s: write after close", w.table.Name)
 	}
-	if w.failed != nil {
-		return w.failed
+	if err := w.failure(); err != nil {
+		return err
 	}
 	if rec == nil {
 		return fmt.Errorf("parquetfile: table %s: nil record batch", w.table.Name)
@@ -308,7 +386,59 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 		return err
 	}
 	n := rec.NumRows()
+	if n == 0 {
+		return nil
+	}
+	if w.cfg.encodeAhead == 0 {
+		if err := w.encode(rec); err != nil {
+			return w.fail(err)
+		}
+		w.rows.Add(n)
+		return nil
+	}
+	if w.queue == nil {
+		w.queue = make(chan arrow.RecordBatch, w.cfg.encodeAhead)
+		w.exited = make(chan struct{})
+		go w.encoder(w.queue, w.exited)
+	}
+	rec.Retain()
+	w.queue <- rec
+	w.rows.Add(n)
+	return nil
+}
+
+// encoder is the encoder goroutine: it encodes the queued batches in order until the queue is
+// closed. After an error, or once Abort has been called, it only releases them.
+func (w *Writer) encoder(queue <-chan arrow.RecordBatch, exited chan<- struct{}) {
+	defer close(exited)
+	for rec := range queue {
+		if !w.stop.Load() && w.failure() == nil {
+			if err := w.encode(rec); err != nil {
+				w.fail(err)
+			}
+		}
+		rec.Release()
+	}
+}
+
+// join closes the queue and waits for the encoder goroutine to encode (or, after Abort or an
+// error, release) every queued batch and exit. A no-op when no goroutine runs.
+func (w *Writer) join() {
+	if w.queue == nil {
+		return
+	}
+	close(w.queue)
+	<-w.exited
+	w.queue = nil
+}
+
+// encode writes rec's rows in slices of at most sliceRows rows.
+func (w *Writer) encode(rec arrow.RecordBatch) error {
+	n := rec.NumRows()
 	for off := int64(0); off < n; off += w.cfg.sliceRows {
+		if w.stop.Load() {
+			return nil // Abort: the file is abandoned anyway
+		}
 		end := min(off+w.cfg.sliceRows, n)
 		var err error
 		if off == 0 && end == n {
@@ -319,7 +449,6 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 			s.Release()
 		}
 		if err != nil {
-			w.failed = err
 			return err
 		}
 	}
@@ -336,7 +465,6 @@ func (w *Writer) writeSlice(rec arrow.RecordBatch) error {
 		return w.errorf("write row group: %w", err)
 	}
 	w.curRows += rec.NumRows()
-	w.rows += rec.NumRows()
 	w.rgBytes += RecordBytes(rec)
 	if w.rgBytes < w.cfg.rowGroupBytes {
 		return nil
@@ -361,7 +489,7 @@ func (w *Writer) errorf(format string, args ...any) error {
 }
 
 func (w *Writer) openFile() error {
-	name := w.cfg.namer(len(w.files))
+	name := w.cfg.namer(len(w.Files()))
 	dst, err := w.create(name)
 	if err != nil {
 		return fmt.Errorf("parquetfile: table %s: create %s: %w", w.table.Name, name, err)
@@ -402,43 +530,48 @@ func (w *Writer) closeFile() error {
 	if err != nil {
 		return fmt.Errorf("parquetfile: table %s: file %s: close: %w", w.table.Name, out.name, err)
 	}
-	w.files = append(w.files, FileInfo{
+	fi := FileInfo{
 		Name:   out.name,
 		Rows:   w.curRows,
 		Bytes:  out.n,
 		SHA256: hex.EncodeToString(out.h.Sum(nil)),
-	})
+	}
+	w.mu.Lock()
+	w.files = append(w.files, fi)
+	w.mu.Unlock()
 	w.curRows, w.rgBytes = 0, 0
 	return nil
 }
 
-// Close finishes the last file and returns every file written. A Writer that received no rows
-// writes one zero-row file. Close after a failed Write aborts and returns the write error.
-// Close is idempotent: later calls return the same files.
+// Close waits until every queued batch is encoded and the encoder goroutine has exited,
+// finishes the last file and returns every file written. A Writer that received no rows writes
+// one zero-row file. If a Write or the encoding of a queued batch failed, Close aborts (see
+// Abort) and returns that first error. Close is idempotent: later calls return the same files
+// (or the same error).
 func (w *Writer) Close() ([]FileInfo, error) {
 	if w.done {
-		if w.failed != nil {
-			return nil, w.failed
+		if err := w.failure(); err != nil {
+			return nil, err
 		}
 		return w.Files(), nil
 	}
-	if w.failed != nil {
+	w.join()
+	if err := w.failure(); err != nil {
 		w.Abort()
-		return nil, w.failed
+		return nil, err
 	}
 	w.done = true
-	if w.cur == nil && len(w.files) == 0 {
+	if w.cur == nil && len(w.Files()) == 0 {
 		if err := w.openFile(); err != nil {
-			w.failed = err
-			return nil, err
+			return nil, w.fail(err)
 		}
 	}
 	if w.cur != nil {
 		if err := w.closeFile(); err != nil {
-			w.failed = err
-			return nil, err
+			return nil, w.fail(err)
 		}
 	}
+	w.closed = true
 	return w.Files(), nil
 }
 
@@ -448,11 +581,17 @@ type Aborter interface {
 	Abort() error
 }
 
-// Abort releases the writer's memory and abandons the open file: its destination's Abort is
-// called when it implements Aborter, otherwise Close (the partial file is then left to the
-// FileFactory's owner to delete). Safe to call after Close; a no-op then.
+// Abort stops the encoder goroutine and waits for it to exit (it finishes the slice it is
+// encoding, if any, and releases every queued batch unencoded), releases the writer's memory
+// and abandons the open file: its destination's Abort is called when it implements Aborter,
+// otherwise Close (the partial file is then left to the FileFactory's owner to delete). A
+// destination Write blocked for good (a stalled upload) must be unblocked by its owner, e.g. by
+// canceling the upload, for Abort to return. Safe to call after Close; a no-op then. Later
+// Writes and Closes return an error.
 func (w *Writer) Abort() {
-	if w.done && w.failed == nil && w.cur == nil {
+	w.stop.Store(true)
+	w.join()
+	if w.closed {
 		return // closed successfully
 	}
 	w.done = true
@@ -468,9 +607,7 @@ func (w *Writer) Abort() {
 		}
 		w.cur, w.out, w.dst = nil, nil, nil
 	}
-	if w.failed == nil {
-		w.failed = fmt.Errorf("parquetfile: table %s: writer aborted", w.table.Name)
-	}
+	w.fail(fmt.Errorf("parquetfile: table %s: writer aborted", w.table.Name))
 }
 
 // countingWriter hashes and counts what it forwards. It deliberately does not implement

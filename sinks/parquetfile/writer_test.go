@@ -85,14 +85,16 @@ func readAll(t *testing.T, m *memFiles, infos []parquetfile.FileInfo) []sinktest
 	return rows
 }
 
-func TestRoundTripEveryTable(t *testing.T) {
+func TestRoundTripEveryTable(t *testing.T) { forModes(t, testRoundTripEveryTable) }
+
+func testRoundTripEveryTable(t *testing.T, md mode) {
 	for _, comp := range []parquetfile.Compression{parquetfile.Zstd, parquetfile.Snappy, parquetfile.None} {
 		for _, tbl := range schemas.All() {
 			t.Run(string(comp)+"/"+tbl.Name, func(t *testing.T) {
 				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 				defer mem.AssertSize(t, 0)
 				var m memFiles
-				w, err := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem),
+				w, err := md.newWriter(tbl, m.create, parquetfile.WithAllocator(mem),
 					parquetfile.WithCompression(comp), parquetfile.WithRunID("run-1"))
 				if err != nil {
 					t.Fatal(err)
@@ -133,12 +135,14 @@ func TestRoundTripEveryTable(t *testing.T) {
 	}
 }
 
-func TestMetadata(t *testing.T) {
+func TestMetadata(t *testing.T) { forModes(t, testMetadata) }
+
+func testMetadata(t *testing.T, md mode) {
 	tbl, _ := schemas.Lookup(schemas.Goals)
 	var m memFiles
 	run := sinktest.NewRun(t, "2026-04-05")
 	run.Version = "v1.2.3"
-	w, err := parquetfile.NewWriter(tbl, m.create, parquetfile.WithRun(run))
+	w, err := md.newWriter(tbl, m.create, parquetfile.WithRun(run))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,13 +182,15 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
-func TestRowGroupsAndRotation(t *testing.T) {
+func TestRowGroupsAndRotation(t *testing.T) { forModes(t, testRowGroupsAndRotation) }
+
+func testRowGroupsAndRotation(t *testing.T, md mode) {
 	tbl, _ := schemas.Lookup(schemas.Users)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var m memFiles
 	// Tiny limits: ~8 KiB row groups, ~20 KiB files, 50-row slices.
-	w, err := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem),
+	w, err := md.newWriter(tbl, m.create, parquetfile.WithAllocator(mem),
 		parquetfile.WithRowGroupBytes(8<<10), parquetfile.WithFileBytes(20<<10), parquetfile.WithSliceRows(50),
 		parquetfile.WithCompression(parquetfile.None))
 	if err != nil {
@@ -229,13 +235,15 @@ func TestRowGroupsAndRotation(t *testing.T) {
 	}
 }
 
-func TestSchemaMismatch(t *testing.T) {
+func TestSchemaMismatch(t *testing.T) { forModes(t, testSchemaMismatch) }
+
+func testSchemaMismatch(t *testing.T, md mode) {
 	users, _ := schemas.Lookup(schemas.Users)
 	goals, _ := schemas.Lookup(schemas.Goals)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var m memFiles
-	w, err := parquetfile.NewWriter(users, m.create, parquetfile.WithAllocator(mem))
+	w, err := md.newWriter(users, m.create, parquetfile.WithAllocator(mem))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,35 +264,46 @@ func TestSchemaMismatch(t *testing.T) {
 	}
 }
 
-func TestAbortAndFactoryError(t *testing.T) {
+func TestAbortAndFactoryError(t *testing.T) { forModes(t, testAbortAndFactoryError) }
+
+func testAbortAndFactoryError(t *testing.T, md mode) {
 	tbl, _ := schemas.Lookup(schemas.Goals)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var m memFiles
-	w, _ := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem))
+	w, _ := md.newWriter(tbl, m.create, parquetfile.WithAllocator(mem))
 	rec := sinktest.SampleRecords(mem, tbl, 10, 1)
 	if err := w.Write(rec); err != nil {
 		t.Fatal(err)
 	}
 	rec.Release()
 	w.Abort()
-	if f := m.files["part-00000.parquet"]; f == nil || !f.aborted || f.closed {
+	// With encode-ahead, Abort may come before the encoder opened the file: then none exists.
+	if f := m.files["part-00000.parquet"]; (f == nil && !md.async()) || (f != nil && (!f.aborted || f.closed)) {
 		t.Errorf("Abort did not abort the open file: %+v", f)
 	}
 	if _, err := w.Close(); err == nil {
 		t.Error("Close after Abort succeeded")
 	}
+	if err := w.Write(rec); err == nil {
+		t.Error("Write after Abort succeeded")
+	}
 
 	m2 := memFiles{failOn: "part-00000.parquet"}
-	w, _ = parquetfile.NewWriter(tbl, m2.create, parquetfile.WithAllocator(mem))
+	w, _ = md.newWriter(tbl, m2.create, parquetfile.WithAllocator(mem))
 	rec = sinktest.SampleRecords(mem, tbl, 3, 1)
 	defer rec.Release()
+	// With encode-ahead, the factory error comes from the next Write or from Close.
 	err := w.Write(rec)
-	if err == nil || !strings.Contains(err.Error(), "part-00000.parquet") || !strings.Contains(err.Error(), "disk full") {
-		t.Fatalf("Write with failing factory = %v, want error naming the file and cause", err)
+	if err == nil && md.async() {
+		_, err = w.Close()
 	}
-	if _, err := w.Close(); err == nil {
-		t.Error("Close after failed Write succeeded")
+	if err == nil || !strings.Contains(err.Error(), "part-00000.parquet") || !strings.Contains(err.Error(), "disk full") ||
+		!strings.Contains(err.Error(), "table "+tbl.Name) {
+		t.Fatalf("Write/Close with failing factory = %v, want error naming the table, file and cause", err)
+	}
+	if _, err2 := w.Close(); err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("Close after failed Write = %v, want the first error %v", err2, err)
 	}
 }
 
@@ -328,9 +347,11 @@ func TestParseCompression(t *testing.T) {
 // null counts) are written; string and date columns are dictionary encoded, INT64 and DOUBLE
 // columns (ids, timestamps, measures: nearly unique, their dictionary hash tables would grow
 // with the row group) are not.
-func TestStatisticsAndDictionary(t *testing.T) {
+func TestStatisticsAndDictionary(t *testing.T) { forModes(t, testStatisticsAndDictionary) }
+
+func testStatisticsAndDictionary(t *testing.T, md mode) {
 	tbl, _ := schemas.Lookup(schemas.Goals)
-	f := writeSample(t, tbl, 50, 3)
+	f := writeSample(t, md, tbl, 50, 3)
 	checked := 0
 	for _, c := range f.Metadata().RowGroups[0].Columns {
 		path := strings.Join(c.MetaData.PathInSchema, ".")
@@ -356,11 +377,13 @@ func TestStatisticsAndDictionary(t *testing.T) {
 // TestDictionaryByType checks, for every leaf column of every table, that dictionary encoding
 // is used exactly for BYTE_ARRAY (strings, JSON, list<string> elements) and INT32 (dates)
 // columns and never for INT64 (ids, timestamps, list<int64> elements) or DOUBLE columns.
-func TestDictionaryByType(t *testing.T) {
+func TestDictionaryByType(t *testing.T) { forModes(t, testDictionaryByType) }
+
+func testDictionaryByType(t *testing.T, md mode) {
 	for _, name := range schemas.Names() {
 		t.Run(name, func(t *testing.T) {
 			tbl, _ := schemas.Lookup(name)
-			f := writeSample(t, tbl, 200, 7)
+			f := writeSample(t, md, tbl, 200, 7)
 			seen := map[string]int{}
 			for _, c := range f.Metadata().RowGroups[0].Columns {
 				path := strings.Join(c.MetaData.PathInSchema, ".")
@@ -426,13 +449,15 @@ func TestManifestGolden(t *testing.T) {
 // TestStoredArrowSchema reads a file back with arrow-go and checks that the stored Arrow
 // schema restores the table's exact Arrow types (timestamp unit and UTC zone, non-nullable
 // list elements, nullability) and its rows.
-func TestStoredArrowSchema(t *testing.T) {
+func TestStoredArrowSchema(t *testing.T) { forModes(t, testStoredArrowSchema) }
+
+func testStoredArrowSchema(t *testing.T, md mode) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	for _, name := range []string{schemas.Users, schemas.Goals, schemas.SyncRuns} {
 		tbl, _ := schemas.Lookup(name)
 		var m memFiles
-		w, _ := parquetfile.NewWriter(tbl, m.create, parquetfile.WithAllocator(mem))
+		w, _ := md.newWriter(tbl, m.create, parquetfile.WithAllocator(mem))
 		rec := sinktest.SampleRecords(mem, tbl, 20, 5)
 		want := sinktest.CanonicalRows(rec)
 		if err := w.Write(rec); err != nil {
@@ -464,12 +489,12 @@ func TestStoredArrowSchema(t *testing.T) {
 	}
 }
 
-// writeSample writes n sample rows (seed) of tbl with the default options into one in-memory
-// file and opens it.
-func writeSample(t *testing.T, tbl *schemas.Table, n int, seed int64) *parquet.File {
+// writeSample writes n sample rows (seed) of tbl with the default options in mode md into one
+// in-memory file and opens it.
+func writeSample(t *testing.T, md mode, tbl *schemas.Table, n int, seed int64) *parquet.File {
 	t.Helper()
 	var m memFiles
-	w, err := parquetfile.NewWriter(tbl, m.create)
+	w, err := md.newWriter(tbl, m.create)
 	if err != nil {
 		t.Fatal(err)
 	}
