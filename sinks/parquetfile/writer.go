@@ -464,6 +464,9 @@ func (w *Writer) writeSlice(rec arrow.RecordBatch) error {
 	if err := w.cur.WriteBuffered(rec); err != nil {
 		return w.errorf("write row group: %w", err)
 	}
+	if err := w.out.err; err != nil {
+		return w.errorf("write: %w", err)
+	}
 	w.curRows += rec.NumRows()
 	w.rgBytes += RecordBytes(rec)
 	if w.rgBytes < w.cfg.rowGroupBytes {
@@ -475,6 +478,9 @@ func (w *Writer) writeSlice(rec arrow.RecordBatch) error {
 	}
 	if err := w.cur.NewBufferedRowGroupChecked(); err != nil {
 		return w.errorf("start row group: %w", err)
+	}
+	if err := w.out.err; err != nil {
+		return w.errorf("write row group: %w", err)
 	}
 	w.rgBytes = 0
 	return nil
@@ -497,23 +503,33 @@ func (w *Writer) openFile() error {
 	out := &countingWriter{w: dst, h: sha256.New(), name: name}
 	fw, err := pqarrow.NewFileWriter(w.schema, out, w.props, w.aprops)
 	if err != nil {
-		dst.Close()
+		abandon(dst)
 		return fmt.Errorf("parquetfile: table %s: file %s: %w", w.table.Name, name, err)
 	}
+	// From here on the file is the Writer's: after an error, Abort (also through Close)
+	// releases fw and abandons dst.
+	w.cur, w.out, w.dst, w.curRows, w.rgBytes = fw, out, dst, 0, 0
 	for _, kv := range w.cfg.meta {
 		if err := fw.AppendKeyValueMetadata(kv[0], kv[1]); err != nil {
-			fw.Close()
-			dst.Close()
-			return fmt.Errorf("parquetfile: table %s: file %s: metadata %s: %w", w.table.Name, name, kv[0], err)
+			return w.errorf("metadata %s: %w", kv[0], err)
 		}
 	}
 	if err := fw.NewBufferedRowGroupChecked(); err != nil {
-		fw.Close()
-		dst.Close()
-		return fmt.Errorf("parquetfile: table %s: file %s: %w", w.table.Name, name, err)
+		return w.errorf("%w", err)
 	}
-	w.cur, w.out, w.dst, w.curRows, w.rgBytes = fw, out, dst, 0, 0
+	if err := out.err; err != nil {
+		return w.errorf("write: %w", err)
+	}
 	return nil
+}
+
+// abandon discards a destination: Abort when it implements Aborter, otherwise Close.
+func abandon(dst io.WriteCloser) {
+	if a, ok := dst.(Aborter); ok {
+		a.Abort()
+	} else {
+		dst.Close()
+	}
 }
 
 // closeFile finishes the current file and records its FileInfo.
@@ -524,8 +540,10 @@ func (w *Writer) closeFile() error {
 	if err == nil && out.err != nil {
 		err = out.err
 	}
-	if cerr := dst.Close(); err == nil && cerr != nil {
-		err = cerr
+	if err != nil {
+		abandon(dst) // a truncated file is not finished (not fsynced, upload not completed)
+	} else {
+		err = dst.Close()
 	}
 	if err != nil {
 		return fmt.Errorf("parquetfile: table %s: file %s: close: %w", w.table.Name, out.name, err)
@@ -600,11 +618,7 @@ func (w *Writer) Abort() {
 		// pqarrow releases its buffers. Errors do not matter here.
 		w.out.discard = true
 		w.cur.Close()
-		if a, ok := w.dst.(Aborter); ok {
-			a.Abort()
-		} else {
-			w.dst.Close()
-		}
+		abandon(w.dst)
 		w.cur, w.out, w.dst = nil, nil, nil
 	}
 	w.fail(fmt.Errorf("parquetfile: table %s: writer aborted", w.table.Name))
@@ -612,6 +626,12 @@ func (w *Writer) Abort() {
 
 // countingWriter hashes and counts what it forwards. It deliberately does not implement
 // io.Closer so that pqarrow's Close leaves the destination open.
+//
+// It never returns an error to pqarrow: the destination's first error (or short write) is kept
+// in err and later bytes are dropped, so that pqarrow always runs to the end of what it is
+// doing and releases its buffers (on a write error arrow-go's row group Close returns early
+// and leaves the remaining column writers' buffers allocated). The Writer checks err after
+// each call into pqarrow.
 type countingWriter struct {
 	w       io.Writer
 	h       hash.Hash
@@ -622,19 +642,19 @@ type countingWriter struct {
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
-	if c.discard {
+	if c.discard || c.err != nil {
 		return len(p), nil
-	}
-	if c.err != nil {
-		return 0, c.err
 	}
 	n, err := c.w.Write(p)
 	c.h.Write(p[:n])
 	c.n += int64(n)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
 	if err != nil {
 		c.err = err
 	}
-	return n, err
+	return len(p), nil
 }
 
 // CheckSchema reports whether got matches table's Arrow schema (same fields in the same order,

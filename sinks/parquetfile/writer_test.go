@@ -31,6 +31,27 @@ type memFiles struct {
 	files  map[string]*memFile
 	order  []string
 	failOn string // name whose creation fails
+	// limit maps a file name to the bytes its destination accepts; the Write that would pass
+	// the limit writes what fits and fails with errDiskFull.
+	limit map[string]int
+}
+
+var errDiskFull = errors.New("disk full")
+
+// faultyFile is a memFile whose Write fails once left bytes have been written.
+type faultyFile struct {
+	*memFile
+	left int
+}
+
+func (f *faultyFile) Write(p []byte) (int, error) {
+	if len(p) > f.left {
+		n, _ := f.memFile.Write(p[:f.left])
+		f.left = 0
+		return n, errDiskFull
+	}
+	f.left -= len(p)
+	return f.memFile.Write(p)
 }
 
 type memFile struct {
@@ -46,11 +67,14 @@ func (m *memFiles) create(name string) (io.WriteCloser, error) {
 		m.files = map[string]*memFile{}
 	}
 	if name == m.failOn {
-		return nil, errors.New("disk full")
+		return nil, errDiskFull
 	}
 	f := &memFile{}
 	m.files[name] = f
 	m.order = append(m.order, name)
+	if left, ok := m.limit[name]; ok {
+		return &faultyFile{memFile: f, left: left}, nil
+	}
 	return f, nil
 }
 
