@@ -55,6 +55,9 @@ func pID(field string, v []byte) (Opt[int64], error) {
 	case 'n':
 		return Opt[int64]{}, nil
 	case '"':
+		if n, ok := quotedDigits(v); ok { // the usual form: "180203"
+			return Some(n), nil
+		}
 		// fast path without a string copy: when the bytes parse as they are, unquoting and
 		// trimming would not have changed them
 		if in, ok := plainQuoted(v); ok {
@@ -129,8 +132,13 @@ func pNum(field string, v []byte) (Opt[float64], error) {
 	case 'n':
 		return Opt[float64]{}, nil
 	case '"':
-		if in, ok := plainQuoted(v); ok { // fast path, as in pID
-			if f, err := strconv.ParseFloat(string(in), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		if n, ok := quotedDigits(v); ok { // "65": float64(n) rounds as ParseFloat does
+			return Some(float64(n)), nil
+		}
+		// fast path without a string copy, as in pID (no backslash check needed: ParseFloat
+		// refuses a backslash, and escaped forms take the slow path)
+		if len(v) >= 2 && v[len(v)-1] == '"' {
+			if f, err := strconv.ParseFloat(string(v[1:len(v)-1]), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 				return Some(f), nil
 			}
 		}
@@ -165,6 +173,9 @@ func pTime(field string, v []byte) (Opt[time.Time], error) {
 	case 'n':
 		return Opt[time.Time]{}, nil
 	case '"':
+		if n, ok := quotedDigits(v); ok { // the usual form: "1751241600"
+			return epoch(field, v, n)
+		}
 		if in, ok := plainQuoted(v); ok { // fast path, as in pID
 			if n, err := strconv.ParseInt(string(in), 10, 64); err == nil {
 				return epoch(field, v, n)
@@ -203,6 +214,24 @@ func epoch(field string, v []byte, n int64) (Opt[time.Time], error) {
 		return Opt[time.Time]{}, badType(field, "an epoch timestamp in seconds", v)
 	}
 	return Some(time.Unix(n, 0).UTC()), nil
+}
+
+// quotedDigits returns the value of a JSON string holding 1 to 18 ASCII digits and nothing
+// else ("180203"), the form WorkBoard sends ids and timestamps in; ok is false for any other
+// value, which the caller then parses with strconv (for these inputs strconv.ParseInt gives the
+// same number: no sign, no escape, no overflow at 18 digits).
+func quotedDigits(v []byte) (int64, bool) {
+	if len(v) < 3 || len(v) > 20 || v[0] != '"' || v[len(v)-1] != '"' {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v[1 : len(v)-1] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // plainQuoted returns the content of a JSON string value without escapes.
