@@ -773,12 +773,44 @@ func (gd *goalDec) member(s *stream, st *goalState, k, v []byte) error {
 // metric_data[] (Checkin), metric_confidence[] (Confidence) and metric_comments[] (KRComment).
 // A key result without metric_goal_id gets GoalID 0; callers that know the goal fill it in.
 func DecodeMetricsPage(body []byte) (*Page, error) {
+	return decodeMetricsPage(body, 0)
+}
+
+// DecodeMetricsPageFor is DecodeMetricsPage for an export of plan's tables: the history lists
+// whose tables plan leaves out (metric_data without Checkins, metric_confidence without
+// Confidence, metric_comments without KRComments) are read past, still checked to be valid
+// JSON, but not decoded: they yield no records and their values no errors. Key results are
+// always decoded (the history records take their ids from them).
+func DecodeMetricsPageFor(body []byte, plan Plan) (*Page, error) {
+	var skip skipLists
+	if !plan.Checkins {
+		skip |= skipCheckins
+	}
+	if !plan.Confidence {
+		skip |= skipConfidence
+	}
+	if !plan.KRComments {
+		skip |= skipKRComments
+	}
+	return decodeMetricsPage(body, skip)
+}
+
+// skipLists names the history lists of a metric that decodeMetric reads past.
+type skipLists uint8
+
+const (
+	skipCheckins skipLists = 1 << iota
+	skipConfidence
+	skipKRComments
+)
+
+func decodeMetricsPage(body []byte, skip skipLists) (*Page, error) {
 	p := &Page{}
 	var ex, exh extraBuf
 	_, err := decodePage(body, "metric", p, func(s *stream) error {
 		err := s.list("", nil, func(i int, s *stream) error {
 			var id string
-			err := decodeMetric(s, p, &ex, &exh, &id)
+			err := decodeMetric(s, p, &ex, &exh, &id, skip)
 			if err == nil {
 				err = ex.takeErr()
 			}
@@ -814,7 +846,7 @@ func ordinal[T any](ts []T, at func(*T) time.Time, t time.Time) int64 {
 // decodeMetric decodes one key result and appends it and its history to p. The history lists
 // are decoded as they come; their errors wait for the end of the key result's own members (the
 // old walk decoded them afterwards), and a repeated list replaces the earlier one.
-func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
+func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string, skip skipLists) error {
 	if k := s.peek(); k != '{' {
 		if k == 0 {
 			return s.fatal
@@ -894,6 +926,10 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 		case "child_kr":
 			m.ChildKRJSON, err = pRaw("child_kr", s.raw(v), true)
 		case "metric_data":
+			if skip&skipCheckins != 0 {
+				s.raw(v) // read past (a container is still validated)
+				return nil
+			}
 			p.Checkins = trunc(p.Checkins, d0)
 			e := s.list("metric_data", v, func(i int, s *stream) error {
 				var c Checkin
@@ -937,6 +973,10 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				return dataErr
 			}
 		case "metric_confidence":
+			if skip&skipConfidence != 0 {
+				s.raw(v) // read past (a container is still validated)
+				return nil
+			}
 			p.Confidence = trunc(p.Confidence, c0)
 			e := s.list("metric_confidence", v, func(i int, s *stream) error {
 				var c Confidence
@@ -976,6 +1016,10 @@ func decodeMetric(s *stream, p *Page, ex, exh *extraBuf, id *string) error {
 				return confErr
 			}
 		case "metric_comments":
+			if skip&skipKRComments != 0 {
+				s.raw(v) // read past (a container is still validated)
+				return nil
+			}
 			p.KRComments = trunc(p.KRComments, k0)
 			e := s.list("metric_comments", v, func(i int, s *stream) error {
 				var c KRComment

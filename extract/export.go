@@ -324,9 +324,10 @@ func (r *run) hasGoal(ctx context.Context, i int) bool {
 }
 
 // decodeMetricsFor returns a per-item decoder that fills the goal id of records lacking it.
+// History lists whose tables the plan leaves out are not decoded (DecodeMetricsPageFor).
 func (r *run) decodeMetricsFor(goalOf func(i int) int64) func(i int, body []byte) (*Page, error) {
 	return func(i int, body []byte) (*Page, error) {
-		p, err := DecodeMetricsPage(body)
+		p, err := DecodeMetricsPageFor(body, r.plan)
 		if err != nil {
 			return nil, err
 		}
