@@ -35,7 +35,9 @@
 //     github.com/go-json-experiment/json, which also validates it): known keys go to typed
 //     parsers (ids and numbers as strings or JSON numbers, epoch timestamps with "0"/0/""/null
 //     as none), every other key of an object is kept in the record's Extra as a sorted JSON
-//     object. Keys match exactly (case-sensitive), unlike encoding/json.
+//     object. Keys match exactly (case-sensitive), unlike encoding/json. The exporter decodes
+//     metric bodies with DecodeMetricsPageFor, which reads past (still validating) the history
+//     lists whose tables its Plan leaves out.
 //   - Paging: first page, then the rest concurrently once totalCount is known, then more pages
 //     while fewer distinct ids than the largest reported total arrived (stopping on an empty
 //     page, a page of known ids, or totalCount/L+2 pages). A server that clamps the page size
