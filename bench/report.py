@@ -37,7 +37,10 @@ def cpu_table(rows):
     out = ["| engine | rows | wall s | CPU s | rows/s (wall) | rows per CPU-second | JSON MiB/s | Parquet MiB | peak RSS MiB | load |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        out.append(f"| {r['engine']} | {r['rows']:,} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['rows_per_s']:,.0f} | "
+        engine = r['engine']
+        if engine == "wbexport":
+            engine += f", GOMAXPROCS {r.get('gomaxprocs', '?')}, {r.get('decoders', '?')} decoding goroutine(s)"
+        out.append(f"| {engine} | {r['rows']:,} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['rows_per_s']:,.0f} | "
                    f"{r['rows'] / r['cpu_s']:,.0f} | {r['json_mib_per_s']:.1f} | {r['parquet_bytes'] / 2**20:.1f} | {r['peak_rss_mib']:.0f} | {r['load1']} |")
     return "\n".join(out)
 

@@ -140,12 +140,19 @@ section_cpu() {
 		head -n $(( (CMP_GOALS + 99) / 100 )) "$REC/goals.jsonl" > "$sub/goals.jsonl"
 		head -n "$CMP_GOALS" "$REC/metrics.jsonl" > "$sub/metrics.jsonl"
 	fi
-	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB (threads=1, threads=2)"
+	# One core each: both engines pinned to CPU 0 (taskset), wbexport on one goroutine (its
+	# runtime then sees GOMAXPROCS=1, GC included), DuckDB with threads=1. Two cores each: the
+	# machine's two, wbexport's default (GOMAXPROCS decoders, Parquet encoded on its own
+	# goroutines) and DuckDB threads=2.
+	local pin=()
+	if command -v taskset > /dev/null; then pin=(taskset -c 0); else log "taskset not found: one-core runs are not pinned"; fi
+	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB, one core each (${pin[*]:-unpinned})"
 	: > "$OUT/cpu.jsonl"
+	"${pin[@]}" bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" -decoders 1 | tee -a "$OUT/cpu.jsonl"
+	"${pin[@]}" bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads 1 | tee -a "$OUT/cpu.jsonl"
+	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB, two cores each"
 	bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" | tee -a "$OUT/cpu.jsonl"
-	for t in 1 2; do
-		bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads "$t" | tee -a "$OUT/cpu.jsonl"
-	done
+	bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads 2 | tee -a "$OUT/cpu.jsonl"
 	rm -rf "$WORK/pq-go" "$WORK/pq-duck"
 	if [ "$sub" != "$REC" ]; then rm -rf "$sub"; fi
 	if [ -n "${CPU_COMPARE_ONLY:-}" ]; then return; fi

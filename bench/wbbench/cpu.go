@@ -50,8 +50,12 @@ func runCPU(args []string) error {
 		return errors.New("cpu: -dir and -out are required")
 	}
 	var names []string
+	plan := extract.FullPlan()
 	if *tables != "all" {
 		names = strings.Split(*tables, ",")
+		if plan, err = extract.PlanFor(names...); err != nil {
+			return fmt.Errorf("cpu: -tables: %w", err)
+		}
 	}
 	if err := os.RemoveAll(*out); err != nil {
 		return err
@@ -108,7 +112,9 @@ func runCPU(args []string) error {
 		for _, f := range []struct {
 			name   string
 			decode func([]byte) (*extract.Page, error)
-		}{{goalsFile, extract.DecodeGoalsPage}, {metricsFile, extract.DecodeMetricsPage}} {
+		}{{goalsFile, extract.DecodeGoalsPage}, {metricsFile, func(b []byte) (*extract.Page, error) {
+			return extract.DecodeMetricsPageFor(b, plan) // as the exporter decodes for its plan
+		}}} {
 			n, size, err := decodeLines(filepath.Join(*dir, f.name), *decoders, f.decode, func(p *extract.Page) error {
 				stamp(&p.Batch, meta)
 				return tr.Add(ctx, &p.Batch)
