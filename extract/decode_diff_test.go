@@ -243,3 +243,15 @@ func TestDecodeDiffMutations(t *testing.T) {
 	}
 	t.Logf("%d variants", variants)
 }
+
+// TestDecodeDiffEmulator runs diffBody (old decoder against new) on the emulator's goals pages
+// and metric bodies.
+func TestDecodeDiffEmulator(t *testing.T) {
+	goals, metrics := emulatorPages()
+	for _, b := range goals {
+		diffBody(t, b, "goal")
+	}
+	for _, b := range metrics {
+		diffBody(t, b, "metric")
+	}
+}
