@@ -8,6 +8,7 @@
 #   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
 #   the full size) CMP_GOALS=20000 (subset compared with DuckDB)  CPU_REPEAT=1 (read the
 #   recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only runs after the comparison)
+#   CPU_ROUNDS=1 (repeat the DuckDB comparison, alternating which engine goes first)
 #   MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16
 #   OUT=bench/results/<UTC date>  REC=$TMPDIR/wbexport-bench-rec (recorded pages, reused)
 #
@@ -26,6 +27,7 @@ RATE_LIMIT=${RATE_LIMIT:-200}
 CPU_GOALS=${CPU_GOALS:-200000}
 CMP_GOALS=${CMP_GOALS:-20000}
 CPU_REPEAT=${CPU_REPEAT:-1}
+CPU_ROUNDS=${CPU_ROUNDS:-1}
 MEM_GOALS=${MEM_GOALS:-1000 10000 100000}
 DLT_GOALS=${DLT_GOALS:-5000}
 WORKERS=${WORKERS:-16}
@@ -146,13 +148,23 @@ section_cpu() {
 	# goroutines) and DuckDB threads=2.
 	local pin=()
 	if command -v taskset > /dev/null; then pin=(taskset -c 0); else log "taskset not found: one-core runs are not pinned"; fi
-	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB, one core each (${pin[*]:-unpinned})"
+	# CPU_ROUNDS > 1 repeats the comparison, alternating which engine goes first (ABBA), so
+	# that a drift of the machine's speed during the run does not favour either.
 	: > "$OUT/cpu.jsonl"
-	"${pin[@]}" bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" -decoders 1 | tee -a "$OUT/cpu.jsonl"
-	"${pin[@]}" bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads 1 | tee -a "$OUT/cpu.jsonl"
-	log "CPU path on $CMP_GOALS goals: wbexport vs DuckDB, two cores each"
-	bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" | tee -a "$OUT/cpu.jsonl"
-	bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads 2 | tee -a "$OUT/cpu.jsonl"
+	local r
+	for r in $(seq 1 "$CPU_ROUNDS"); do
+		local one=(wb1 duck1) two=(wb2 duck2) e
+		if [ $((r % 2)) = 0 ]; then one=(duck1 wb1) two=(duck2 wb2); fi
+		log "CPU path on $CMP_GOALS goals, round $r of $CPU_ROUNDS: one core each (${pin[*]:-unpinned}), then two"
+		for e in "${one[@]}" "${two[@]}"; do
+			case $e in
+			wb1) "${pin[@]}" bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" -decoders 1 ;;
+			duck1) "${pin[@]}" bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads 1 ;;
+			wb2) bin/wbbench cpu -dir "$sub" -out "$WORK/pq-go" ;;
+			duck2) bench/.venv/bin/python bench/duckdb_json.py --dir "$sub" --out "$WORK/pq-duck" --threads 2 ;;
+			esac | tee -a "$OUT/cpu.jsonl"
+		done
+	done
 	rm -rf "$WORK/pq-go" "$WORK/pq-duck"
 	if [ "$sub" != "$REC" ]; then rm -rf "$sub"; fi
 	if [ -n "${CPU_COMPARE_ONLY:-}" ]; then return; fi
