@@ -16,6 +16,25 @@ type discard struct{ n int64 }
 func (d *discard) Write(p []byte) (int, error) { d.n += int64(len(p)); return len(p), nil }
 func (d *discard) Close() error                { return nil }
 
+// writeAll writes recs through a Writer made by md over a discarding destination, closes it
+// and returns the bytes written.
+func writeAll(b *testing.B, md mode, tbl *schemas.Table, recs []arrow.RecordBatch, opts ...parquetfile.Option) int64 {
+	d := &discard{}
+	w, err := md.newWriter(tbl, func(string) (io.WriteCloser, error) { return d, nil }, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return d.n
+}
+
 // benchModes are the encoding modes the benchmarks compare: synchronous (WithEncodeAhead(0))
 // and the default encode-ahead.
 var benchModes = []mode{{"sync", 0}, {"async", -1}}
@@ -42,21 +61,7 @@ func BenchmarkParquetWriter(b *testing.B) {
 				b.ReportAllocs()
 				var out int64
 				for b.Loop() {
-					d := &discard{}
-					w, err := md.newWriter(tbl, func(string) (io.WriteCloser, error) { return d, nil },
-						parquetfile.WithCompression(comp))
-					if err != nil {
-						b.Fatal(err)
-					}
-					for _, r := range recs {
-						if err := w.Write(r); err != nil {
-							b.Fatal(err)
-						}
-					}
-					if _, err := w.Close(); err != nil {
-						b.Fatal(err)
-					}
-					out = d.n
+					out = writeAll(b, md, tbl, recs, parquetfile.WithCompression(comp))
 				}
 				rows := float64(batchRows * batches)
 				b.ReportMetric(rows*float64(b.N)/b.Elapsed().Seconds(), "rows/s")

@@ -1,7 +1,6 @@
 package parquetfile_test
 
 import (
-	"io"
 	"runtime"
 	"testing"
 
@@ -37,21 +36,7 @@ func BenchmarkParquetWriterTable(b *testing.B) {
 				runtime.ReadMemStats(&ms0)
 				b.ReportAllocs()
 				for b.Loop() {
-					d := &discard{}
-					w, err := md.newWriter(tbl, func(string) (io.WriteCloser, error) { return d, nil },
-						parquetfile.WithAllocator(mem))
-					if err != nil {
-						b.Fatal(err)
-					}
-					for _, r := range recs {
-						if err := w.Write(r); err != nil {
-							b.Fatal(err)
-						}
-					}
-					if _, err := w.Close(); err != nil {
-						b.Fatal(err)
-					}
-					out = d.n
+					out = writeAll(b, md, tbl, recs, parquetfile.WithAllocator(mem))
 				}
 				runtime.ReadMemStats(&ms1)
 				mem.AssertSize(b, 0)
