@@ -12,7 +12,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/parquet-go/parquet-go"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/sinktest"
@@ -86,11 +85,7 @@ func TestEncodeAheadSameBytes(t *testing.T) {
 					if len(infos) < tc.minFiles {
 						t.Fatalf("%s: %d files, want at least %d", md.name, len(infos), tc.minFiles)
 					}
-					b := m.files[infos[0].Name].Bytes()
-					f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-					if err != nil {
-						t.Fatal(err)
-					}
+					f := m.open(t, infos[0].Name)
 					if len(f.RowGroups()) < tc.minRGs {
 						t.Fatalf("%s: %d row groups in %s, want at least %d", md.name, len(f.RowGroups()), infos[0].Name, tc.minRGs)
 					}

@@ -38,6 +38,17 @@ type memFiles struct {
 
 var errDiskFull = errors.New("disk full")
 
+// open opens the in-memory file name as Parquet.
+func (m *memFiles) open(t testing.TB, name string) *parquet.File {
+	t.Helper()
+	b := m.files[name].Bytes()
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("open %s: %v", name, err)
+	}
+	return f
+}
+
 // faultyFile is a memFile whose Write fails once left bytes have been written.
 type faultyFile struct {
 	*memFile
@@ -174,11 +185,7 @@ func testMetadata(t *testing.T, md mode) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := m.files[infos[0].Name].Bytes()
-	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := m.open(t, infos[0].Name)
 	for k, want := range map[string]string{
 		schemas.MetaTable:            tbl.Name,
 		schemas.MetaFingerprint:      tbl.Fingerprint(),
@@ -240,11 +247,7 @@ func testRowGroupsAndRotation(t *testing.T, md mode) {
 		if fi.Name != fmt.Sprintf("part-%05d.parquet", i) {
 			t.Errorf("file %d named %s", i, fi.Name)
 		}
-		b := m.files[fi.Name].Bytes()
-		f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := m.open(t, fi.Name)
 		if i < len(infos)-1 && len(f.RowGroups()) < 2 {
 			t.Errorf("%s: %d row groups, want several (byte-sized)", fi.Name, len(f.RowGroups()))
 		}
@@ -531,10 +534,6 @@ func writeSample(t *testing.T, md mode, tbl *schemas.Table, n int, seed int64) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := m.files[infos[0].Name].Bytes()
-	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := m.open(t, infos[0].Name)
 	return f
 }
