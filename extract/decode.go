@@ -18,21 +18,34 @@ import (
 // a *DecodeError for non-JSON or malformed frames, and an *APIError (HTTPStatus 0) when the
 // body says "success": false. It is a pure function over bytes.
 func DecodeEnvelope(body []byte, key string) (*Envelope, error) {
-	env, _, err := decodeFrame(body, key, nil, nil)
+	env, _, err := decodeFrame(body, key, nil, nil, true)
+	if err != nil {
+		env, _, err = decodeFrame(body, key, nil, nil, false)
+	}
 	return env, err
+}
+
+// decodeFast runs dec over body in the fast mode of the tokenizer (faststream.go) and, when it
+// fails, again in jsontext mode, whose result it returns: a body the fast mode refuses, or a
+// page with any error, is decoded by jsontext, so errors are always jsontext's.
+func decodeFast(body []byte, dec func(body []byte, fast bool) (*Page, error)) (*Page, error) {
+	if p, err := dec(body, true); err == nil {
+		return p, nil
+	}
+	return dec(body, false)
 }
 
 // decodeFrame walks the top-level object of body. For data.<key> it calls res with the stream
 // at the resource value (res must read it; nil keeps it raw in Envelope.Resource) and returns
 // res's error as resErr, which the caller reports only when err is nil. reset is called before
 // each data and data.<key> member (a repeated member replaces what the earlier one gave).
-func decodeFrame(body []byte, key string, res func(s *stream) error, reset func()) (env *Envelope, resErr, err error) {
+func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(), fast bool) (env *Envelope, resErr, err error) {
 	env = &Envelope{}
 	b := trimValue(body)
 	if kind(b) != '{' {
 		return nil, nil, &DecodeError{Offset: -1, Index: -1, Msg: "expected a JSON object, got " + describeRaw(b)}
 	}
-	s := newStream(b)
+	s := newStream(b, fast)
 	defer s.release()
 	var dataErr error
 	err = s.object("", nil, "|data|", func(k, v []byte) error {
@@ -63,7 +76,7 @@ func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(
 				return nil
 			}
 			s.token()
-			start := int(s.d.InputOffset()) - 1
+			start := s.offset() - 1
 			for s.more() {
 				k := s.name()
 				if dataErr != nil {
@@ -89,10 +102,10 @@ func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(
 					if reset != nil {
 						reset()
 					}
-					rs := s.d.InputOffset()
+					rs := s.offset()
 					resErr = res(s)
 					if s.fatal == nil {
-						env.Resource = trimValue(b[rs:s.d.InputOffset()])
+						env.Resource = trimValue(b[rs:s.offset()])
 						if len(env.Resource) > 0 && env.Resource[0] == ':' {
 							env.Resource = trimValue(env.Resource[1:])
 						}
@@ -109,7 +122,7 @@ func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(
 			}
 			s.close()
 			if s.fatal == nil {
-				env.Data = b[start:s.d.InputOffset()]
+				env.Data = b[start:s.offset()]
 			}
 		default:
 			if v == nil {
@@ -118,8 +131,11 @@ func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(
 		}
 		return nil
 	})
+	if err == nil && s.fast && s.fatal != nil {
+		err = s.fatal // the fast mode failed somewhere: the caller decodes again with jsontext
+	}
 	if err == nil && s.fatal == nil {
-		if end := int(s.d.InputOffset()); end < len(b) {
+		if end := s.offset(); end < len(b) {
 			// b is trimmed: anything after the object is not JSON
 			err = fmt.Errorf("invalid character %q after the top-level object (offset %d)", b[end], end)
 		}
@@ -161,8 +177,8 @@ func decodeFrame(body []byte, key string, res func(s *stream) error, reset func(
 }
 
 // decodePage runs decodeFrame with the resource decoder res filling p.
-func decodePage(body []byte, key string, p *Page, res func(s *stream) error) (*Page, error) {
-	env, resErr, err := decodeFrame(body, key, res, func() { p.Batch = Batch{} })
+func decodePage(body []byte, key string, p *Page, res func(s *stream) error, fast bool) (*Page, error) {
+	env, resErr, err := decodeFrame(body, key, res, func() { p.Batch = Batch{} }, fast)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +193,9 @@ func decodePage(body []byte, key string, p *Page, res func(s *stream) error) (*P
 // users
 
 // DecodeUsersPage decodes GET /user (object or array forms) into User records.
-func DecodeUsersPage(body []byte) (*Page, error) {
+func DecodeUsersPage(body []byte) (*Page, error) { return decodeFast(body, decodeUsersPage) }
+
+func decodeUsersPage(body []byte, fast bool) (*Page, error) {
 	p := &Page{}
 	var ex extraBuf
 	_, err := decodePage(body, "user", p, func(s *stream) error {
@@ -194,7 +212,7 @@ func DecodeUsersPage(body []byte) (*Page, error) {
 			return nil
 		})
 		return decodeErr("user", -1, "", asFieldErr("data.user", err))
-	})
+	}, fast)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +287,9 @@ func decodeUser(s *stream, ex *extraBuf, id *string) (User, error) {
 
 // DecodeTeamsPage decodes GET /team (array) or GET /team/{id} (object with team_members[])
 // into Team and TeamMember records.
-func DecodeTeamsPage(body []byte) (*Page, error) {
+func DecodeTeamsPage(body []byte) (*Page, error) { return decodeFast(body, decodeTeamsPage) }
+
+func decodeTeamsPage(body []byte, fast bool) (*Page, error) {
 	p := &Page{}
 	var ex, exm extraBuf
 	var members []TeamMember
@@ -293,7 +313,7 @@ func DecodeTeamsPage(body []byte) (*Page, error) {
 			return nil
 		})
 		return decodeErr("team", -1, "", asFieldErr("data.team", err))
-	})
+	}, fast)
 	if err != nil {
 		return nil, err
 	}
@@ -450,12 +470,14 @@ func (st *goalState) start(ex *extraBuf, comments *[]GoalComment) {
 
 // DecodeGoalsPage decodes GET /goal in any of its shapes into Goal and GoalComment records.
 // Goal.MetricIDs holds the ids of the goal's goal_metrics[].
-func DecodeGoalsPage(body []byte) (*Page, error) {
+func DecodeGoalsPage(body []byte) (*Page, error) { return decodeFast(body, decodeGoalsPage) }
+
+func decodeGoalsPage(body []byte, fast bool) (*Page, error) {
 	p := &Page{}
 	gd := &goalDec{p: p}
 	_, err := decodePage(body, "goal", p, func(s *stream) error {
 		return decodeErr("goal", -1, "", s.list("", nil, gd.item))
-	})
+	}, fast)
 	if err != nil {
 		return nil, err
 	}
@@ -773,7 +795,7 @@ func (gd *goalDec) member(s *stream, st *goalState, k, v []byte) error {
 // metric_data[] (Checkin), metric_confidence[] (Confidence) and metric_comments[] (KRComment).
 // A key result without metric_goal_id gets GoalID 0; callers that know the goal fill it in.
 func DecodeMetricsPage(body []byte) (*Page, error) {
-	return decodeMetricsPage(body, 0)
+	return DecodeMetricsPageFor(body, Plan{Checkins: true, Confidence: true, KRComments: true})
 }
 
 // DecodeMetricsPageFor is DecodeMetricsPage for an export of plan's tables: the history lists
@@ -792,7 +814,7 @@ func DecodeMetricsPageFor(body []byte, plan Plan) (*Page, error) {
 	if !plan.KRComments {
 		skip |= skipKRComments
 	}
-	return decodeMetricsPage(body, skip)
+	return decodeFast(body, func(body []byte, fast bool) (*Page, error) { return decodeMetricsPage(body, skip, fast) })
 }
 
 // skipLists names the history lists of a metric that decodeMetric reads past.
@@ -804,7 +826,7 @@ const (
 	skipKRComments
 )
 
-func decodeMetricsPage(body []byte, skip skipLists) (*Page, error) {
+func decodeMetricsPage(body []byte, skip skipLists, fast bool) (*Page, error) {
 	p := &Page{}
 	var ex, exh extraBuf
 	_, err := decodePage(body, "metric", p, func(s *stream) error {
@@ -823,7 +845,7 @@ func decodeMetricsPage(body []byte, skip skipLists) (*Page, error) {
 			return nil
 		})
 		return decodeErr("metric", -1, "", asFieldErr("data.metric", err))
-	})
+	}, fast)
 	if err != nil {
 		return nil, err
 	}

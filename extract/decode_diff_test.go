@@ -12,6 +12,8 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
+// diffBody also holds the fast mode of the tokenizer to the jsontext mode (fastBody).
+//
 // The streaming decoders must give exactly what the previous decoder (olddecode_test.go) gave
 // on every well-formed body: the same records, the same Extra, the same errors (type, entity,
 // index, object id, field, message). On a malformed body they must refuse it (the old scanner
@@ -30,6 +32,7 @@ var diffDecoders = []struct {
 // diffBody compares old and new on b and reports the first difference.
 func diffBody(t *testing.T, b []byte, key string) {
 	t.Helper()
+	fastBody(t, b, key)
 	valid := json.Valid(bytes.TrimSpace(b))
 	for _, d := range diffDecoders {
 		op, oerr := d.old(b)

@@ -22,30 +22,55 @@ import (
 // and invalid UTF-8 is left to the value parsers, which refuse it in the fields they read.
 var decOpts = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-// stream is one jsontext decoder over one body. fatal is the first syntax error: after it
-// every method is a no-op and the decoders return it.
+// stream is one tokenizer over one body: a jsontext decoder, or in fast mode the tokenizer of
+// faststream.go. fatal is the first syntax error: after it every method is a no-op and the
+// decoders return it.
 type stream struct {
 	d     *jsontext.Decoder
 	bb    bytes.Buffer
 	fatal error
 	ptr   jsontext.Pointer // where the syntax error was (fatal)
+
+	fast bool    // the fast mode (faststream.go) instead of d
+	b    []byte  // fast mode: the body
+	i    int     // fast mode: the offset of the next byte to read
+	st   uint8   // fast mode: what may come next (fsTop, ...)
+	stk  []byte  // fast mode: the closers of the open containers, innermost last
+	root *stream // fast mode: the stream over the whole body (a sub-stream's failure fails it too)
 }
 
 var streamPool = sync.Pool{New: func() any { return &stream{d: jsontext.NewDecoder(&bytes.Buffer{})} }}
 
-// newStream returns a pooled stream over b (parsed in place: values alias b).
-func newStream(b []byte) *stream {
+// newStream returns a pooled stream over b (parsed in place: values alias b), in fast mode when
+// fast is set.
+func newStream(b []byte, fast bool) *stream {
 	s := streamPool.Get().(*stream)
+	s.fatal, s.ptr, s.fast = nil, "", fast
+	if fast {
+		s.b, s.i, s.st, s.stk, s.root = b, 0, fsTop, s.stk[:0], s
+		return s
+	}
 	s.bb = *bytes.NewBuffer(b)
 	s.d.Reset(&s.bb, decOpts...)
-	s.fatal, s.ptr = nil, ""
 	return s
 }
 
 func (s *stream) release() {
-	s.bb = bytes.Buffer{}
-	s.d.Reset(&s.bb)
+	if s.fast {
+		s.b, s.root = nil, nil
+	} else {
+		s.bb = bytes.Buffer{}
+		s.d.Reset(&s.bb)
+	}
 	streamPool.Put(s)
+}
+
+// offset is the offset in the body just after the last token or value read.
+func (s *stream) offset() int {
+	if s.fast {
+		return s.i
+	}
+	return int(s.d.InputOffset())
 }
 
 // syntaxError turns a jsontext error into the decoder's wording.
@@ -88,6 +113,9 @@ func (s *stream) peek() byte {
 	if s.fatal != nil {
 		return 0
 	}
+	if s.fast {
+		return s.fpeek()
+	}
 	k := s.d.PeekKind()
 	if k == 0 {
 		_, err := s.d.ReadToken()
@@ -105,6 +133,9 @@ func (s *stream) value() []byte {
 	if s.fatal != nil {
 		return nil
 	}
+	if s.fast {
+		return s.fvalue()
+	}
 	v, err := s.d.ReadValue()
 	if err != nil {
 		s.fail(err)
@@ -120,6 +151,9 @@ func (s *stream) skip() { s.value() }
 func (s *stream) token() bool {
 	if s.fatal != nil {
 		return false
+	}
+	if s.fast {
+		return s.ftoken()
 	}
 	if _, err := s.d.ReadToken(); err != nil {
 		s.fail(err)
@@ -150,12 +184,18 @@ func (s *stream) name() []byte {
 	}
 	k := v[1 : len(v)-1]
 	if bytes.IndexByte(k, '\\') >= 0 {
-		var str string
-		if err := json.Unmarshal(v, &str); err == nil {
-			k = []byte(str)
-		}
+		k = unescapeName(v)
 	}
 	return k
+}
+
+// unescapeName returns the text of the quoted name v, which holds a backslash.
+func unescapeName(v []byte) []byte {
+	var str string
+	if err := json.Unmarshal(v, &str); err == nil {
+		return []byte(str)
+	}
+	return v[1 : len(v)-1]
 }
 
 // object walks the object at the stream's position. For each member fn gets the name and the
@@ -166,6 +206,9 @@ func (s *stream) name() []byte {
 // (findID's rule: the last string or number wins) so the error can name the object; idKey
 // is tracked before that too. A value that is not an object gives the scanner's error.
 func (s *stream) object(idKey string, id *string, streamed string, fn func(k, v []byte) error) error {
+	if s.fast && s.fatal == nil {
+		return s.fobject(streamed, fn)
+	}
 	if k := s.peek(); k != '{' {
 		if k == 0 {
 			return s.fatal
@@ -295,15 +338,18 @@ func (s *stream) list(field string, v []byte, fn func(i int, s *stream) error) e
 		return ferr
 	}
 	var base jsontext.Pointer
-	if v == nil {
-		base = s.d.StackPointer()
+	if v == nil && !s.fast {
+		base = s.d.StackPointer() // names the field of a syntax error (fast mode has none to name)
 	}
 	rv := s.raw(v)
 	if s.fatal != nil {
 		return s.invalidUnder(base)
 	}
 	sub := func(i int, item []byte) error {
-		ss := newStream(item)
+		ss := newStream(item, s.fast)
+		if s.fast {
+			ss.root = s.root
+		}
 		err := fn(i, ss)
 		if err == nil && ss.fatal != nil {
 			err = ss.fatal
