@@ -228,8 +228,9 @@ func fscanString(b []byte, i int) (int, bool) {
 		if i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			q, bs := x^(ones*'"'), x^(ones*'\\')
-			// the lowest byte flagged is exactly the first quote, backslash or control byte
-			m := ((q - ones) &^ q) | ((bs - ones) &^ bs) | ((x - ones*0x20) &^ x)
+			// the lowest byte flagged is exactly the first quote, backslash or control byte (the
+			// high bit of q and bs is x's: one &^ x clears the bytes >= 0x80 of all three terms)
+			m := ((q - ones) | (bs - ones) | (x - ones*0x20)) &^ x
 			if m &= highs; m == 0 {
 				i += 8
 				continue

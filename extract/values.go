@@ -135,6 +135,9 @@ func pNum(field string, v []byte) (Opt[float64], error) {
 		if n, ok := quotedDigits(v); ok { // "65": float64(n) rounds as ParseFloat does
 			return Some(float64(n)), nil
 		}
+		if len(v) == 2 { // "": not valid, without ParseFloat's error value
+			return Opt[float64]{}, nil
+		}
 		// fast path without a string copy, as in pID (no backslash check needed: ParseFloat
 		// refuses a backslash, and escaped forms take the slow path)
 		if len(v) >= 2 && v[len(v)-1] == '"' {
