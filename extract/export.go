@@ -696,7 +696,8 @@ func (r *run) acceptMembers(p *Page, m Meta) (*Batch, int, int) {
 }
 
 func (r *run) acceptGoals(p *Page, m Meta) (*Batch, int, int) {
-	b := &Batch{}
+	// filtered in place, as acceptUsers does: the page is not used after accept
+	b := &Batch{Goals: p.Goals[:0], GoalComments: p.GoalComments[:0]}
 	dups := 0
 	fresh := 0
 	for _, g := range p.Goals {
@@ -740,7 +741,8 @@ func (r *run) acceptGoals(p *Page, m Meta) (*Batch, int, int) {
 // Keeping no run-wide check-in id set keeps the export's memory independent of the number of
 // check-ins (3 million at 100k goals).
 func (r *run) acceptKRs(p *Page, m Meta) (*Batch, int, int) {
-	b := &Batch{}
+	// filtered in place, as acceptUsers does: the page is not used after accept
+	b := &Batch{KeyResults: p.KeyResults[:0], Checkins: p.Checkins[:0], Confidence: p.Confidence[:0], KRComments: p.KRComments[:0]}
 	dups := 0
 	fresh := 0
 	dropped := map[int64]bool{}
