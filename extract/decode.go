@@ -5,14 +5,14 @@ import (
 	"time"
 )
 
-// The page decoders below tokenize each body once with a jsontext stream (stream.go): they
-// descend into data.<key>, the goal wrappers, the records and their history arrays in one
-// front-to-back pass, and hand every leaf value, raw, to the p* parsers of values.go. Errors
-// keep the precedence of a walk that reads each object in full before descending into what
-// it holds: an error in an object's own members beats an error inside a nested list it holds
-// that is decoded after the walk (goal_comments, team_members, metric_data, ...), the frame
-// (success, error, data.totalCount) beats the records, and a member that appears twice counts
-// once, the last time.
+// The page decoders below tokenize each body once with a stream (stream.go; in its fast mode
+// first, see decodeFast): they descend into data.<key>, the goal wrappers, the records and
+// their history arrays in one front-to-back pass, and hand every leaf value, raw, to the p*
+// parsers of values.go. Errors keep the precedence of a walk that reads each object in full
+// before descending into what it holds: an error in an object's own members beats an error
+// inside a nested list it holds that is decoded after the walk (goal_comments, team_members,
+// metric_data, ...), the frame (success, error, data.totalCount) beats the records, and a
+// member that appears twice counts once, the last time.
 
 // DecodeEnvelope decodes the frame of a v1 response body and picks out data.<key>. It returns
 // a *DecodeError for non-JSON or malformed frames, and an *APIError (HTTPStatus 0) when the

@@ -31,8 +31,10 @@
 //     object on a page of an endpoint), classified with errors.Is against ErrAuth,
 //     ErrDataAdmin, ErrNotFound, ErrRetryable and ErrDrift.
 //   - Decoding is a pure function over bytes (DecodeEnvelope, DecodeUsersPage, DecodeTeamsPage,
-//     DecodeGoalsPage, DecodeMetricsPage) that tokenizes each body once (jsontext from
-//     github.com/go-json-experiment/json, which also validates it): known keys go to typed
+//     DecodeGoalsPage, DecodeMetricsPage) that tokenizes each body once and validates it: with
+//     a hand-written scanner (faststream.go), and when that fails or the page has any error,
+//     again with jsontext from github.com/go-json-experiment/json, whose errors are the ones
+//     returned (the two agree on every body the scanner accepts). Known keys go to typed
 //     parsers (ids and numbers as strings or JSON numbers, epoch timestamps with "0"/0/""/null
 //     as none), every other key of an object is kept in the record's Extra as a sorted JSON
 //     object. Keys match exactly (case-sensitive), unlike encoding/json. The exporter decodes

@@ -11,12 +11,15 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// This file holds the tokenizer side of the page decoders: a thin wrapper over the
-// github.com/go-json-experiment/json/jsontext streaming decoder (the standalone upstream of
-// encoding/json/v2's jsontext). A body is tokenized once, front to back: containers the
-// decoders descend into are walked token by token, scalar values (and containers kept raw)
-// are read as raw bytes aliasing the body and handed to the p* value parsers of values.go.
-// jsontext validates everything it reads, so a malformed body is always refused.
+// This file holds the tokenizer side of the page decoders: a stream over one body, in one of
+// two modes. The fast mode (faststream.go) is a hand-written validating scanner; the other
+// wraps the github.com/go-json-experiment/json/jsontext streaming decoder (the standalone
+// upstream of encoding/json/v2's jsontext), and decodes again every body the fast mode refuses
+// or whose page has an error (decodeFast), so errors are jsontext's. A body is tokenized once,
+// front to back: containers the decoders descend into are walked token by token, scalar values
+// (and containers kept raw) are read as raw bytes aliasing the body and handed to the p* value
+// parsers of values.go. Both modes validate everything they read, so a malformed body is always
+// refused.
 
 // decOpts: duplicate names are allowed (the last one wins, as WorkBoard's PHP would have it)
 // and invalid UTF-8 is left to the value parsers, which refuse it in the fields they read.
