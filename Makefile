@@ -18,7 +18,7 @@ TEST_OUT  := $(CURDIR)/bin/test-out
 GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
 
 # bench sections
-.PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak
+.PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
 .PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
 
 all: build
@@ -60,6 +60,9 @@ bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 mi
 
 bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
 	bash bench/run.sh $(@:bench-%=%)
+
+bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, ~1 min; not in `make bench`)
+	bash bench/run.sh instr
 
 bench-soak: ## soak (issue 8): 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS; results in bench/results/<UTC date>/soak-*)
 	bash bench/soak.sh

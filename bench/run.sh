@@ -2,14 +2,16 @@
 # bench/run.sh — runs the benchmarks quoted in docs/benchmarks.md and writes their raw results
 # (JSON lines + logs) to $OUT. `make bench` calls it; a section can be run alone:
 #
-#   bash bench/run.sh [all|env|micro|extract|cpu|memory|dlt]...
+#   bash bench/run.sh [all|env|micro|extract|cpu|memory|dlt|instr]...
+#
+# (all is env micro extract cpu memory dlt; instr, the instruction counts, needs valgrind.)
 #
 # Knobs (environment): EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
 #   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
 #   the full size) CMP_GOALS=20000 (subset compared with DuckDB)  CPU_REPEAT=1 (read the
 #   recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only runs after the comparison)
 #   CPU_ROUNDS=1 (repeat the DuckDB comparison, alternating which engine goes first)
-#   MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16
+#   MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16  INSTR_GOALS=2000
 #   OUT=bench/results/<UTC date>  REC=$TMPDIR/wbexport-bench-rec (recorded pages, reused)
 #
 # Nothing here asserts a time: it measures and records. The machine load (uptime) is written
@@ -31,6 +33,7 @@ CPU_ROUNDS=${CPU_ROUNDS:-1}
 MEM_GOALS=${MEM_GOALS:-1000 10000 100000}
 DLT_GOALS=${DLT_GOALS:-5000}
 WORKERS=${WORKERS:-16}
+INSTR_GOALS=${INSTR_GOALS:-2000}
 OUT=${OUT:-$ROOT/bench/results/$(date -u +%F)}
 TMP=${TMPDIR:-/tmp}
 REC=${REC:-$TMP/wbexport-bench-rec-$CPU_GOALS}
@@ -208,6 +211,23 @@ section_dlt() {
 	du -sk "$WORK/wb-out" "$WORK/dlt-out" | tee -a "$OUT/run.log" >&2
 }
 
+# instr counts the instructions per row of the CPU path (wbbench cpu on one goroutine, on a
+# recording of INSTR_GOALS goals) with valgrind's cachegrind, by component (bench/instr.py):
+# the measure docs/benchmarks.md uses for changes smaller than the machine's drift.
+section_instr() {
+	if ! command -v valgrind > /dev/null; then
+		log "valgrind not found (apt-get install valgrind): instruction counts skipped"
+		return
+	fi
+	local rec="$WORK/rec-instr"
+	bin/wbbench record -goals "$INSTR_GOALS" -dir "$rec" > /dev/null
+	log "instructions per row: cachegrind on wbbench cpu -decoders 1, $INSTR_GOALS goals"
+	GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$WORK/cg.out" \
+		bin/wbbench cpu -dir "$rec" -out "$WORK/pq-instr" -decoders 1 > "$WORK/instr-run.json" 2> "$WORK/valgrind.log"
+	$PY bench/instr.py "$WORK/cg.out" "$WORK/instr-run.json" | tee -a "$OUT/instr.jsonl"
+	rm -rf "$rec" "$WORK/pq-instr" "$WORK/cg.out"
+}
+
 sections=("$@")
 [ ${#sections[@]} -eq 0 ] && sections=(all)
 [ "${sections[0]}" = all ] && sections=(env micro extract cpu memory dlt)
@@ -215,8 +235,8 @@ build
 venv
 for s in "${sections[@]}"; do
 	case $s in
-	env | micro | extract | cpu | memory | dlt) "section_$s" ;;
-	*) echo "bench/run.sh: unknown section $s (want all, env, micro, extract, cpu, memory or dlt)" >&2; exit 2 ;;
+	env | micro | extract | cpu | memory | dlt | instr) "section_$s" ;;
+	*) echo "bench/run.sh: unknown section $s (want all, env, micro, extract, cpu, memory, dlt or instr)" >&2; exit 2 ;;
 	esac
 done
 log "done: results in $OUT"
