@@ -356,9 +356,9 @@ func fscanValue(b []byte, i, depth int) int {
 		i, _ = fscanString(b, i)
 		return i
 	case '{':
-		return fscanObject(b, i, depth+1)
+		return fscanContainer(b, i, depth+1, '}')
 	case '[':
-		return fscanArray(b, i, depth+1)
+		return fscanContainer(b, i, depth+1, ']')
 	case 'n':
 		return fscanLiteral(b, i, "null")
 	case 't':
@@ -370,56 +370,34 @@ func fscanValue(b []byte, i, depth int) int {
 	}
 }
 
-func fscanObject(b []byte, i, depth int) int {
+// fscanContainer returns the index just after the object (closer '}') or array (closer ']')
+// starting at b[i], or -1 when it is not valid JSON. depth is its nesting, itself included.
+func fscanContainer(b []byte, i, depth int, closer byte) int {
 	if depth > fastMaxDepth {
 		return -1
 	}
 	i = fskipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return -1
-		}
-		if i, _ = fscanString(b, i); i < 0 {
-			return -1
-		}
-		if i = fskipWS(b, i); i >= len(b) || b[i] != ':' {
-			return -1
-		}
-		if i = fskipWS(b, i+1); i >= len(b) {
-			return -1
-		}
-		if i = fscanValue(b, i, depth); i < 0 {
-			return -1
-		}
-		if i = fskipWS(b, i); i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = fskipWS(b, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
-		}
-	}
-}
-
-func fscanArray(b []byte, i, depth int) int {
-	if depth > fastMaxDepth {
-		return -1
-	}
-	i = fskipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
+	if i < len(b) && b[i] == closer {
 		return i + 1
 	}
 	for {
 		if i >= len(b) {
 			return -1
 		}
+		if closer == '}' { // a member: its name and colon first
+			if b[i] != '"' {
+				return -1
+			}
+			if i, _ = fscanString(b, i); i < 0 {
+				return -1
+			}
+			if i = fskipWS(b, i); i >= len(b) || b[i] != ':' {
+				return -1
+			}
+			if i = fskipWS(b, i+1); i >= len(b) {
+				return -1
+			}
+		}
 		if i = fscanValue(b, i, depth); i < 0 {
 			return -1
 		}
@@ -429,7 +407,7 @@ func fscanArray(b []byte, i, depth int) int {
 		switch b[i] {
 		case ',':
 			i = fskipWS(b, i+1)
-		case ']':
+		case closer:
 			return i + 1
 		default:
 			return -1
