@@ -307,35 +307,35 @@ func fscanNumber(b []byte, i int) int {
 	case c == '0':
 		i++
 	case c >= '1' && c <= '9':
-		i++
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		i = fdigits(b, i+1)
 	default:
 		return -1
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		j := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
+		j := fdigits(b, i+1)
+		if j == i+1 {
+			return -1 // no digit after '.'
 		}
-		if i == j {
-			return -1
-		}
+		i = j
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		j := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
+		j := fdigits(b, i)
+		if j == i {
+			return -1 // no digit in the exponent
 		}
-		if i == j {
-			return -1
-		}
+		i = j
+	}
+	return i
+}
+
+// fdigits returns the index of the first byte at or after i that is not a decimal digit.
+func fdigits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
 	}
 	return i
 }
