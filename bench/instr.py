@@ -29,7 +29,7 @@ COMPONENTS = [
      r"heapBits|typePointers|wbBuf|bulkBarrier|sweep|mspan|\(\*mspan\)|\(\*mheap\)|\(\*mcache\)|\(\*mcentral\)|"
      r"\(\*gcWork\)|\(\*gcBits\)|\(\*spanSet\)|tryDeferToSpanScan|convT|slicebytetostring|rawstring|"
      r"concatstring|deductAssistCredit|nextFreeFast|publicationBarrier|\(\*pageAlloc\)|\(\*pallocBits\)|"
-     r"stackalloc|\(\*mheap\)|memequal_varlen|addspecial|\(\*sweepLocked\))"),
+     r"stackalloc|memequal_varlen|addspecial|\(\*sweepLocked\))"),
     ("memmove, memequal, IndexByte, ...", r"^(runtime\.memmove|runtime\.memequal|memeqbody|cmpbody|indexbytebody|"
      r"internal/bytealg|bytes\.|strings\.)"),
     ("strconv", r"strconv"),

@@ -18,19 +18,18 @@ import (
 // a *DecodeError for non-JSON or malformed frames, and an *APIError (HTTPStatus 0) when the
 // body says "success": false. It is a pure function over bytes.
 func DecodeEnvelope(body []byte, key string) (*Envelope, error) {
-	env, _, err := decodeFrame(body, key, nil, nil, true)
-	if err != nil {
-		env, _, err = decodeFrame(body, key, nil, nil, false)
-	}
-	return env, err
+	return decodeFast(body, func(body []byte, fast bool) (*Envelope, error) {
+		env, _, err := decodeFrame(body, key, nil, nil, fast)
+		return env, err
+	})
 }
 
 // decodeFast runs dec over body in the fast mode of the tokenizer (faststream.go) and, when it
 // fails, again in jsontext mode, whose result it returns: a body the fast mode refuses, or a
 // page with any error, is decoded by jsontext, so errors are always jsontext's.
-func decodeFast(body []byte, dec func(body []byte, fast bool) (*Page, error)) (*Page, error) {
-	if p, err := dec(body, true); err == nil {
-		return p, nil
+func decodeFast[T any](body []byte, dec func(body []byte, fast bool) (T, error)) (T, error) {
+	if v, err := dec(body, true); err == nil {
+		return v, nil
 	}
 	return dec(body, false)
 }
