@@ -1,0 +1,332 @@
+package workboard
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// maxBodyBytes bounds one response body (a page of 100 goals is a few hundred KB).
+const maxBodyBytes = 256 << 20
+
+// answer is what one HTTP exchange brought back.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+	at     time.Time // when it was received (UTC)
+}
+
+// send waits for the pacer, makes one HTTP exchange and reads the body. A failure is an
+// *APIError (with a RetryCause when it is transient) or the context's error.
+func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
+	release, throttled, err := c.pacer.wait(ctx)
+	if err != nil {
+		return nil, r.cancelled(err)
+	}
+	defer release()
+	c.stats.throttleWait.Add(int64(throttled))
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
+	defer cancel()
+	req, err := c.newRequest(rctx, r)
+	if err != nil {
+		return nil, &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, Description: "cannot build request"}
+	}
+	c.stats.requests.Add(1)
+	start := time.Now()
+	ans := &answer{}
+	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1}
+	resp, err := c.hc.Do(req)
+	answered := err == nil
+	if answered {
+		ans.status, ans.header, ae.HTTPStatus = resp.StatusCode, resp.Header, resp.StatusCode
+		ans.body, err = readBody(resp, maxBodyBytes)
+		resp.Body.Close()
+		c.stats.bytes.Add(int64(len(ans.body)))
+		ans.at = time.Now().UTC()
+	}
+	outcome := "ok"
+	switch {
+	case err != nil && ctx.Err() != nil:
+		outcome, err = "cancelled", r.cancelled(ctx.Err())
+	case err != nil && !answered:
+		ae.Err, ae.RetryCause = c.scrub(r, unwrapURLError(err)), transportCause(err, rctx)
+		outcome, err = "transport error: "+ae.RetryCause, ae
+	case err != nil: // the body was cut short, or took too long
+		ae.Err, ae.RetryCause = c.scrub(r, err), "truncated"
+		ae.Description = fmt.Sprintf("body cut short after %d bytes", len(ans.body))
+		if rctx.Err() != nil || isTimeout(err) {
+			ae.RetryCause, ae.Description = "timeout", ""
+		}
+		outcome, err = "read error: "+ae.RetryCause, ae
+	case len(ans.body) > maxBodyBytes:
+		ae.Description = fmt.Sprintf("response body larger than %d bytes; lower the page size", maxBodyBytes)
+		outcome, err = "too large", ae
+	}
+	c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard request", slog.String("method", r.method),
+		slog.String("path", r.endpoint), slog.Int("status", ans.status), slog.Duration("duration", time.Since(start)),
+		slog.Int("attempt", n), slog.Int("bytes", len(ans.body)), slog.String("outcome", outcome))
+	if err != nil {
+		return nil, err
+	}
+	return ans, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
+	var body io.Reader
+	if r.form != nil {
+		body = strings.NewReader(r.form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if r.form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.userAgent)
+	if r.auth {
+		req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
+	}
+	return req, nil
+}
+
+// failed turns a non-2xx answer into an *APIError, retryable for 429 and 5xx (but not a
+// deleted metric's 500), with the Retry-After of a 429 or 503.
+func (c *Client) failed(r request, ans *answer) (*APIError, time.Duration) {
+	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, HTTPStatus: ans.status}
+	errorBody(ae, ans.header.Get("Content-Type"), ans.body)
+	var retryAfter time.Duration
+	switch {
+	case ans.status == 429:
+		c.stats.n429.Add(1)
+		ae.RetryCause = "429"
+		retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
+	case ans.status >= 500 && !strings.EqualFold(ae.Code, "deleted_metric"):
+		ae.RetryCause = "5xx"
+		if ans.status == 503 {
+			retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
+		}
+	}
+	return ae, retryAfter
+}
+
+// errorBody reads the v1 ({success:false, error, error_description}, or deleted_metric's
+// {message, data:{message}}) and v2 ({statusCode, error, message, code}) error shapes into
+// ae; a body that is not a JSON object is described instead.
+func errorBody(ae *APIError, ct string, body []byte) {
+	var b struct {
+		Error   jsontext.Value `json:"error"`
+		Desc    jsontext.Value `json:"error_description"`
+		Message jsontext.Value `json:"message"`
+		Code    jsontext.Value `json:"code"`
+		Data    jsontext.Value `json:"data"`
+	}
+	if jsontext.Value(body).Kind() != '{' || unmarshal(body, &b) != nil {
+		ae.ContentType = mediaType(ct)
+		ae.Description = notJSON(ct, body)
+		return
+	}
+	errS, desc, msg, code := text(b.Error), text(b.Desc), text(b.Message), text(b.Code)
+	var data struct {
+		Message jsontext.Value `json:"message"`
+	}
+	if msg == "" && b.Data.Kind() == '{' && unmarshal(b.Data, &data) == nil {
+		msg = text(data.Message)
+	}
+	switch {
+	case errS != "" && code == "": // v1 generic
+		ae.Code, ae.Description = errS, desc
+		if desc == "" {
+			ae.Description = msg
+		}
+	case code != "": // v2
+		ae.Code, ae.Description = code, msg
+	default:
+		ae.Code, ae.Description = msg, desc
+	}
+}
+
+// text returns a JSON string's text, a number's or boolean's JSON text, or "".
+func text(v jsontext.Value) string {
+	switch v.Kind() {
+	case '"':
+		var s string
+		if unmarshal(v, &s) == nil {
+			return s
+		}
+	case '0', 't', 'f':
+		return string(v)
+	}
+	return ""
+}
+
+// invalidBody classifies a 2xx body that is not valid JSON: a JSON prefix that ends early is
+// retryable truncation, anything else (an HTML proxy page, an empty body) a clear error. It
+// returns nil for valid JSON.
+func invalidBody(r request, ans *answer) *APIError {
+	if jsontext.Value(ans.body).IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)) {
+		return nil
+	}
+	ct := ans.header.Get("Content-Type")
+	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, HTTPStatus: ans.status}
+	if looksJSON(ct, ans.body) && truncatedJSON(ans.body) {
+		ae.RetryCause = "truncated"
+		ae.Description = fmt.Sprintf("JSON body ends early after %d bytes", len(ans.body))
+		return ae
+	}
+	ae.ContentType = mediaType(ct)
+	ae.Description = notJSON(ct, ans.body)
+	return ae
+}
+
+// truncatedJSON reports whether body is a valid JSON prefix that ends too early.
+func truncatedJSON(body []byte) bool {
+	d := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	_, err := d.ReadValue()
+	return errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func notJSON(ct string, body []byte) string {
+	if strings.TrimSpace(string(body)) == "" {
+		return "expected JSON, got an empty body (" + mediaType(ct) + ")"
+	}
+	return fmt.Sprintf("expected JSON, got %s (%d bytes; often a proxy or maintenance page)", mediaType(ct), len(body))
+}
+
+func mediaType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt == "" {
+		if ct == "" {
+			return "no content type"
+		}
+		return ct
+	}
+	return mt
+}
+
+func looksJSON(ct string, body []byte) bool {
+	k := jsontext.Value(body).Kind()
+	return strings.Contains(mediaType(ct), "json") || k == '{' || k == '['
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP-date; 0 when absent or invalid.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// readBody reads at most limit+1 bytes of resp.Body, into one buffer of the announced
+// Content-Length when there is one.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	r := io.LimitReader(resp.Body, limit+1)
+	n := resp.ContentLength
+	if n <= 0 || n > limit {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, n+1) // +1: reading to EOF needs room for one more Read
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // longer than announced: let append grow it
+		}
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// scrub removes every credential of the request from an error's text (the token travels in a
+// header and should never appear in transport errors; this is defence in depth).
+func (c *Client) scrub(r request, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := c.token.redact(msg)
+	for _, s := range r.secrets {
+		clean = s.redact(clean)
+	}
+	if clean == msg {
+		return err
+	}
+	return errors.New(clean)
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// transportCause returns the retry cause of an exchange that brought no answer, or "" when
+// retrying cannot help (certificate problems, a refused redirect).
+func transportCause(err error, rctx context.Context) string {
+	var (
+		uae *x509.UnknownAuthorityError
+		hne x509.HostnameError
+		cie x509.CertificateInvalidError
+		cve *tls.CertificateVerificationError
+	)
+	err = unwrapURLError(err) // *url.Error is a net.Error whatever it wraps
+	switch {
+	case errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie), errors.As(err, &cve):
+		return ""
+	case rctx.Err() != nil || isTimeout(err):
+		return "timeout"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return "conn"
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &ne) || errors.As(err, &oe) {
+		return "conn"
+	}
+	for _, s := range []string{"connection reset", "broken pipe", "EOF", "connection broken", "server closed"} {
+		if strings.Contains(err.Error(), s) {
+			return "conn"
+		}
+	}
+	return ""
+}

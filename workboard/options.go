@@ -1,0 +1,163 @@
+package workboard
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Named defaults of the client's options.
+const (
+	DefaultBaseURL        = "https://www.myworkboard.com/wb/apis"
+	DefaultBaseURLEU      = "https://www.myworkboard.eu/wb/apis"
+	DefaultConcurrency    = 4
+	DefaultRate           = 5.0 // requests per second, shared by all requests of a client
+	DefaultMaxAttempts    = 6
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMinBackoff     = 500 * time.Millisecond
+	DefaultMaxBackoff     = 30 * time.Second
+	DefaultMaxRetryAfter  = 2 * time.Minute
+	// DefaultUserAgent is sent when WithUserAgent is not given ("wbexport/<version>").
+	DefaultUserAgent = "wbexport/dev (+https://github.com/wbexport/wbexport)"
+)
+
+type config struct {
+	baseURL        string
+	region         string
+	userAgent      string
+	concurrency    int
+	rate           float64
+	maxAttempts    int
+	requestTimeout time.Duration
+	minBackoff     time.Duration
+	maxBackoff     time.Duration
+	maxRetryAfter  time.Duration
+	httpClient     *http.Client
+	logger         *slog.Logger
+	now            func() time.Time
+	err            error
+}
+
+func defaultConfig() config {
+	return config{
+		userAgent:      DefaultUserAgent,
+		concurrency:    DefaultConcurrency,
+		rate:           DefaultRate,
+		maxAttempts:    DefaultMaxAttempts,
+		requestTimeout: DefaultRequestTimeout,
+		minBackoff:     DefaultMinBackoff,
+		maxBackoff:     DefaultMaxBackoff,
+		maxRetryAfter:  DefaultMaxRetryAfter,
+		logger:         slog.New(slog.DiscardHandler),
+		now:            time.Now,
+	}
+}
+
+// Option configures a Client (and ExchangeCode).
+type Option func(*config)
+
+func (c *config) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf("workboard: "+format, args...)
+	}
+}
+
+// WithBaseURL sets the API root, e.g. "https://www.myworkboard.com/wb/apis" (the default) or an
+// emulator's "http://127.0.0.1:PORT/wb/apis". Plain http is only accepted for loopback hosts.
+func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = strings.TrimRight(u, "/") } }
+
+// WithRegion selects the WorkBoard data centre: "us" (default) or "eu". WithBaseURL wins.
+func WithRegion(r string) Option {
+	return func(c *config) {
+		switch strings.ToLower(strings.TrimSpace(r)) {
+		case "", "us":
+			c.region = "us"
+		case "eu":
+			c.region = "eu"
+		default:
+			c.fail("unknown region %q (want us or eu)", r)
+		}
+	}
+}
+
+// WithUserAgent sets the User-Agent header, e.g. "wbexport/1.2.3".
+func WithUserAgent(ua string) Option {
+	return func(c *config) {
+		if ua != "" {
+			c.userAgent = ua
+		}
+	}
+}
+
+// WithConcurrency bounds the requests in flight, shared by every call of the client
+// (default DefaultConcurrency).
+func WithConcurrency(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("concurrency must be positive, got %d", n)
+			return
+		}
+		c.concurrency = n
+	}
+}
+
+// WithRate sets the client-side rate limit in requests per second (default DefaultRate);
+// 0 or negative disables it. On HTTP 429 the client cuts its rate to 90 % of what the server
+// accepted in the last second and recovers slowly (+10 % per 5 s without 429s).
+func WithRate(perSecond float64) Option { return func(c *config) { c.rate = perSecond } }
+
+// WithMaxAttempts sets how often one request is tried before giving up (default
+// DefaultMaxAttempts; 1 disables retries).
+func WithMaxAttempts(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("max attempts must be positive, got %d", n)
+			return
+		}
+		c.maxAttempts = n
+	}
+}
+
+// WithRequestTimeout bounds one HTTP attempt including reading the body (default
+// DefaultRequestTimeout).
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("request timeout must be positive, got %v", d)
+			return
+		}
+		c.requestTimeout = d
+	}
+}
+
+// WithBackoff sets the exponential backoff's base and cap (full jitter; defaults
+// DefaultMinBackoff, DefaultMaxBackoff).
+func WithBackoff(min, max time.Duration) Option {
+	return func(c *config) {
+		if min <= 0 || max < min {
+			c.fail("invalid backoff %v..%v", min, max)
+			return
+		}
+		c.minBackoff, c.maxBackoff = min, max
+	}
+}
+
+// WithMaxRetryAfter caps how long a Retry-After header can make the client wait (default
+// DefaultMaxRetryAfter).
+func WithMaxRetryAfter(d time.Duration) Option { return func(c *config) { c.maxRetryAfter = d } }
+
+// WithHTTPClient sets the HTTP client. A transport that skips TLS verification is refused for
+// non-loopback hosts.
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
+
+// WithLogger sets the logger (default: discard). Requests are logged at debug level, never
+// with the token.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
