@@ -117,9 +117,7 @@ section_env() {
 
 section_micro() {
 	log "Go micro-benchmarks"
-	$GO test -run '^$' -bench . -benchmem -count 1 ./extract/ ./transform/ ./sinks/parquetfile/ ./bench/jsondecode/ | tee "$OUT/micro.txt"
-	log "decoders with GOEXPERIMENT=jsonv2 (adds encoding/json/v2)"
-	GOEXPERIMENT=jsonv2 $GO test -run '^$' -bench . -benchmem -count 1 ./bench/jsondecode/ | tee "$OUT/decoders-jsonv2.txt"
+	$GO test -run '^$' -bench . -benchmem -count 1 ./extract/ ./transform/ ./sinks/parquetfile/ | tee "$OUT/micro.txt"
 }
 
 section_extract() {

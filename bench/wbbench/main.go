@@ -10,9 +10,6 @@
 //	wbbench pipeline -api-url URL -out DIR -heapprofile FILE   (token in WORKBOARD_TOKEN)
 //	    `wbexport run`'s pipeline with a heap profile taken at the largest in-use heap
 //
-// The decoder comparison (current decoders against encoding/json, goccy/go-json and
-// encoding/json/v2) is a Go benchmark package: bench/jsondecode.
-//
 // Results are printed as one JSON object per line on stdout (plus a human summary on stderr),
 // so bench/run.sh can collect them. wbbench never asserts a time: it measures and reports.
 package main
