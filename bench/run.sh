@@ -50,7 +50,7 @@ log() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg): $*" | tee
 
 build() {
 	CGO_ENABLED=0 $GO build -trimpath -o bin/wbexport ./cmd/wbexport
-	$GO build -o bin/wbbench ./bench/wbbench
+	$GO -C bench build -o "$ROOT/bin/wbbench" ./wbbench # bench/ is its own module
 }
 
 venv() {
