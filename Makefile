@@ -60,16 +60,16 @@ bench-smoke: ## run every Go benchmark of both modules (main and bench/) once at
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	cd $(BENCH_MOD) && $(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
-bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/)
+bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/, git-ignored; tables: python3 bench/report.py)
 	bash bench/run.sh all
 
 bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
 	bash bench/run.sh $(@:bench-%=%)
 
-bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, ~1 min; not in `make bench`)
+bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, < 1 min; not in `make bench`)
 	bash bench/run.sh instr
 
-bench-soak: ## soak (issue 8): 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS; results in bench/results/<UTC date>/soak-*)
+bench-soak: ## soak: 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS, SOAK_CONC; results in bench/results/<UTC date>/soak-*, git-ignored)
 	bash bench/soak.sh
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — runs the benchmarks quoted in docs/benchmarks.md and writes their raw results
-# (JSON lines + logs) to $OUT. `make bench` calls it; a section can be run alone:
+# (JSON lines + logs) to $OUT, bench/results/<UTC date>/ by default, which git ignores;
+# `python3 bench/report.py [DIR]` prints the document's tables from it. `make bench` calls it; a
+# section can be run alone:
 #
 #   bash bench/run.sh [all|env|micro|extract|cpu|memory|dlt|instr]...
 #
@@ -8,11 +10,13 @@
 #
 # Knobs (environment): EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
 #   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
-#   the full size) CMP_GOALS=20000 (subset compared with DuckDB)  CPU_REPEAT=1 (read the
-#   recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only runs after the comparison)
+#   the size docs/benchmarks.md quotes)  CMP_GOALS=20000 (subset compared with DuckDB)
+#   CPU_REPEAT=1 (read the recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only
+#   runs after the comparison)
 #   CPU_ROUNDS=1 (repeat the DuckDB comparison, alternating which engine goes first)
 #   MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16  INSTR_GOALS=2000
-#   OUT=bench/results/<UTC date>  REC=$TMPDIR/wbexport-bench-rec (recorded pages, reused)
+#   OUT=bench/results/<UTC date> (git-ignored)  REC=$TMPDIR/wbexport-bench-rec-$CPU_GOALS
+#   (recorded pages, reused by later runs)
 #
 # Nothing here asserts a time: it measures and records. The machine load (uptime) is written
 # next to every result because the numbers are only comparable on an otherwise idle machine.
@@ -137,7 +141,7 @@ section_cpu() {
 	fi
 	local sub="$WORK/rec-$CMP_GOALS"
 	if [ "$CMP_GOALS" -ge "$CPU_GOALS" ]; then
-		sub=$REC # compare on the whole recording (CPU_GOALS=CMP_GOALS=1000000 is the full size)
+		sub=$REC # compare on the whole recording (CPU_GOALS=CMP_GOALS=1000000: docs/benchmarks.md)
 	else
 		mkdir -p "$sub"
 		head -n $(( (CMP_GOALS + 99) / 100 )) "$REC/goals.jsonl" > "$sub/goals.jsonl"
