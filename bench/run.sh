@@ -18,6 +18,9 @@
 #   OUT=bench/results/<UTC date> (git-ignored)  REC=$TMPDIR/wbexport-bench-rec-$CPU_GOALS
 #   (recorded pages, reused by later runs)
 #
+# The Python pieces (DuckDB, dlt) run from bench/.venv, built from the pinned
+# bench/requirements.txt when a section that needs it (cpu, memory, dlt) first runs.
+#
 # Nothing here asserts a time: it measures and records. The machine load (uptime) is written
 # next to every result because the numbers are only comparable on an otherwise idle machine.
 set -euo pipefail
@@ -104,6 +107,7 @@ org_flags() { # goals → the benchmark org's users and teams (like wbbench and 
 
 section_env() {
 	log "environment"
+	if [ -n "$NEED_VENV" ]; then venv; fi # so env.txt names the Python packages of this run
 	{
 		echo "date: $(date -u +%FT%TZ)"
 		echo "uptime: $(uptime)"
@@ -135,6 +139,7 @@ section_extract() {
 }
 
 section_cpu() {
+	venv
 	if [ ! -s "$REC/metrics.jsonl" ]; then
 		log "recording $CPU_GOALS goals of emulator pages into $REC"
 		bin/wbbench record -goals "$CPU_GOALS" -dir "$REC" | tee "$OUT/record.jsonl"
@@ -180,6 +185,7 @@ section_cpu() {
 }
 
 section_memory() {
+	venv
 	: > "$OUT/memory.jsonl"
 	for g in $MEM_GOALS; do
 		log "peak RSS of wbexport run, $g goals (emulator in another process, no latency)"
@@ -198,6 +204,7 @@ section_memory() {
 }
 
 section_dlt() {
+	venv
 	log "wbexport vs dlt: $DLT_GOALS goals, latency $LATENCY + [0,$JITTER), $WORKERS requests in flight"
 	# shellcheck disable=SC2046
 	emulate $(org_flags "$DLT_GOALS") --latency "$LATENCY" --jitter "$JITTER"
@@ -233,8 +240,9 @@ section_instr() {
 sections=("$@")
 [ ${#sections[@]} -eq 0 ] && sections=(all)
 [ "${sections[0]}" = all ] && sections=(env micro extract cpu memory dlt)
+NEED_VENV=""
+case " ${sections[*]} " in *" cpu "* | *" memory "* | *" dlt "*) NEED_VENV=1 ;; esac
 build
-venv
 for s in "${sections[@]}"; do
 	case $s in
 	env | micro | extract | cpu | memory | dlt | instr) "section_$s" ;;
