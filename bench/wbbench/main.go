@@ -1,5 +1,6 @@
-// Command wbbench runs wbexport's end-to-end benchmarks (docs/benchmarks.md). Every number in
-// that document comes from one of its subcommands, called by bench/run.sh:
+// Command wbbench is the Go harness of wbexport's benchmarks (docs/benchmarks.md). bench/run.sh
+// calls its subcommands for the extraction, CPU-path and instruction-count sections (memory,
+// dlt and the soak run `wbexport` itself); pipeline is for finding where memory goes:
 //
 //	wbbench extract  -goals 5000 -latency 20ms -jitter 10ms -conc 1,4,16,32 [-rate-limit R]
 //	    extraction against the API floor: (requests ÷ C) × mean latency
