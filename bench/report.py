@@ -130,14 +130,24 @@ def soak_table(path):
     for line in open(path):
         k, _, v = line.partition(":")
         kv[k.strip()] = v.strip()
+    load = {k: re.search(r"load average: ([\d.]+)", kv.get(f"uptime {k}", "")) for k in ("before", "after")}
+    head = f"Measured at `{kv.get('wbexport', '?')}` (load {', '.join(f'{m.group(1)} {k}' for k, m in load.items() if m)}):"
+    out = [head, "", "| measure | value |", "|---|---|"]
+    if "wall time" in kv:
+        out.append(f"| wall time | {kv['wall time']} |")
     if kv.get("rows exported"):
-        kv["rows exported"] = f"{int(kv['rows exported'].split()[0]):,}"
-    out = ["| measure | value |", "|---|---|"]
-    for k, label in (("wbexport", "commit"), ("wall time", "wall time"), ("rows exported", "rows exported"),
-                     ("retries by cause", "retries by cause"), ("peak RSS", "**peak RSS**"),
-                     ("RSS at % of run time", "RSS at % of run time"), ("max RSS first half", "max RSS first half")):
-        if k in kv:
-            out.append(f"| {label} | {kv[k]} |")
+        out.append(f"| rows exported | {int(kv['rows exported'].split()[0]):,} |")
+    if kv.get("retries by cause"):
+        retries = sorted(json.loads(kv["retries by cause"]).items(), key=lambda kv: -kv[1])
+        out.append(f"| retries by cause | {' · '.join(f'{k} {v:,}' for k, v in retries)} |")
+    if "peak RSS" in kv:
+        out.append(f"| **peak RSS** | **{kv['peak RSS']}** |")
+    if "RSS at % of run time" in kv:
+        pts = re.findall(r"(\d+)%=([\d.]+)", kv["RSS at % of run time"])
+        out.append(f"| RSS at % of run time | {' · '.join(f'{p} % {v}' for p, v in pts)} MiB |")
+    m = re.search(r"([\d.]+) MiB, second half: ([\d.]+) MiB \(second/first = ([\d.]+)\)", kv.get("max RSS first half", ""))
+    if m:
+        out.append(f"| max RSS, first half / second half | {m.group(1)} / {m.group(2)} MiB (ratio {m.group(3)}) |")
     return "\n".join(out)
 
 
