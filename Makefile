@@ -16,6 +16,9 @@ DEMO_ARGS ?= --goals 500 --days 3
 # The dbt stage of `make test` runs over its own fresh multi-day export.
 TEST_OUT  := $(CURDIR)/bin/test-out
 GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
+# bench/ is its own Go module (github.com/wbexport/wbexport/bench, replace => ../), so `./...` at the
+# root does not reach it: test-go, vet and bench-smoke run it explicitly.
+BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
@@ -24,7 +27,7 @@ GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
 all: build
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-z][a-z -]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
 build: ## build the static binary bin/wbexport (pure Go, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wbexport
@@ -37,8 +40,9 @@ emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
 
 test: lint test-go test-dbt test-dbt-bigquery bench-smoke ## the whole test suite (what CI runs)
 
-test-go: tools ## Go tests with the race detector, sinks against real S3 (versitygw) and the BigQuery wire server
+test-go: tools ## Go tests with the race detector, sinks against real S3 (versitygw) and the BigQuery wire server; then the bench module's tests
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) ./...
+	cd $(BENCH_MOD) && $(GOTEST) ./...
 
 test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over a fresh 3-day demo export
 	rm -rf $(TEST_OUT)
@@ -52,19 +56,20 @@ $(VENV)/.installed-bigquery: $(VENV)/.installed dbt/requirements-bigquery.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r dbt/requirements.txt -r dbt/requirements-bigquery.txt
 	touch $@
 
-bench-smoke: ## run every Go benchmark once at tiny size so they cannot rot (no timing asserted)
+bench-smoke: ## run every Go benchmark of both modules (main and bench/) once at tiny size so they cannot rot (no timing asserted)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	cd $(BENCH_MOD) && $(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
-bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/)
+bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/, git-ignored; tables: python3 bench/report.py)
 	bash bench/run.sh all
 
 bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
 	bash bench/run.sh $(@:bench-%=%)
 
-bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, ~1 min; not in `make bench`)
+bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, < 1 min; not in `make bench`)
 	bash bench/run.sh instr
 
-bench-soak: ## soak (issue 8): 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS; results in bench/results/<UTC date>/soak-*)
+bench-soak: ## soak: 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS, SOAK_CONC; results in bench/results/<UTC date>/soak-*, git-ignored)
 	bash bench/soak.sh
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
@@ -76,13 +81,14 @@ chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/
 generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
 	$(GO) generate ./schemas/...
 
-lint: fmt vet ## gofmt + go vet
+lint: fmt vet ## gofmt + go vet (both modules)
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
+	cd $(BENCH_MOD) && $(GO) vet ./...
 
 tools: $(VERSITYGW) ## install test servers (versitygw) into bin/
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — runs the benchmarks quoted in docs/benchmarks.md and writes their raw results
-# (JSON lines + logs) to $OUT. `make bench` calls it; a section can be run alone:
+# (JSON lines + logs) to $OUT, bench/results/<UTC date>/ by default, which git ignores;
+# `python3 bench/report.py [DIR]` prints the document's tables from it. `make bench` calls it; a
+# section can be run alone:
 #
 #   bash bench/run.sh [all|env|micro|extract|cpu|memory|dlt|instr]...
 #
@@ -8,11 +10,16 @@
 #
 # Knobs (environment): EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
 #   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
-#   the full size) CMP_GOALS=20000 (subset compared with DuckDB)  CPU_REPEAT=1 (read the
-#   recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only runs after the comparison)
+#   the size docs/benchmarks.md quotes)  CMP_GOALS=20000 (subset compared with DuckDB)
+#   CPU_REPEAT=1 (read the recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only
+#   runs after the comparison)
 #   CPU_ROUNDS=1 (repeat the DuckDB comparison, alternating which engine goes first)
 #   MEM_GOALS="1000 10000 100000"  DLT_GOALS=5000  WORKERS=16  INSTR_GOALS=2000
-#   OUT=bench/results/<UTC date>  REC=$TMPDIR/wbexport-bench-rec (recorded pages, reused)
+#   OUT=bench/results/<UTC date> (git-ignored)  REC=$TMPDIR/wbexport-bench-rec-$CPU_GOALS
+#   (recorded pages, reused by later runs)
+#
+# The Python pieces (DuckDB, dlt) run from bench/.venv, built from the pinned
+# bench/requirements.txt when a section that needs it (cpu, memory, dlt) first runs.
 #
 # Nothing here asserts a time: it measures and records. The machine load (uptime) is written
 # next to every result because the numbers are only comparable on an otherwise idle machine.
@@ -50,7 +57,7 @@ log() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg): $*" | tee
 
 build() {
 	CGO_ENABLED=0 $GO build -trimpath -o bin/wbexport ./cmd/wbexport
-	$GO build -o bin/wbbench ./bench/wbbench
+	$GO -C bench build -o "$ROOT/bin/wbbench" ./wbbench # bench/ is its own module
 }
 
 venv() {
@@ -100,6 +107,7 @@ org_flags() { # goals → the benchmark org's users and teams (like wbbench and 
 
 section_env() {
 	log "environment"
+	if [ -n "$NEED_VENV" ]; then venv; fi # so env.txt names the Python packages of this run
 	{
 		echo "date: $(date -u +%FT%TZ)"
 		echo "uptime: $(uptime)"
@@ -117,9 +125,7 @@ section_env() {
 
 section_micro() {
 	log "Go micro-benchmarks"
-	$GO test -run '^$' -bench . -benchmem -count 1 ./extract/ ./transform/ ./sinks/parquetfile/ ./bench/jsondecode/ | tee "$OUT/micro.txt"
-	log "decoders with GOEXPERIMENT=jsonv2 (adds encoding/json/v2)"
-	GOEXPERIMENT=jsonv2 $GO test -run '^$' -bench . -benchmem -count 1 ./bench/jsondecode/ | tee "$OUT/decoders-jsonv2.txt"
+	$GO test -run '^$' -bench . -benchmem -count 1 ./extract/ ./transform/ ./sinks/parquetfile/ | tee "$OUT/micro.txt"
 }
 
 section_extract() {
@@ -133,13 +139,14 @@ section_extract() {
 }
 
 section_cpu() {
+	venv
 	if [ ! -s "$REC/metrics.jsonl" ]; then
 		log "recording $CPU_GOALS goals of emulator pages into $REC"
 		bin/wbbench record -goals "$CPU_GOALS" -dir "$REC" | tee "$OUT/record.jsonl"
 	fi
 	local sub="$WORK/rec-$CMP_GOALS"
 	if [ "$CMP_GOALS" -ge "$CPU_GOALS" ]; then
-		sub=$REC # compare on the whole recording (CPU_GOALS=CMP_GOALS=1000000 is the full size)
+		sub=$REC # compare on the whole recording (CPU_GOALS=CMP_GOALS=1000000: docs/benchmarks.md)
 	else
 		mkdir -p "$sub"
 		head -n $(( (CMP_GOALS + 99) / 100 )) "$REC/goals.jsonl" > "$sub/goals.jsonl"
@@ -178,6 +185,7 @@ section_cpu() {
 }
 
 section_memory() {
+	venv
 	: > "$OUT/memory.jsonl"
 	for g in $MEM_GOALS; do
 		log "peak RSS of wbexport run, $g goals (emulator in another process, no latency)"
@@ -196,6 +204,7 @@ section_memory() {
 }
 
 section_dlt() {
+	venv
 	log "wbexport vs dlt: $DLT_GOALS goals, latency $LATENCY + [0,$JITTER), $WORKERS requests in flight"
 	# shellcheck disable=SC2046
 	emulate $(org_flags "$DLT_GOALS") --latency "$LATENCY" --jitter "$JITTER"
@@ -231,8 +240,9 @@ section_instr() {
 sections=("$@")
 [ ${#sections[@]} -eq 0 ] && sections=(all)
 [ "${sections[0]}" = all ] && sections=(env micro extract cpu memory dlt)
+NEED_VENV=""
+case " ${sections[*]} " in *" cpu "* | *" memory "* | *" dlt "*) NEED_VENV=1 ;; esac
 build
-venv
 for s in "${sections[@]}"; do
 	case $s in
 	env | micro | extract | cpu | memory | dlt | instr) "section_$s" ;;

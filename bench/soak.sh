@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Soak benchmark (issue 8; not part of CI): export a large emulated org through injected faults
-# and sample the exporter's RSS every second, to show whether memory stays flat over time.
+# Soak benchmark (not part of make test or CI): export a large emulated org through injected
+# faults and sample the exporter's RSS every second, to show whether memory stays flat over time.
 #
 #   bash bench/soak.sh            (or: make bench-soak)
 #
 # Knobs (environment): SOAK_GOALS=100000 SOAK_FAULT_RATE=0.1
 #   SOAK_FAULTS=500,502,503,reset,truncated,html (kinds that need no long timeouts; injected 429s
 #   are left out by default: each one cuts the pacer's rate (by design), so a random 1-2 % of 429s
-#   turns the soak into a test of the pacer -- a 500-goal trial with 429 included took 167 s)
-#   SOAK_CONC=16  OUT=bench/results/<UTC date>
+#   turns the soak into a test of the pacer: a 500-goal org with 429 in the list takes minutes)
+#   SOAK_CONC=16  OUT=bench/results/<UTC date> (git-ignored; shared with bench/run.sh)
 #
 # Writes $OUT/soak-rss.tsv (elapsed_s, rss_kib), $OUT/soak-summary.json (the run summary) and
-# $OUT/soak.txt (the report printed at the end). Nothing here asserts a time or a size: it
+# $OUT/soak.txt (the report printed at the end; `python3 bench/report.py` tabulates it). Nothing here asserts a time or a size: it
 # measures and records, with the machine load (uptime) before and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."

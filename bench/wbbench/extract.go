@@ -92,7 +92,7 @@ func runExtract(args []string) error {
 		st := srv.Stats()
 		_ = live.Shutdown(context.Background())
 		if err != nil {
-			return fmt.Errorf("C=%d: %w", c, err)
+			return fmt.Errorf("concurrency %d: %w", c, err)
 		}
 		ok := st.Requests - st.RateLimited // answered with data (no faults are injected)
 		floor := time.Duration(float64(ok) / float64(c) * float64(meanLat))

@@ -1,5 +1,6 @@
-// Command wbbench runs wbexport's end-to-end benchmarks (docs/benchmarks.md). Every number in
-// that document comes from one of its subcommands, called by bench/run.sh:
+// Command wbbench is the Go harness of wbexport's benchmarks (docs/benchmarks.md). bench/run.sh
+// calls its subcommands for the extraction, CPU-path and instruction-count sections (memory,
+// dlt and the soak run `wbexport` itself); pipeline is for finding where memory goes:
 //
 //	wbbench extract  -goals 5000 -latency 20ms -jitter 10ms -conc 1,4,16,32 [-rate-limit R]
 //	    extraction against the API floor: (requests ÷ C) × mean latency
@@ -9,9 +10,6 @@
 //	    JSON pages → Arrow → Parquet (zstd) with no network: rows/s, CPU time, peak RSS
 //	wbbench pipeline -api-url URL -out DIR -heapprofile FILE   (token in WORKBOARD_TOKEN)
 //	    `wbexport run`'s pipeline with a heap profile taken at the largest in-use heap
-//
-// The decoder comparison (current decoders against encoding/json, goccy/go-json and
-// encoding/json/v2) is a Go benchmark package: bench/jsondecode.
 //
 // Results are printed as one JSON object per line on stdout (plus a human summary on stderr),
 // so bench/run.sh can collect them. wbbench never asserts a time: it measures and reports.
