@@ -17,9 +17,9 @@ from collections import Counter
 
 # (component, pattern on the function name), first match wins
 COMPONENTS = [
-    ("tokenizer (extract fast mode)", r"wbexport/extract\.(fscan|fskip|fhex|\(\*stream\)\.f)"),
-    ("tokenizer (jsontext)", r"go-json-experiment/json"),
-    ("extract (decoders, value parsers)", r"wbexport/extract\."),
+    ("json v2 (tokenizer and unmarshal)", r"go-json-experiment/json"),
+    ("decode (wire types, value parsers)", r"wbexport/workboard/decode\."),
+    ("extract and workboard", r"wbexport/(extract|workboard)\."),
     ("transform", r"wbexport/transform\."),
     ("sinks", r"wbexport/sinks/"),
     ("zstd", r"klauspost/compress"),

@@ -105,7 +105,7 @@ def dlt_table(rows):
 BENCH = re.compile(r"^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$")
 # the decoder benchmarks of docs/benchmarks.md (package extract); micro.txt holds the rest
 DECODERS = ("BenchmarkDecodeGoalsPage", "BenchmarkDecodeMetricsPage", "BenchmarkDecodeUsersPage", "BenchmarkDecodeTeamPage",
-            "BenchmarkDecodeTeamsList", "BenchmarkDecodeEnvelope/", "BenchmarkJSONValidGoalsPage")
+            "BenchmarkDecodeTeamsList", "BenchmarkDecodeEnvelope/")
 
 
 def micro_table(path):

@@ -125,7 +125,7 @@ section_env() {
 
 section_micro() {
 	log "Go micro-benchmarks"
-	$GO test -run '^$' -bench . -benchmem -count 1 ./extract/ ./transform/ ./sinks/parquetfile/ | tee "$OUT/micro.txt"
+	$GO test -run '^$' -bench . -benchmem -count 1 ./workboard/decode/ ./transform/ ./sinks/parquetfile/ | tee "$OUT/micro.txt"
 }
 
 section_extract() {

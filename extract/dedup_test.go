@@ -3,6 +3,9 @@ package extract
 import (
 	"context"
 	"fmt"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/decode"
 	"net/http"
 	"sort"
 	"strings"
@@ -44,8 +47,8 @@ func TestExportDuplicateCheckins(t *testing.T) {
 		krDups  int64
 		serveKR func(t *testing.T) http.HandlerFunc
 	}{
-		{"per goal", Plan{KeyResults: true, Checkins: true, Confidence: true}, 1, nil},
-		{"per key result", Plan{KeyResults: true, Checkins: true, Confidence: true, PerKeyResult: true}, 0,
+		{"per goal", plan(t, schemas.KeyResults, schemas.KeyResultCheckins, schemas.KeyResultConf), 1, nil},
+		{"per key result", perKR(plan(t, schemas.KeyResults, schemas.KeyResultCheckins, schemas.KeyResultConf)), 0,
 			func(t *testing.T) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
 					switch id := r.PathValue("id"); id {
@@ -76,9 +79,9 @@ func TestExportDuplicateCheckins(t *testing.T) {
 			if tc.serveKR != nil {
 				mux.HandleFunc("/wb/apis/metric/{id}", tc.serveKR(t))
 			}
-			c, _ := newTestClient(t, mux, WithPageSize(3))
+			ex := newTestExporter(t, mux, WithPageSize(3))
 			col := &collector{}
-			rep, err := c.Export(context.Background(), tc.plan, col.emit)
+			rep, err := ex.Export(context.Background(), tc.plan, col.emit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,17 +120,17 @@ func TestExportDuplicateCheckins(t *testing.T) {
 // most one page's check-in ids.
 func TestDedupStateDoesNotGrowPerCheckin(t *testing.T) {
 	const pages, krsPerPage, perKR = 500, 3, 40
-	r := &run{plan: FullPlan(), krs: map[int64]struct{}{}, pageCheckins: map[int64]struct{}{}}
-	m := Meta{ExtractedAt: time.Unix(1767225600, 0).UTC(), Endpoint: "/metric?goal_id=1"}
+	r := newRun(nil, FullPlan(), nil)
+	m := workboard.Meta{ExtractedAt: time.Unix(1767225600, 0).UTC(), Endpoint: "/metric?goal_id=1"}
 	var emitted int
 	next := int64(1)
 	for p := 0; p < pages; p++ {
-		pg := &Page{}
+		pg := &decode.Page{}
 		for k := 0; k < krsPerPage; k++ {
 			mid := int64(p*krsPerPage + k + 1)
-			pg.KeyResults = append(pg.KeyResults, KeyResult{MetricID: mid})
+			pg.KeyResults = append(pg.KeyResults, workboard.KeyResult{MetricID: mid})
 			for j := 0; j < perKR; j++ {
-				pg.Checkins = append(pg.Checkins, Checkin{MetricID: mid, MetricDataID: next})
+				pg.Checkins = append(pg.Checkins, workboard.Checkin{MetricID: mid, MetricDataID: next})
 				next++
 			}
 		}
@@ -140,10 +143,10 @@ func TestDedupStateDoesNotGrowPerCheckin(t *testing.T) {
 	if emitted != pages*krsPerPage*perKR {
 		t.Fatalf("emitted %d check-ins, want %d", emitted, pages*krsPerPage*perKR)
 	}
-	if len(r.krs) != pages*krsPerPage {
-		t.Fatalf("%d key result ids kept, want %d", len(r.krs), pages*krsPerPage)
+	if len(r.seen.krs) != pages*krsPerPage {
+		t.Fatalf("%d key result ids kept, want %d", len(r.seen.krs), pages*krsPerPage)
 	}
-	if len(r.pageCheckins) > krsPerPage*perKR {
-		t.Fatalf("%d check-in ids kept after %d pages, want at most one page's (%d)", len(r.pageCheckins), pages, krsPerPage*perKR)
+	if len(r.seen.pageCheckins) > krsPerPage*perKR {
+		t.Fatalf("%d check-in ids kept after %d pages, want at most one page's (%d)", len(r.seen.pageCheckins), pages, krsPerPage*perKR)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wbexport/wbexport/workboard"
 	"net/http"
 	"sort"
 	"strconv"
@@ -70,36 +71,6 @@ func window(ids []int, off, lim int) []int {
 	return ids[off:min(off+lim, len(ids))]
 }
 
-// collector is an emit func that records every batch and detects concurrent calls.
-type collector struct {
-	inEmit  atomic.Int32
-	overlap atomic.Bool
-	mu      sync.Mutex
-	all     Batch
-	batches int
-}
-
-func (c *collector) emit(_ context.Context, b *Batch) error {
-	if c.inEmit.Add(1) > 1 {
-		c.overlap.Store(true)
-	}
-	defer c.inEmit.Add(-1)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.batches++
-	c.all.Append(b)
-	return nil
-}
-
-func userIDs(us []User) []int {
-	var out []int
-	for _, u := range us {
-		out = append(out, int(u.UserID))
-	}
-	sort.Ints(out)
-	return out
-}
-
 func TestPaging(t *testing.T) {
 	all250 := seq(1000, 1250)
 	tests := []struct {
@@ -111,7 +82,7 @@ func TestPaging(t *testing.T) {
 		maxReqs   int
 		wantErr   string
 		errIs     error
-		opts      []Option
+		opts      []any
 		reported  int64
 		lastTotal int64
 	}{
@@ -166,14 +137,14 @@ func TestPaging(t *testing.T) {
 		{name: "negative total", page: func(off, lim int) ([]int, string) { return nil, "-5" },
 			wantErr: "negative totalCount"},
 		{name: "absurd total", page: func(off, lim int) ([]int, string) { return window(all250, off, lim), "900000000000" },
-			wantErr: "above the limit", errIs: ErrDrift, opts: []Option{WithMaxTotal(1_000_000)}},
+			wantErr: "above the limit", errIs: ErrDrift, opts: []any{WithMaxTotal(1_000_000)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &userPager{page: tc.page}
-			c, _ := newTestClient(t, p, append([]Option{WithPageSize(100), WithConcurrency(3)}, tc.opts...)...)
+			ex := newTestExporter(t, p, append([]any{WithPageSize(100), workboard.WithConcurrency(3)}, tc.opts...)...)
 			col := &collector{}
-			rep, err := c.Export(context.Background(), Plan{Users: true}, col.emit)
+			rep, err := ex.Export(context.Background(), plan(t, schemas.Users), col.emit)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || (tc.errIs != nil && !errors.Is(err, tc.errIs)) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -286,9 +257,9 @@ func fixtureOrg(t *testing.T) http.Handler {
 
 func TestExportFixtureOrg(t *testing.T) {
 	var progress []Progress
-	c, _ := newTestClient(t, fixtureOrg(t), WithPageSize(3), WithProgress(func(p Progress) { progress = append(progress, p) }))
+	ex := newTestExporter(t, fixtureOrg(t), WithPageSize(3), WithProgress(func(p Progress) { progress = append(progress, p) }))
 	col := &collector{}
-	rep, err := c.Export(context.Background(), FullPlan(), col.emit)
+	rep, err := ex.Export(context.Background(), FullPlan(), col.emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,14 +340,14 @@ func TestExportPlans(t *testing.T) {
 	tests := []struct {
 		name  string
 		plan  Plan
-		check func(t *testing.T, b *Batch, rep *Report)
+		check func(t *testing.T, b *workboard.Batch, rep *Report)
 	}{
-		{"users only", Plan{Users: true}, func(t *testing.T, b *Batch, rep *Report) {
+		{"users only", plan(t, schemas.Users), func(t *testing.T, b *workboard.Batch, rep *Report) {
 			if len(b.Users) != 5 || len(b.Goals)+len(b.Teams)+len(b.KeyResults) != 0 || rep.Endpoints["goals"] != nil {
 				t.Fatalf("%d users, other records or goal calls present", len(b.Users))
 			}
 		}},
-		{"key results imply listing goals, not emitting them", Plan{KeyResults: true}, func(t *testing.T, b *Batch, rep *Report) {
+		{"key results imply listing goals, not emitting them", plan(t, schemas.KeyResults), func(t *testing.T, b *workboard.Batch, rep *Report) {
 			if len(b.Goals) != 0 || len(b.KeyResults) != 2 || len(b.Checkins) != 0 || rep.Endpoints["goals"].Fetched != 5 {
 				t.Fatalf("goals %d krs %d checkins %d", len(b.Goals), len(b.KeyResults), len(b.Checkins))
 			}
@@ -384,8 +355,8 @@ func TestExportPlans(t *testing.T) {
 				t.Fatal("rows lists a table not in the plan")
 			}
 		}},
-		{"per key result", Plan{KeyResults: true, Checkins: true, Confidence: true, KRComments: true, PerKeyResult: true},
-			func(t *testing.T, b *Batch, rep *Report) {
+		{"per key result", perKR(plan(t, schemas.KeyResults, schemas.KeyResultCheckins, schemas.KeyResultConf, schemas.KeyResultComments)),
+			func(t *testing.T, b *workboard.Batch, rep *Report) {
 				if len(b.KeyResults) != 2 || len(b.Checkins) != 8 {
 					t.Fatalf("krs %d checkins %d", len(b.KeyResults), len(b.Checkins))
 				}
@@ -405,9 +376,9 @@ func TestExportPlans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, _ := newTestClient(t, fixtureOrg(t), WithPageSize(3))
+			ex := newTestExporter(t, fixtureOrg(t), WithPageSize(3))
 			col := &collector{}
-			rep, err := c.Export(context.Background(), tc.plan, col.emit)
+			rep, err := ex.Export(context.Background(), tc.plan, col.emit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -418,7 +389,7 @@ func TestExportPlans(t *testing.T) {
 
 func TestPlanFor(t *testing.T) {
 	p, err := PlanFor(schemas.Users, schemas.KeyResultCheckins)
-	if err != nil || !p.Users || !p.Checkins || p.Goals || !p.needGoals() {
+	if err != nil || !p.Has(schemas.Users) || !p.Has(schemas.KeyResultCheckins) || p.Has(schemas.Goals) || !p.needGoals() {
 		t.Fatalf("%+v %v", p, err)
 	}
 	if _, err := PlanFor("nope"); err == nil {
@@ -432,14 +403,14 @@ func TestPlanFor(t *testing.T) {
 func TestExportFailures(t *testing.T) {
 	t.Run("auth error fails fast", func(t *testing.T) {
 		var n atomic.Int32
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ex := newTestExporter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n.Add(1)
 			writeJSON(w, 400, fixture(t, "error_400_invalid_token.json"))
 		}))
-		_, err := c.Export(context.Background(), FullPlan(), (&collector{}).emit)
+		_, err := ex.Export(context.Background(), FullPlan(), (&collector{}).emit)
 		// the three independent parts (users, teams, goals) start together: at most their
 		// first requests, none retried, nothing after the error
-		if !errors.Is(err, ErrAuth) || n.Load() < 1 || n.Load() > 3 {
+		if !errors.Is(err, workboard.ErrAuth) || n.Load() < 1 || n.Load() > 3 {
 			t.Fatalf("err %v after %d requests", err, n.Load())
 		}
 	})
@@ -449,34 +420,34 @@ func TestExportFailures(t *testing.T) {
 		mux.HandleFunc("/wb/apis/metric", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, body(t, "metrics_conf_missing_modified.json"))
 		})
-		c, _ := newTestClient(t, mux, WithPageSize(3))
-		_, err := c.Export(context.Background(), Plan{Confidence: true}, (&collector{}).emit)
-		var de *DecodeError
+		ex := newTestExporter(t, mux, WithPageSize(3))
+		_, err := ex.Export(context.Background(), plan(t, schemas.KeyResultConf), (&collector{}).emit)
+		var de *workboard.DecodeError
 		if !errors.As(err, &de) || de.ObjectID != "310552" || !strings.Contains(de.Endpoint, "/metric?goal_id=") {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("emit error stops the export", func(t *testing.T) {
-		c, _ := newTestClient(t, fixtureOrg(t), WithPageSize(3))
+		ex := newTestExporter(t, fixtureOrg(t), WithPageSize(3))
 		boom := errors.New("sink full")
-		_, err := c.Export(context.Background(), FullPlan(), func(context.Context, *Batch) error { return boom })
+		_, err := ex.Export(context.Background(), FullPlan(), func(context.Context, *workboard.Batch) error { return boom })
 		if !errors.Is(err, boom) {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("insufficient access", func(t *testing.T) {
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ex := newTestExporter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Query().Get("include") == "org_members" {
 				writeJSON(w, 400, body(t, "error_insufficient_access.json"))
 				return
 			}
 			writeJSON(w, 200, fixture(t, "user_me.json"))
 		}))
-		_, err := c.Export(context.Background(), Plan{Users: true}, (&collector{}).emit)
-		if !errors.Is(err, ErrDataAdmin) || errors.Is(err, ErrAuth) {
+		_, err := ex.Export(context.Background(), plan(t, schemas.Users), (&collector{}).emit)
+		if !errors.Is(err, workboard.ErrDataAdmin) || errors.Is(err, workboard.ErrAuth) {
 			t.Fatalf("err %v", err)
 		}
-		res, err := c.Check(context.Background())
+		res, err := Check(context.Background(), ex.Client())
 		if err != nil || res.DataAdmin || res.UserID != 180231 || res.Problem == "" {
 			t.Fatalf("check %+v %v", res, err)
 		}
@@ -492,8 +463,8 @@ func TestCheckOK(t *testing.T) {
 		}
 		writeJSON(w, 200, fixture(t, "user_me.json"))
 	})
-	c, _ := newTestClient(t, mux)
-	res, err := c.Check(context.Background())
+	ex := newTestExporter(t, mux)
+	res, err := Check(context.Background(), ex.Client())
 	if err != nil || !res.DataAdmin || res.OrgMembers != 5 || res.Email == "" {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -510,9 +481,9 @@ func TestCrossCheckFetchesMissingKR(t *testing.T) {
 		}
 		writeJSON(w, 200, []byte(`{"success":true,"message":"","data":{"totalCount":0,"metric":[]}}`))
 	})
-	c, _ := newTestClient(t, mux, WithPageSize(3))
+	ex := newTestExporter(t, mux, WithPageSize(3))
 	col := &collector{}
-	rep, err := c.Export(context.Background(), Plan{KeyResults: true}, col.emit)
+	rep, err := ex.Export(context.Background(), plan(t, schemas.KeyResults), col.emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,11 +509,11 @@ func TestExportCancel(t *testing.T) {
 		seen <- struct{}{}
 		<-r.Context().Done()
 	})
-	c, _ := newTestClient(t, mux, WithPageSize(3), WithRequestTimeout(time.Hour))
+	ex := newTestExporter(t, mux, WithPageSize(3), workboard.WithRequestTimeout(time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Export(ctx, FullPlan(), (&collector{}).emit)
+		_, err := ex.Export(ctx, FullPlan(), (&collector{}).emit)
 		done <- err
 	}()
 	<-seen
@@ -582,13 +553,18 @@ func TestExportOverlapsParts(t *testing.T) {
 		}
 		org.ServeHTTP(w, r)
 	})
-	c, _ := newTestClient(t, h, WithPageSize(3), WithConcurrency(4), WithMaxAttempts(1))
+	ex := newTestExporter(t, h, WithPageSize(3), workboard.WithConcurrency(4), workboard.WithMaxAttempts(1))
 	col := &collector{}
-	rep, err := c.Export(context.Background(), FullPlan(), col.emit)
+	rep, err := ex.Export(context.Background(), FullPlan(), col.emit)
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	if rep.Rows[schemas.Users] == 0 || rep.Rows[schemas.KeyResults] == 0 || rep.Endpoints["goals"].Requests < 2 {
 		t.Fatalf("rows %v, goal pages %d", rep.Rows, rep.Endpoints["goals"].Requests)
 	}
+}
+
+func perKR(p Plan) Plan {
+	p.PerKeyResult = true
+	return p
 }

@@ -1,11 +1,11 @@
-package extract_test
+package extract
 
 import (
 	"context"
+	"github.com/wbexport/wbexport/workboard"
 	"testing"
 	"time"
 
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/extract/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 )
@@ -18,18 +18,15 @@ func TestExportUnderServerRateLimit(t *testing.T) {
 	const conc = 4
 	org := wbtest.Generate(wbtest.OrgConfig{Seed: 7, Users: 20, Teams: 4, Goals: 50})
 	ts := wbtest.Start(t, org, wbtest.WithRateLimit(20))
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(100000),
-		extract.WithConcurrency(conc), extract.WithBackoff(time.Millisecond, 5*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := newExporter(t, ts.BaseURL, ts.AdminToken, workboard.WithRate(100000),
+		workboard.WithConcurrency(conc), workboard.WithBackoff(time.Millisecond, 5*time.Millisecond))
 	g := &gather{}
-	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	rep, err := ex.Export(context.Background(), FullPlan(), g.emit)
 	if err != nil {
 		t.Fatalf("export: %v\nemulator: %v", err, ts.Emulator.Stats())
 	}
 	st := ts.Emulator.Stats()
-	t.Logf("requests %d, 429s %d, rate now %.1f/s, throttle wait %d ms", rep.Requests, rep.HTTP429, c.CurrentRate(), rep.ThrottleWaitMS)
+	t.Logf("requests %d, 429s %d, rate now %.1f/s, throttle wait %d ms", rep.Requests, rep.HTTP429, ex.Client().CurrentRate(), rep.ThrottleWaitMS)
 	if st.RateLimited == 0 {
 		t.Fatal("the server's rate limit never answered 429: the test does not exercise the pacer")
 	}
@@ -40,8 +37,8 @@ func TestExportUnderServerRateLimit(t *testing.T) {
 	if limit := int64(conc + 2); st.RateLimited > limit {
 		t.Fatalf("%d requests answered 429, want at most %d (the first burst of %d + 2)", st.RateLimited, limit, conc)
 	}
-	if c.CurrentRate() >= 100000 {
-		t.Fatalf("rate not cut: %v", c.CurrentRate())
+	if ex.Client().CurrentRate() >= 100000 {
+		t.Fatalf("rate not cut: %v", ex.Client().CurrentRate())
 	}
 	krs, _, _, _ := org.Counts()
 	if rep.Rows[schemas.KeyResults] != int64(krs) || rep.Rows[schemas.Goals] != int64(len(org.Goals)) {

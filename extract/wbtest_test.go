@@ -1,52 +1,53 @@
-package extract_test
+package extract
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/extract/wbtest"
 )
 
 // gather collects every emitted batch.
 type gather struct {
 	mu sync.Mutex
-	b  extract.Batch
+	b  workboard.Batch
 }
 
-func (g *gather) emit(_ context.Context, b *extract.Batch) error {
+func (g *gather) emit(_ context.Context, b *workboard.Batch) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.b.Append(b)
 	return nil
 }
 
-func optStr(s string) extract.Opt[string] {
+func optStr(s string) workboard.Opt[string] {
 	if s == "" {
-		return extract.Opt[string]{}
+		return workboard.Opt[string]{}
 	}
-	return extract.Some(s)
+	return workboard.Some(s)
 }
 
-func optID(n int64) extract.Opt[int64] {
+func optID(n int64) workboard.Opt[int64] {
 	if n == 0 {
-		return extract.Opt[int64]{}
+		return workboard.Opt[int64]{}
 	}
-	return extract.Some(n)
+	return workboard.Some(n)
 }
 
-func optTime(sec int64) extract.Opt[time.Time] {
+func optTime(sec int64) workboard.Opt[time.Time] {
 	if sec == 0 {
-		return extract.Opt[time.Time]{}
+		return workboard.Opt[time.Time]{}
 	}
-	return extract.Some(time.Unix(sec, 0).UTC())
+	return workboard.Some(time.Unix(sec, 0).UTC())
 }
 
 // diff accumulates mismatches so one run shows many of them.
@@ -70,14 +71,11 @@ func (d *diff) check(ok bool, format string, args ...any) {
 func TestExportEmulatedOrg(t *testing.T) {
 	org := wbtest.Generate(wbtest.OrgConfig{Seed: 11, Users: 40, Teams: 6, Goals: 300})
 	ts := wbtest.Start(t, org, wbtest.WithFaults(wbtest.FaultConfig{Rate: 0.10, SlowDelay: 400 * time.Millisecond}))
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(200),
-		extract.WithBackoff(time.Millisecond, 5*time.Millisecond), extract.WithMaxRetryAfter(20*time.Millisecond),
-		extract.WithRequestTimeout(150*time.Millisecond), extract.WithMaxAttempts(8), extract.WithPageSize(50))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := newExporter(t, ts.BaseURL, ts.AdminToken, workboard.WithRate(200),
+		workboard.WithBackoff(time.Millisecond, 5*time.Millisecond), workboard.WithMaxRetryAfter(20*time.Millisecond),
+		workboard.WithRequestTimeout(150*time.Millisecond), workboard.WithMaxAttempts(8), WithPageSize(50))
 	g := &gather{}
-	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	rep, err := ex.Export(context.Background(), FullPlan(), g.emit)
 	if err != nil {
 		t.Fatalf("export: %v\nemulator: %v", err, ts.Emulator.Stats())
 	}
@@ -105,12 +103,9 @@ func TestExportEmulatedOrg(t *testing.T) {
 func TestExportEmulatedDrift(t *testing.T) {
 	org := wbtest.Generate(wbtest.OrgConfig{Seed: 5, Users: 12, Teams: 3, Goals: 90})
 	ts := wbtest.Start(t, org, wbtest.WithFlatGoals(), wbtest.WithTotalCountAsString(), wbtest.WithPageOverlap(3), wbtest.WithMaxLimit(20))
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0), extract.WithPageSize(50))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := newExporter(t, ts.BaseURL, ts.AdminToken, workboard.WithRate(0), WithPageSize(50))
 	g := &gather{}
-	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	rep, err := ex.Export(context.Background(), FullPlan(), g.emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,13 +118,10 @@ func TestExportEmulatedDrift(t *testing.T) {
 func TestExportEmulatedPerKeyResult(t *testing.T) {
 	org := wbtest.Generate(wbtest.OrgConfig{Seed: 3, Users: 8, Teams: 2, Goals: 20})
 	ts := wbtest.Start(t, org)
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := newExporter(t, ts.BaseURL, ts.AdminToken, workboard.WithRate(0))
 	g := &gather{}
-	plan := extract.Plan{KeyResults: true, Checkins: true, Confidence: true, KRComments: true, PerKeyResult: true}
-	if _, err := c.Export(context.Background(), plan, g.emit); err != nil {
+	p := perKR(plan(t, schemas.KeyResults, schemas.KeyResultCheckins, schemas.KeyResultConf, schemas.KeyResultComments))
+	if _, err := ex.Export(context.Background(), p, g.emit); err != nil {
 		t.Fatal(err)
 	}
 	d := &diff{t: t}
@@ -154,11 +146,11 @@ func TestExportEmulatedPerKeyResult(t *testing.T) {
 	}
 }
 
-func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams bool) {
+func compareOrg(t *testing.T, org *wbtest.Org, b *workboard.Batch, checkUsersTeams bool) {
 	t.Helper()
 	d := &diff{t: t}
 
-	users := map[int64]extract.User{}
+	users := map[int64]workboard.User{}
 	for _, u := range b.Users {
 		users[u.UserID] = u
 	}
@@ -178,13 +170,13 @@ func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams
 		}
 		d.check(u.Email == optStr(w.Email) && u.FirstName == optStr(w.FirstName) && u.LastName == optStr(w.LastName) &&
 			u.CreateAt == optTime(w.CreateAt) && u.LastVisitedAt == optTime(w.LastVisitedAt) && u.ExternalID == optStr(w.ExternalID) &&
-			u.CellNum.Ptr() == nil == (w.CellNum == nil || *w.CellNum == "") && u.IsReadOnly == extract.Some(w.IsReadOnly) &&
+			u.CellNum.Ptr() == nil == (w.CellNum == nil || *w.CellNum == "") && u.IsReadOnly == workboard.Some(w.IsReadOnly) &&
 			u.ProfileTitle == optStr(w.Title) && strings.Join(u.OrgUserRoles, ",") == w.OrgUserRoles &&
 			strings.Join(mgr, " ") == strings.Join(gotMgr, " ") && u.Status == optStr(w.Status),
 			"user %d differs:\n got %+v\nwant %+v", w.ID, u, *w)
 	}
 
-	teams := map[int64]extract.Team{}
+	teams := map[int64]workboard.Team{}
 	for _, tm := range b.Teams {
 		teams[tm.TeamID] = tm
 	}
@@ -193,7 +185,7 @@ func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams
 	for _, w := range org.Teams {
 		tm, ok := teams[w.ID]
 		if d.n0(ok, "team %d missing", w.ID) {
-			lvl := extract.Opt[string]{}
+			lvl := workboard.Opt[string]{}
 			if w.Level != nil {
 				lvl = optStr(*w.Level)
 			}
@@ -213,26 +205,26 @@ func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams
 	}
 	d.check(len(wantMembers) == 0, "%d team members missing", len(wantMembers))
 
-	goals := map[int64]extract.Goal{}
+	goals := map[int64]workboard.Goal{}
 	for _, g := range b.Goals {
 		goals[g.GoalID] = g
 	}
 	d.check(len(goals) == len(org.Goals) && len(b.Goals) == len(org.Goals), "goals: got %d (%d distinct), want %d", len(b.Goals), len(goals), len(org.Goals))
 	wantComments := map[int64]wbtest.GoalComment{}
-	krs := map[int64]extract.KeyResult{}
+	krs := map[int64]workboard.KeyResult{}
 	for _, k := range b.KeyResults {
 		krs[k.MetricID] = k
 	}
-	checkins := map[int64]extract.Checkin{}
+	checkins := map[int64]workboard.Checkin{}
 	for _, c := range b.Checkins {
 		checkins[c.MetricDataID] = c
 	}
 	d.check(len(checkins) == len(b.Checkins), "duplicate check-ins emitted")
-	confByKR := map[int64][]extract.Confidence{}
+	confByKR := map[int64][]workboard.Confidence{}
 	for _, c := range b.Confidence {
 		confByKR[c.MetricID] = append(confByKR[c.MetricID], c)
 	}
-	commByKR := map[int64][]extract.KRComment{}
+	commByKR := map[int64][]workboard.KRComment{}
 	for _, c := range b.KRComments {
 		commByKR[c.MetricID] = append(commByKR[c.MetricID], c)
 	}
@@ -260,11 +252,11 @@ func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams
 				mids = append(mids, k.ID)
 			}
 			d.check(g.GoalName == optStr(w.Name) && g.GoalOwner == optID(w.OwnerID) && g.GoalStatus == optStr(w.Status) &&
-				g.GoalProgress == extract.Some(w.Progress) && g.GoalProgressColor == optStr(w.ProgressColor) &&
+				g.GoalProgress == workboard.Some(w.Progress) && g.GoalProgressColor == optStr(w.ProgressColor) &&
 				g.GoalTeamID == optID(w.TeamID) && g.GoalTeamName == optStr(w.TeamName) &&
 				g.GoalStartDate == optTime(w.StartDate) && g.GoalTargetDate == optTime(w.TargetDate) &&
 				g.GoalCreateAt == optTime(w.CreateAt) && g.GoalModifiedAt == optTime(w.ModifiedAt) &&
-				g.GoalType == extract.Some(extract.IDName{ID: w.Type.ID, Name: w.Type.Name}) &&
+				g.GoalType == workboard.Some(workboard.IDName{ID: w.Type.ID, Name: w.Type.Name}) &&
 				strings.Join(g.GoalPermission, ",") == w.Permission && strings.Join(cats, "|") == strings.Join(gotCats, "|") &&
 				fmt.Sprint(g.MetricIDs) == fmt.Sprint(mids) &&
 				fmt.Sprint(g.GoalPermissionTeamIDs) == fmt.Sprint(nilIfEmpty(w.PermissionTeamIDs)) &&
@@ -281,12 +273,12 @@ func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams
 			if !d.n0(ok, "key result %d missing", wk.ID) {
 				continue
 			}
-			d.check(k.GoalID == w.ID && k.MetricName == optStr(wk.Name) && k.MetricTarget == extract.Some(wk.Target) &&
-				k.MetricInitialData == extract.Some(wk.InitialData) && k.MetricAchieveTarget == extract.Some(wk.Achieved) &&
-				k.MetricProgress == extract.Some(wk.Progress) && k.MetricSourceFrom == optStr(wk.SourceCode) &&
+			d.check(k.GoalID == w.ID && k.MetricName == optStr(wk.Name) && k.MetricTarget == workboard.Some(wk.Target) &&
+				k.MetricInitialData == workboard.Some(wk.InitialData) && k.MetricAchieveTarget == workboard.Some(wk.Achieved) &&
+				k.MetricProgress == workboard.Some(wk.Progress) && k.MetricSourceFrom == optStr(wk.SourceCode) &&
 				k.MetricStatus == optStr(wk.Status) && k.TargetDate == optTime(wk.TargetDate) &&
 				k.MetricLastUpdate == optTime(wk.LastUpdate) && k.MetricNextUpdate == optTime(wk.NextUpdate) &&
-				k.MetricOwner == optID(wk.OwnerID) && k.MetricUnit == extract.Some(extract.IDName{ID: wk.Unit.ID, Name: wk.Unit.Name}) &&
+				k.MetricOwner == optID(wk.OwnerID) && k.MetricUnit == workboard.Some(workboard.IDName{ID: wk.Unit.ID, Name: wk.Unit.Name}) &&
 				(wk.AutomationJSON == "") == (k.MetricAutomationJSON == nil),
 				"key result %d differs:\n got %+v\nwant %+v", wk.ID, k, *wk)
 			for _, md := range wk.MetricData {
@@ -294,9 +286,9 @@ func compareOrg(t *testing.T, org *wbtest.Org, b *extract.Batch, checkUsersTeams
 				if !d.n0(ok, "check-in %d missing", md.ID) {
 					continue
 				}
-				val := extract.Opt[float64]{}
+				val := workboard.Opt[float64]{}
 				if md.Value != nil {
-					val = extract.Some(*md.Value)
+					val = workboard.Some(*md.Value)
 				}
 				d.check(c.MetricID == wk.ID && c.GoalID == w.ID && c.Value == val && c.CreatedAt == optTime(md.CreatedAt) &&
 					c.UpdatedAt == optTime(md.UpdatedAt) && c.CreatedBy == optID(md.CreatedBy) && c.Comment == optStr(md.Comment),
@@ -371,14 +363,11 @@ func TestExportEmulatedHardFaults(t *testing.T) {
 	org := wbtest.Generate(wbtest.OrgConfig{Seed: 21, Users: 10, Teams: 3, Goals: 30})
 	ts := wbtest.Start(t, org, wbtest.WithFaults(wbtest.FaultConfig{Rate: 0.3, SlowDelay: 500 * time.Millisecond,
 		Kinds: []wbtest.FaultKind{wbtest.FaultSlow, wbtest.FaultReset, wbtest.FaultTruncated, wbtest.FaultHTML}}))
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0),
-		extract.WithBackoff(time.Millisecond, 5*time.Millisecond), extract.WithRequestTimeout(100*time.Millisecond),
-		extract.WithMaxAttempts(8), extract.WithPageSize(7))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := newExporter(t, ts.BaseURL, ts.AdminToken, workboard.WithRate(0),
+		workboard.WithBackoff(time.Millisecond, 5*time.Millisecond), workboard.WithRequestTimeout(100*time.Millisecond),
+		workboard.WithMaxAttempts(8), WithPageSize(7))
 	g := &gather{}
-	rep, err := c.Export(context.Background(), extract.FullPlan(), g.emit)
+	rep, err := ex.Export(context.Background(), FullPlan(), g.emit)
 	if err != nil {
 		t.Fatalf("export: %v\nemulator: %v", err, ts.Emulator.Stats())
 	}
@@ -399,23 +388,20 @@ func TestEmulatedTokens(t *testing.T) {
 		dataAdmin bool
 	}{
 		{"admin", ts.AdminToken, nil, nil, true},
-		{"ordinary user", ts.UserToken, extract.ErrDataAdmin, nil, false},
-		{"invalid", "not-a-valid-token-0000", extract.ErrAuth, extract.ErrAuth, false},
+		{"ordinary user", ts.UserToken, workboard.ErrDataAdmin, nil, false},
+		{"invalid", "not-a-valid-token-0000", workboard.ErrAuth, workboard.ErrAuth, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := extract.New(tc.token, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Export(context.Background(), extract.Plan{Users: true}, (&gather{}).emit)
+			ex := newExporter(t, ts.BaseURL, tc.token, workboard.WithRate(0))
+			_, err := ex.Export(context.Background(), plan(t, schemas.Users), (&gather{}).emit)
 			if (tc.exportErr == nil) != (err == nil) || (tc.exportErr != nil && !errors.Is(err, tc.exportErr)) {
 				t.Fatalf("export err %v, want %v", err, tc.exportErr)
 			}
 			if err != nil && strings.Contains(err.Error(), tc.token) {
 				t.Fatal("token in error")
 			}
-			res, err := c.Check(context.Background())
+			res, err := Check(context.Background(), ex.Client())
 			if tc.checkErr != nil {
 				if !errors.Is(err, tc.checkErr) {
 					t.Fatalf("check err %v", err)
@@ -428,15 +414,15 @@ func TestEmulatedTokens(t *testing.T) {
 		})
 	}
 	cr := ts.Emulator.Credentials()
-	tok, err := extract.ExchangeCode(context.Background(), extract.ExchangeRequest{
+	tok, err := workboard.ExchangeCode(context.Background(), workboard.ExchangeRequest{
 		TokenURL: strings.TrimSuffix(ts.BaseURL, "/apis") + "/oauth/token", ClientID: cr.ClientID,
-		ClientHash: extract.NewSecret(cr.ClientHash), Code: cr.AdminCode, RedirectURI: "http://localhost/cb", State: "s"})
+		ClientHash: workboard.NewSecret(cr.ClientHash), Code: cr.AdminCode, RedirectURI: "http://localhost/cb", State: "s"})
 	if err != nil || tok.AccessToken.Reveal() != cr.AdminToken {
 		t.Fatalf("exchange: %v", err)
 	}
-	_, err = extract.ExchangeCode(context.Background(), extract.ExchangeRequest{
+	_, err = workboard.ExchangeCode(context.Background(), workboard.ExchangeRequest{
 		TokenURL: strings.TrimSuffix(ts.BaseURL, "/apis") + "/oauth/token", ClientID: cr.ClientID,
-		ClientHash: extract.NewSecret("wrong-hash-123456"), Code: cr.AdminCode})
+		ClientHash: workboard.NewSecret("wrong-hash-123456"), Code: cr.AdminCode})
 	if err == nil || strings.Contains(err.Error(), "wrong-hash-123456") {
 		t.Fatalf("bad hash: %v", err)
 	}
@@ -447,14 +433,11 @@ func TestEmulatedTokens(t *testing.T) {
 func BenchmarkExportEmulated(b *testing.B) {
 	org := wbtest.Generate(wbtest.OrgConfig{Seed: 1, Users: 50, Teams: 8, Goals: 500})
 	ts := wbtest.Start(b, org)
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0))
-	if err != nil {
-		b.Fatal(err)
-	}
+	ex := newExporter(b, ts.BaseURL, ts.AdminToken, workboard.WithRate(0))
 	b.ReportAllocs()
 	var rows int64
 	for b.Loop() {
-		rep, err := c.Export(context.Background(), extract.FullPlan(), func(context.Context, *extract.Batch) error { return nil })
+		rep, err := ex.Export(context.Background(), FullPlan(), func(context.Context, *workboard.Batch) error { return nil })
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -473,12 +456,9 @@ func TestExportEmulatedGoalDrift(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			org := wbtest.Generate(wbtest.OrgConfig{Seed: 8, Users: 10, Teams: 2, Goals: 60})
 			ts := wbtest.Start(t, org, wbtest.WithGoalDrift(n))
-			c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0), extract.WithPageSize(20))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ex := newExporter(t, ts.BaseURL, ts.AdminToken, workboard.WithRate(0), WithPageSize(20))
 			g := &gather{}
-			rep, err := c.Export(context.Background(), extract.Plan{Goals: true}, g.emit)
+			rep, err := ex.Export(context.Background(), plan(t, schemas.Goals), g.emit)
 			if err != nil {
 				t.Fatal(err)
 			}

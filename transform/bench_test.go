@@ -7,25 +7,25 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // Each benchmark op is one row, so ns/op and allocs/op are per row; rows are fed in batches of
-// up to 1,000 records (a page-sized extract.Batch) and flushed at the end.
+// up to 1,000 records (a page-sized workboard.Batch) and flushed at the end.
 
-func benchGoals(n int) []extract.Goal {
-	out := make([]extract.Goal, n)
+func benchGoals(n int) []workboard.Goal {
+	out := make([]workboard.Goal, n)
 	for k := range out {
-		out[k] = extract.Goal{
+		out[k] = workboard.Goal{
 			Meta: meta, GoalID: int64(100000 + k), GoalName: s(fmt.Sprintf("Grow revenue in region %d 🚀", k)),
 			GoalNarrative: s("Quarterly objective of the platform team, with a medium-length narrative text."),
-			GoalType:      extract.Some(extract.IDName{ID: "1", Name: "Team"}), GoalOwner: i(101), GoalOwnerFullName: s("Zoë Núñez"),
+			GoalType:      workboard.Some(workboard.IDName{ID: "1", Name: "Team"}), GoalOwner: i(101), GoalOwnerFullName: s("Zoë Núñez"),
 			GoalCreateAt: t(1600000001), GoalModifiedAt: t(1600000002), GoalCreatedBy: i(102), GoalUpdatedBy: i(103),
 			GoalStartDate: t(1600000003), GoalTargetDate: t(1600000004), GoalProgress: f(63.96), GoalProgressColor: s("amber"),
 			GoalStatus: s("1"), GoalPermission: []string{"team", "internal"},
-			GoalCategory:    []extract.IDName{{ID: "11", Name: "Growth"}, {ID: "12", Name: "Quality"}},
-			GoalWorkstreams: []extract.IDName{{ID: "21", Name: "WS one"}},
+			GoalCategory:    []workboard.IDName{{ID: "11", Name: "Growth"}, {ID: "12", Name: "Quality"}},
+			GoalWorkstreams: []workboard.IDName{{ID: "21", Name: "WS one"}},
 			GoalTeamID:      i(20), GoalTeamName: s("Platform"), GoalMetricsCount: i(3), GoalCommentsCount: i(2),
 			CustomAttributesJSON: json.RawMessage(`[{"id":"4","name":"Risk","value":"high","status":"1"}]`),
 		}
@@ -33,10 +33,10 @@ func benchGoals(n int) []extract.Goal {
 	return out
 }
 
-func benchCheckins(n int) []extract.Checkin {
-	out := make([]extract.Checkin, n)
+func benchCheckins(n int) []workboard.Checkin {
+	out := make([]workboard.Checkin, n)
 	for k := range out {
-		c := extract.Checkin{Meta: meta, MetricDataID: int64(k + 1), MetricID: int64(k / 10), GoalID: int64(k / 30),
+		c := workboard.Checkin{Meta: meta, MetricDataID: int64(k + 1), MetricID: int64(k / 10), GoalID: int64(k / 30),
 			CreatedAt: t(1600000000 + int64(k)*86400)}
 		if k%4 != 0 { // every fourth slot missed
 			c.Value, c.UpdatedAt, c.CreatedBy, c.Comment = f(float64(k)*1.5), t(1600000100+int64(k)*86400), i(101), s("on track")
@@ -69,13 +69,13 @@ func runBench(b *testing.B, rows int, add func(tr *transform.Transformer, from, 
 func BenchmarkTransformGoals(b *testing.B) {
 	goals := benchGoals(1000)
 	runBench(b, len(goals), func(tr *transform.Transformer, from, to int) error {
-		return tr.Add(context.Background(), &extract.Batch{Goals: goals[from:to]})
+		return tr.Add(context.Background(), &workboard.Batch{Goals: goals[from:to]})
 	})
 }
 
 func BenchmarkTransformCheckins(b *testing.B) {
 	cs := benchCheckins(1000)
 	runBench(b, len(cs), func(tr *transform.Transformer, from, to int) error {
-		return tr.Add(context.Background(), &extract.Batch{Checkins: cs[from:to]})
+		return tr.Add(context.Background(), &workboard.Batch{Checkins: cs[from:to]})
 	})
 }

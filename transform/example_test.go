@@ -7,8 +7,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 func ExampleNew() {
@@ -26,11 +26,11 @@ func ExampleNew() {
 	}
 	defer tr.Release()
 
-	// In the exporter, tr.Add is the emit callback of extract.Client.Export.
+	// In the exporter, tr.Add is the emit callback of extract.Exporter.Export.
 	now := time.Now()
-	b := &extract.Batch{}
+	b := &workboard.Batch{}
 	for id := int64(1); id <= 3; id++ {
-		b.Checkins = append(b.Checkins, extract.Checkin{Meta: extract.Meta{ExtractedAt: now}, MetricDataID: id, MetricID: 10, GoalID: 100})
+		b.Checkins = append(b.Checkins, workboard.Checkin{Meta: workboard.Meta{ExtractedAt: now}, MetricDataID: id, MetricID: 10, GoalID: 100})
 	}
 	if err := tr.Add(ctx, b); err != nil { // emits a full batch of 2 rows
 		panic(err)
@@ -50,7 +50,7 @@ func ExampleLedger() {
 	rec, err := transform.Ledger(memory.DefaultAllocator, transform.LedgerRow{
 		RunID: "0196b0c4-0000-7000-8000-000000000000", SnapshotDate: start, Status: transform.StatusSucceeded,
 		StartedAt: start, FinishedAt: start.Add(time.Minute), Version: "v1.0.0", Sink: "file:///data/wbexport",
-		APIBaseURL: extract.DefaultBaseURL, Tables: []string{"goals", "key_results"},
+		APIBaseURL: workboard.DefaultBaseURL, Tables: []string{"goals", "key_results"},
 	})
 	if err != nil {
 		panic(err)

@@ -9,10 +9,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // FuzzGoalValues: whatever text and JSON a goal carries, transform either stores strings byte
@@ -35,9 +35,9 @@ func FuzzGoalValues(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer tr.Release()
-		g := extract.Goal{Meta: meta, GoalID: 1, GoalName: extract.Opt[string]{V: name, Valid: true},
-			GoalCategory: []extract.IDName{{ID: catID, Name: name}}, Extra: extract.Extra(extra)}
-		err = tr.Add(context.Background(), &extract.Batch{Goals: []extract.Goal{g}})
+		g := workboard.Goal{Meta: meta, GoalID: 1, GoalName: workboard.Opt[string]{V: name, Valid: true},
+			GoalCategory: []workboard.IDName{{ID: catID, Name: name}}, Extra: workboard.Extra(extra)}
+		err = tr.Add(context.Background(), &workboard.Batch{Goals: []workboard.Goal{g}})
 		if err == nil {
 			err = tr.Flush(context.Background())
 		}

@@ -1,7 +1,7 @@
 package transform_test
 
 // The key correctness test of the pipeline's front half: a synthetic org is served over HTTP
-// by the emulator (extract/wbtest), exported by the real client (extract.Client.Export) into
+// by the emulator (extract/wbtest), exported by the real exporter (extract.Exporter.Export) into
 // transform, and EVERY column of EVERY row of EVERY data table is compared with a value
 // computed here from the emulator's Go ground truth (wbtest.Org), never from the client's
 // records. Expected values follow the documented contract: ids INT64, epoch seconds → UTC
@@ -29,6 +29,7 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // ---- expected values from the ground truth ---------------------------------------------
@@ -369,8 +370,12 @@ func TestGroundTruth(t *testing.T) {
 			var log requestLog
 			srv := httptest.NewServer(log.wrap(emu))
 			defer srv.Close()
-			client, err := extract.New(emu.Credentials().AdminToken, extract.WithBaseURL(srv.URL+wbtest.APIPrefix),
-				extract.WithRate(0), extract.WithPageSize(7), extract.WithBackoff(time.Millisecond, 5*time.Millisecond))
+			c, err := workboard.New(emu.Credentials().AdminToken, workboard.WithBaseURL(srv.URL+wbtest.APIPrefix),
+				workboard.WithRate(0), workboard.WithBackoff(time.Millisecond, 5*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			client, err := extract.New(c, extract.WithPageSize(7))
 			if err != nil {
 				t.Fatal(err)
 			}

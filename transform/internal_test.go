@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 func TestIsEmptyJSON(t *testing.T) {
@@ -46,17 +46,17 @@ func TestAppenderMismatch(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	lv := &lineageValues{runID: "r", date: dateOf(time.Now())}
-	m := extract.Meta{ExtractedAt: time.Now()}
+	m := workboard.Meta{ExtractedAt: time.Now()}
 	tests := []struct {
 		name   string
 		table  string
 		append func(w *tableBuilder)
 		want   string
 	}{
-		{"wrong table", schemas.Goals, func(w *tableBuilder) { appendCheckin(w, &extract.Checkin{Meta: m}) }, "writes metric_data_id where the schema has column 0 goal_id"},
+		{"wrong table", schemas.Goals, func(w *tableBuilder) { appendCheckin(w, &workboard.Checkin{Meta: m}) }, "writes metric_data_id where the schema has column 0 goal_id"},
 		{"wrong type", schemas.KeyResultCheckins, func(w *tableBuilder) {
 			w.begin(1, "")
-			w.optString("metric_data_id", extract.Opt[string]{})
+			w.optString("metric_data_id", workboard.Opt[string]{})
 		}, "writes column metric_data_id as string but the schema has int64"},
 		{"short row", schemas.TeamMembers, func(w *tableBuilder) {
 			w.begin(1, "")
@@ -64,7 +64,7 @@ func TestAppenderMismatch(t *testing.T) {
 			w.int64("user_id", 1)
 		}, "filled 2 of 10 columns (first missing: first_name)"},
 		{"long row", schemas.TeamMembers, func(w *tableBuilder) {
-			appendTeamMember(w, &extract.TeamMember{Meta: m})
+			appendTeamMember(w, &workboard.TeamMember{Meta: m})
 			w.int64("bonus", 1)
 		}, "writes column bonus beyond the schema's 10 columns"},
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 )
 
-// kind numbers the record kinds of extract.Batch, one per data table.
+// kind numbers the record kinds of workboard.Batch, one per data table.
 type kind int
 
 const (
@@ -160,7 +160,7 @@ func (w *tableBuilder) int64(name string, v int64) {
 	}
 }
 
-func (w *tableBuilder) optInt64(name string, v extract.Opt[int64]) {
+func (w *tableBuilder) optInt64(name string, v workboard.Opt[int64]) {
 	if b, ok := w.next(name).(*array.Int64Builder); ok {
 		if v.Valid {
 			b.Append(v.V)
@@ -173,7 +173,7 @@ func (w *tableBuilder) optInt64(name string, v extract.Opt[int64]) {
 	}
 }
 
-func (w *tableBuilder) optFloat64(name string, v extract.Opt[float64]) {
+func (w *tableBuilder) optFloat64(name string, v workboard.Opt[float64]) {
 	if b, ok := w.next(name).(*array.Float64Builder); ok {
 		if v.Valid {
 			b.Append(v.V)
@@ -186,7 +186,7 @@ func (w *tableBuilder) optFloat64(name string, v extract.Opt[float64]) {
 	}
 }
 
-func (w *tableBuilder) optBool(name string, v extract.Opt[bool]) {
+func (w *tableBuilder) optBool(name string, v workboard.Opt[bool]) {
 	if b, ok := w.next(name).(*array.BooleanBuilder); ok {
 		if v.Valid {
 			b.Append(v.V)
@@ -209,7 +209,7 @@ func (w *tableBuilder) string(name, v string) {
 	}
 }
 
-func (w *tableBuilder) optString(name string, v extract.Opt[string]) {
+func (w *tableBuilder) optString(name string, v workboard.Opt[string]) {
 	if b, ok := w.next(name).(*array.StringBuilder); ok {
 		if v.Valid {
 			w.checkUTF8(name, v.V)
@@ -226,9 +226,9 @@ func (w *tableBuilder) optString(name string, v extract.Opt[string]) {
 
 // idName fills two string columns (idCol, nameCol) from an {id, name} pair; an empty id or
 // name is NULL, like every empty string from the API.
-func (w *tableBuilder) idName(idCol, nameCol string, v extract.Opt[extract.IDName]) {
-	w.optString(idCol, extract.Opt[string]{V: v.V.ID, Valid: v.Valid && v.V.ID != ""})
-	w.optString(nameCol, extract.Opt[string]{V: v.V.Name, Valid: v.Valid && v.V.Name != ""})
+func (w *tableBuilder) idName(idCol, nameCol string, v workboard.Opt[workboard.IDName]) {
+	w.optString(idCol, workboard.Opt[string]{V: v.V.ID, Valid: v.Valid && v.V.ID != ""})
+	w.optString(nameCol, workboard.Opt[string]{V: v.V.Name, Valid: v.Valid && v.V.Name != ""})
 }
 
 // timestamp fills a required TIMESTAMP column; a zero time is an input error.
@@ -246,7 +246,7 @@ func (w *tableBuilder) timestamp(name string, v time.Time) {
 	}
 }
 
-func (w *tableBuilder) optTime(name string, v extract.Opt[time.Time]) {
+func (w *tableBuilder) optTime(name string, v workboard.Opt[time.Time]) {
 	if b, ok := w.next(name).(*array.TimestampBuilder); ok {
 		if v.Valid && !v.V.IsZero() {
 			b.Append(arrow.Timestamp(v.V.UnixMicro()))
@@ -306,7 +306,7 @@ func (w *tableBuilder) int64List(name string, v []int64) {
 
 // idList fills a list<int64> column with the ids of {id, name} pairs, which the API sends as
 // numeric strings.
-func (w *tableBuilder) idList(name, source string, v []extract.IDName) {
+func (w *tableBuilder) idList(name, source string, v []workboard.IDName) {
 	vb := w.int64ListBuilder(name)
 	if vb == nil {
 		return
@@ -323,7 +323,7 @@ func (w *tableBuilder) idList(name, source string, v []extract.IDName) {
 }
 
 // nameList fills a list<string> column with the names of {id, name} pairs.
-func (w *tableBuilder) nameList(name string, v []extract.IDName) {
+func (w *tableBuilder) nameList(name string, v []workboard.IDName) {
 	lb, ok := w.next(name).(*array.ListBuilder)
 	if !ok {
 		w.typeErr(name, "list<string>")
@@ -345,7 +345,7 @@ func (w *tableBuilder) nameList(name string, v []extract.IDName) {
 
 // managerIDs fills a list<int64> column with the user ids of the managers with the given role,
 // or of all managers when role is "".
-func (w *tableBuilder) managerIDs(name, role string, v []extract.Manager) {
+func (w *tableBuilder) managerIDs(name, role string, v []workboard.Manager) {
 	vb := w.int64ListBuilder(name)
 	if vb == nil {
 		return
@@ -413,10 +413,10 @@ func (w *tableBuilder) date(name string, v arrow.Date32) {
 	}
 }
 
-func optString(s string) extract.Opt[string] { return extract.Opt[string]{V: s, Valid: s != ""} }
+func optString(s string) workboard.Opt[string] { return workboard.Opt[string]{V: s, Valid: s != ""} }
 
 // lineage fills the four lineage columns every data table ends with.
-func (w *tableBuilder) lineage(m *extract.Meta, extra extract.Extra) {
+func (w *tableBuilder) lineage(m *workboard.Meta, extra workboard.Extra) {
 	w.date(schemas.ColSnapshotDate, w.lin.date)
 	w.string(schemas.ColRunID, w.lin.runID)
 	if m.ExtractedAt.IsZero() {

@@ -6,9 +6,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // dataSize is the number of bytes of values, offsets and validity bitmaps a record holds
@@ -51,7 +51,7 @@ func TestBatchBytesBound(t *testing.T) {
 	}
 	defer tr.Release()
 	goals := benchGoals(2000)
-	if err := tr.Add(context.Background(), &extract.Batch{Goals: goals}); err != nil {
+	if err := tr.Add(context.Background(), &workboard.Batch{Goals: goals}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tr.Flush(context.Background()); err != nil {

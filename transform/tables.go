@@ -1,12 +1,12 @@
 package transform
 
-import "github.com/wbexport/wbexport/extract"
+import "github.com/wbexport/wbexport/workboard"
 
 // The appenders below write one row each, column by column in the order of the table's
 // definition in schemas/tables.go. Each call names its column; tableBuilder checks the name,
 // the type and that the row is complete.
 
-func appendUser(w *tableBuilder, u *extract.User) {
+func appendUser(w *tableBuilder, u *workboard.User) {
 	w.begin(u.UserID, u.Endpoint)
 	w.int64("user_id", u.UserID)
 	w.optString("user_name", u.UserName)
@@ -35,16 +35,16 @@ func appendUser(w *tableBuilder, u *extract.User) {
 }
 
 // directManager returns the first manager with role "1" (direct).
-func directManager(ms []extract.Manager) extract.Opt[int64] {
+func directManager(ms []workboard.Manager) workboard.Opt[int64] {
 	for _, m := range ms {
 		if m.Role == "1" {
-			return extract.Some(m.UserID)
+			return workboard.Some(m.UserID)
 		}
 	}
-	return extract.Opt[int64]{}
+	return workboard.Opt[int64]{}
 }
 
-func appendTeam(w *tableBuilder, t *extract.Team) {
+func appendTeam(w *tableBuilder, t *workboard.Team) {
 	w.begin(t.TeamID, t.Endpoint)
 	w.int64("team_id", t.TeamID)
 	w.optString("external_id", t.ExternalID)
@@ -61,7 +61,7 @@ func appendTeam(w *tableBuilder, t *extract.Team) {
 	w.lineage(&t.Meta, t.Extra)
 }
 
-func appendTeamMember(w *tableBuilder, m *extract.TeamMember) {
+func appendTeamMember(w *tableBuilder, m *workboard.TeamMember) {
 	w.begin(m.TeamID, m.Endpoint)
 	w.int64("team_id", m.TeamID)
 	w.int64("user_id", m.UserID)
@@ -72,7 +72,7 @@ func appendTeamMember(w *tableBuilder, m *extract.TeamMember) {
 	w.lineage(&m.Meta, m.Extra)
 }
 
-func appendGoal(w *tableBuilder, g *extract.Goal) {
+func appendGoal(w *tableBuilder, g *workboard.Goal) {
 	w.begin(g.GoalID, g.Endpoint)
 	w.int64("goal_id", g.GoalID)
 	w.optString("goal_name", g.GoalName)
@@ -103,7 +103,7 @@ func appendGoal(w *tableBuilder, g *extract.Goal) {
 	w.lineage(&g.Meta, g.Extra)
 }
 
-func appendKeyResult(w *tableBuilder, k *extract.KeyResult) {
+func appendKeyResult(w *tableBuilder, k *workboard.KeyResult) {
 	w.begin(k.MetricID, k.Endpoint)
 	w.int64("metric_id", k.MetricID)
 	w.int64("goal_id", k.GoalID)
@@ -138,7 +138,7 @@ func appendKeyResult(w *tableBuilder, k *extract.KeyResult) {
 	w.lineage(&k.Meta, k.Extra)
 }
 
-func appendCheckin(w *tableBuilder, c *extract.Checkin) {
+func appendCheckin(w *tableBuilder, c *workboard.Checkin) {
 	w.begin(c.MetricDataID, c.Endpoint)
 	w.int64("metric_data_id", c.MetricDataID)
 	w.int64("metric_id", c.MetricID)
@@ -151,7 +151,7 @@ func appendCheckin(w *tableBuilder, c *extract.Checkin) {
 	w.lineage(&c.Meta, c.Extra)
 }
 
-func appendConfidence(w *tableBuilder, c *extract.Confidence) {
+func appendConfidence(w *tableBuilder, c *workboard.Confidence) {
 	w.begin(c.MetricID, c.Endpoint)
 	w.int64("metric_id", c.MetricID)
 	w.timestamp("modified_at", c.ModifiedAt)
@@ -163,7 +163,7 @@ func appendConfidence(w *tableBuilder, c *extract.Confidence) {
 	w.lineage(&c.Meta, c.Extra)
 }
 
-func appendKRComment(w *tableBuilder, c *extract.KRComment) {
+func appendKRComment(w *tableBuilder, c *workboard.KRComment) {
 	w.begin(c.MetricID, c.Endpoint)
 	w.int64("metric_id", c.MetricID)
 	w.timestamp("modified_at", c.ModifiedAt)
@@ -173,7 +173,7 @@ func appendKRComment(w *tableBuilder, c *extract.KRComment) {
 	w.lineage(&c.Meta, c.Extra)
 }
 
-func appendGoalComment(w *tableBuilder, c *extract.GoalComment) {
+func appendGoalComment(w *tableBuilder, c *workboard.GoalComment) {
 	w.begin(c.CommentID, c.Endpoint)
 	w.int64("comment_id", c.CommentID)
 	w.int64("goal_id", c.GoalID)

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // BenchmarkTransformTable measures every table's appender: each op is one row (ns/op and
@@ -17,51 +17,51 @@ import (
 // batches that are dropped. The allocator is checked: the run must not leak Arrow memory.
 func BenchmarkTransformTable(b *testing.B) {
 	const page = 1000
-	batches := map[string]func(from, to int) *extract.Batch{}
-	users := make([]extract.User, page)
-	teams := make([]extract.Team, page)
-	members := make([]extract.TeamMember, page)
-	krs := make([]extract.KeyResult, page)
-	conf := make([]extract.Confidence, page)
-	krc := make([]extract.KRComment, page)
-	gcs := make([]extract.GoalComment, page)
+	batches := map[string]func(from, to int) *workboard.Batch{}
+	users := make([]workboard.User, page)
+	teams := make([]workboard.Team, page)
+	members := make([]workboard.TeamMember, page)
+	krs := make([]workboard.KeyResult, page)
+	conf := make([]workboard.Confidence, page)
+	krc := make([]workboard.KRComment, page)
+	gcs := make([]workboard.GoalComment, page)
 	for k := 0; k < page; k++ {
 		id := int64(100000 + k)
-		users[k] = extract.User{Meta: meta, UserID: id, UserName: s(fmt.Sprintf("user%d", k)), Email: s(fmt.Sprintf("user%d@example.com", k)),
+		users[k] = workboard.User{Meta: meta, UserID: id, UserName: s(fmt.Sprintf("user%d", k)), Email: s(fmt.Sprintf("user%d@example.com", k)),
 			FirstName: s("Zoë"), LastName: s("Núñez"), WBEmail: s(fmt.Sprintf("user%d.x@inbox.example.test", k)), CreateAt: t(1600000001),
 			LastVisitedAt: t(1700000001), Picture: s("https://example.com/p.png"), TimeZone: s("Europe/Berlin"), CreatedFrom: s("web"),
-			OrgID: i(42), Status: s("1"), OrgUserRoles: []string{"6", "10"}, Managers: []extract.Manager{{UserID: 101, Role: "1"}},
-			IsReadOnly: extract.Some(false), ProfileTitle: s("Engineer"), ProfileCompany: s("Example Corp"),
+			OrgID: i(42), Status: s("1"), OrgUserRoles: []string{"6", "10"}, Managers: []workboard.Manager{{UserID: 101, Role: "1"}},
+			IsReadOnly: workboard.Some(false), ProfileTitle: s("Engineer"), ProfileCompany: s("Example Corp"),
 			CustomAttributesJSON: json.RawMessage(`[{"id":"7","name":"Site","value":"Berlin"}]`)}
-		teams[k] = extract.Team{Meta: meta, TeamID: id, ExternalID: s("EXT-1"), ParentTeamID: i(52005), DottedTeamIDs: []int64{52006, 52007},
+		teams[k] = workboard.Team{Meta: meta, TeamID: id, ExternalID: s("EXT-1"), ParentTeamID: i(52005), DottedTeamIDs: []int64{52006, 52007},
 			TeamName: s(fmt.Sprintf("Team %d", k)), TeamOwner: i(101), TeamType: s("functional"), Level: s("2"), CreatedFrom: s("web"),
 			CreatedAt: t(1600000001), UpdatedAt: t(1600000002), TeamState: s("1")}
-		members[k] = extract.TeamMember{Meta: meta, TeamID: int64(52000 + k/20), UserID: id, FirstName: s("Ana"), LastName: s("Raman"),
+		members[k] = workboard.TeamMember{Meta: meta, TeamID: int64(52000 + k/20), UserID: id, FirstName: s("Ana"), LastName: s("Raman"),
 			Email: s(fmt.Sprintf("user%d@example.com", k)), TeamRole: s("member")}
-		krs[k] = extract.KeyResult{Meta: meta, MetricID: id, GoalID: int64(90000 + k/3), MetricName: s(fmt.Sprintf("Weekly active users %d", k)),
-			MetricOwner: i(101), MetricRealOwner: i(102), MetricUpdateInterval: extract.Some(extract.IDName{ID: "2", Name: "Weekly"}),
-			MetricUpdateIntervalDay: s("Monday"), MetricUnit: extract.Some(extract.IDName{ID: "1", Name: "Number"}),
-			MetricProgressType: extract.Some(extract.IDName{ID: "1", Name: "Last Update"}), MetricCountingType: extract.Some(extract.IDName{ID: "1", Name: "Counting Up"}),
+		krs[k] = workboard.KeyResult{Meta: meta, MetricID: id, GoalID: int64(90000 + k/3), MetricName: s(fmt.Sprintf("Weekly active users %d", k)),
+			MetricOwner: i(101), MetricRealOwner: i(102), MetricUpdateInterval: workboard.Some(workboard.IDName{ID: "2", Name: "Weekly"}),
+			MetricUpdateIntervalDay: s("Monday"), MetricUnit: workboard.Some(workboard.IDName{ID: "1", Name: "Number"}),
+			MetricProgressType: workboard.Some(workboard.IDName{ID: "1", Name: "Last Update"}), MetricCountingType: workboard.Some(workboard.IDName{ID: "1", Name: "Counting Up"}),
 			MetricInitialData: f(10), MetricTarget: f(100), MetricAchieveTarget: f(55.5), MetricProgress: f(50.56), MetricProgressColor: s("amber"),
 			MetricCreateAt: t(1600000001), MetricModifiedAt: t(1600000002), MetricCreatedBy: i(101), MetricUpdatedBy: i(101),
 			MetricLastUpdate: t(1600000003), MetricNextUpdate: t(1600000004), MetricSourceFrom: s("1"), MetricStatus: s("1"),
 			MetricPermission: []string{"team", "internal"}, TargetDate: t(1600000005)}
-		conf[k] = extract.Confidence{Meta: meta, MetricID: int64(k / 4), ModifiedAt: ts(1600000000 + int64(k)), Ordinal: 0, GoalID: int64(k / 12),
+		conf[k] = workboard.Confidence{Meta: meta, MetricID: int64(k / 4), ModifiedAt: ts(1600000000 + int64(k)), Ordinal: 0, GoalID: int64(k / 12),
 			Confidence: s("2"), Comment: s("Risk: hiring freeze.")}
-		krc[k] = extract.KRComment{Meta: meta, MetricID: int64(k / 4), ModifiedAt: ts(1600000000 + int64(k)), GoalID: int64(k / 12), Comment: s("On track.")}
-		gcs[k] = extract.GoalComment{Meta: meta, CommentID: id, GoalID: int64(k / 2), CommentText: s("Two enterprise upsells slipped."),
+		krc[k] = workboard.KRComment{Meta: meta, MetricID: int64(k / 4), ModifiedAt: ts(1600000000 + int64(k)), GoalID: int64(k / 12), Comment: s("On track.")}
+		gcs[k] = workboard.GoalComment{Meta: meta, CommentID: id, GoalID: int64(k / 2), CommentText: s("Two enterprise upsells slipped."),
 			CommentOwner: i(101), CommentOwnerName: s("Ana Raman"), CommentAddedAt: t(1600000001), CommentLastUpdated: t(1600000002)}
 	}
 	goals, checkins := benchGoals(page), benchCheckins(page)
-	batches[schemas.Users] = func(a, z int) *extract.Batch { return &extract.Batch{Users: users[a:z]} }
-	batches[schemas.Teams] = func(a, z int) *extract.Batch { return &extract.Batch{Teams: teams[a:z]} }
-	batches[schemas.TeamMembers] = func(a, z int) *extract.Batch { return &extract.Batch{TeamMembers: members[a:z]} }
-	batches[schemas.Goals] = func(a, z int) *extract.Batch { return &extract.Batch{Goals: goals[a:z]} }
-	batches[schemas.KeyResults] = func(a, z int) *extract.Batch { return &extract.Batch{KeyResults: krs[a:z]} }
-	batches[schemas.KeyResultCheckins] = func(a, z int) *extract.Batch { return &extract.Batch{Checkins: checkins[a:z]} }
-	batches[schemas.KeyResultConf] = func(a, z int) *extract.Batch { return &extract.Batch{Confidence: conf[a:z]} }
-	batches[schemas.KeyResultComments] = func(a, z int) *extract.Batch { return &extract.Batch{KRComments: krc[a:z]} }
-	batches[schemas.GoalComments] = func(a, z int) *extract.Batch { return &extract.Batch{GoalComments: gcs[a:z]} }
+	batches[schemas.Users] = func(a, z int) *workboard.Batch { return &workboard.Batch{Users: users[a:z]} }
+	batches[schemas.Teams] = func(a, z int) *workboard.Batch { return &workboard.Batch{Teams: teams[a:z]} }
+	batches[schemas.TeamMembers] = func(a, z int) *workboard.Batch { return &workboard.Batch{TeamMembers: members[a:z]} }
+	batches[schemas.Goals] = func(a, z int) *workboard.Batch { return &workboard.Batch{Goals: goals[a:z]} }
+	batches[schemas.KeyResults] = func(a, z int) *workboard.Batch { return &workboard.Batch{KeyResults: krs[a:z]} }
+	batches[schemas.KeyResultCheckins] = func(a, z int) *workboard.Batch { return &workboard.Batch{Checkins: checkins[a:z]} }
+	batches[schemas.KeyResultConf] = func(a, z int) *workboard.Batch { return &workboard.Batch{Confidence: conf[a:z]} }
+	batches[schemas.KeyResultComments] = func(a, z int) *workboard.Batch { return &workboard.Batch{KRComments: krc[a:z]} }
+	batches[schemas.GoalComments] = func(a, z int) *workboard.Batch { return &workboard.Batch{GoalComments: gcs[a:z]} }
 
 	for _, table := range schemas.Names() {
 		batch := batches[table]

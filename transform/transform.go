@@ -1,22 +1,22 @@
-// Package transform turns the typed records of package extract into Arrow record batches, one
-// stream of batches per table of package schemas.
+// Package transform turns the records of package workboard (as package extract emits them)
+// into Arrow record batches, one stream of batches per table of package schemas.
 //
-// A Transformer owns one RecordBuilder per selected table. Add appends the records of an
-// extract.Batch row by row through a hand-written appender per table (no reflection); whenever a
+// A Transformer owns one RecordBuilder per selected table. Add appends the records of a
+// workboard.Batch row by row through a hand-written appender per table (no reflection); whenever a
 // table's pending rows reach the batch row limit or the estimated byte limit, the batch is handed
 // to the Emit callback and the builder starts afresh. Flush emits what remains. Every emitted
 // record has exactly the table's Arrow schema (schemas.Table.Arrow), lineage included:
 // snapshot_date and _run_id from the run's Lineage, _extracted_at from the record's
 // Meta.ExtractedAt and _extra from the record's Extra.
 //
-// Value rules: ids are INT64; times are TIMESTAMP µs UTC; numbers FLOAT64; an invalid extract.Opt
+// Value rules: ids are INT64; times are TIMESTAMP µs UTC; numbers FLOAT64; an invalid workboard.Opt
 // becomes NULL; list columns are never null (a nil slice is an empty list); JSON columns hold the
 // API's JSON text byte for byte and are NULL when the text is empty, null, [] or {}; strings are
 // copied byte for byte.
 //
 //	tr, err := transform.New(alloc, transform.Lineage{RunID: transform.RunID(), SnapshotDate: day}, emit)
 //	defer tr.Release()
-//	client.Export(ctx, plan, tr.Add) // Add has extract's emit signature
+//	exporter.Export(ctx, plan, tr.Add) // Add has extract's emit signature
 //	tr.Flush(ctx)
 package transform
 
@@ -28,8 +28,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // Emit receives one finished record batch of table. The Transformer releases rec after Emit
@@ -173,8 +173,8 @@ func (tr *Transformer) Tables() []string {
 
 // Add appends every record of b to its table, emitting each table's batch as soon as it is
 // full. It has the signature of extract's emit callback, so it can be passed to
-// extract.Client.Export directly. Records of tables that are not selected are ignored.
-func (tr *Transformer) Add(ctx context.Context, b *extract.Batch) error {
+// extract.Exporter.Export directly. Records of tables that are not selected are ignored.
+func (tr *Transformer) Add(ctx context.Context, b *workboard.Batch) error {
 	if err := tr.usable(); err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (tr *Transformer) Add(ctx context.Context, b *extract.Batch) error {
 	return nil
 }
 
-func (tr *Transformer) add(ctx context.Context, b *extract.Batch) error {
+func (tr *Transformer) add(ctx context.Context, b *workboard.Batch) error {
 	if tb := tr.builders[kindUsers]; tb != nil {
 		for i := range b.Users {
 			appendUser(tb, &b.Users[i])

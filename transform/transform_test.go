@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 var (
@@ -21,17 +21,17 @@ var (
 	extracted = time.Date(2026, 11, 27, 3, 4, 5, 678912345, time.UTC) // sub-µs part is dropped
 	runID     = "01960000-0000-7000-8000-000000000001"
 	lin       = transform.Lineage{RunID: runID, SnapshotDate: snapDay}
-	meta      = extract.Meta{ExtractedAt: extracted, Endpoint: "/goal?limit=100&offset=0"}
+	meta      = workboard.Meta{ExtractedAt: extracted, Endpoint: "/goal?limit=100&offset=0"}
 )
 
 // ts returns a time with a sub-microsecond part and its expected TIMESTAMP value.
 func ts(sec int64) time.Time { return time.Unix(sec, 987654321).UTC() }
 func us(sec int64) time.Time { return time.Unix(sec, 987654000).UTC() }
 
-func s(v string) extract.Opt[string]   { return extract.Some(v) }
-func i(v int64) extract.Opt[int64]     { return extract.Some(v) }
-func f(v float64) extract.Opt[float64] { return extract.Some(v) }
-func t(v int64) extract.Opt[time.Time] { return extract.Some(ts(v)) }
+func s(v string) workboard.Opt[string]   { return workboard.Some(v) }
+func i(v int64) workboard.Opt[int64]     { return workboard.Some(v) }
+func f(v float64) workboard.Opt[float64] { return workboard.Some(v) }
+func t(v int64) workboard.Opt[time.Time] { return workboard.Some(ts(v)) }
 
 // Unicode that must survive byte for byte: accents, combining marks, CJK, emoji with ZWJ and
 // skin tone, RTL, and a NUL-free control-ish tab.
@@ -65,7 +65,7 @@ const extraJSON = `{"beta_flag":"ü✓","new_field":[1,2]}`
 
 type tableCase struct {
 	table string
-	batch extract.Batch
+	batch workboard.Batch
 	want  []transformtest.Row
 }
 
@@ -74,17 +74,17 @@ func fullCases() []tableCase {
 	return []tableCase{
 		{
 			table: schemas.Users,
-			batch: extract.Batch{Users: []extract.User{{
+			batch: workboard.Batch{Users: []workboard.User{{
 				Meta: meta, UserID: 101, UserName: s("zoe"), Email: s("zoe@example.com"),
 				FirstName: s(uniName), LastName: s(uniCJK), WBEmail: s("zoe@wb.example"),
 				CellNum: s("+49 170 0000"), CreateAt: t(1600000000), LastVisitedAt: t(1700000000),
 				Picture: s("https://img/zoe.png"), TimeZone: s("Europe/Berlin"), ExternalID: s("HR-1"),
 				CreatedFrom: s("sso"), OrgID: i(7), Status: s("active"),
 				OrgUserRoles: []string{"6", "10"},
-				Managers:     []extract.Manager{{UserID: 5, Role: "2"}, {UserID: 3, Role: "1"}, {UserID: 4, Role: "1"}, {UserID: 9, Role: "2"}},
-				IsReadOnly:   extract.Some(true), ProfileTitle: s("CTO"), ProfileCompany: s(uniMixed),
+				Managers:     []workboard.Manager{{UserID: 5, Role: "2"}, {UserID: 3, Role: "1"}, {UserID: 4, Role: "1"}, {UserID: 9, Role: "2"}},
+				IsReadOnly:   workboard.Some(true), ProfileTitle: s("CTO"), ProfileCompany: s(uniMixed),
 				CustomAttributesJSON: json.RawMessage(`[{"id":"1","name":"Büro","value":"東京"}]`),
-				Extra:                extract.Extra(extraJSON),
+				Extra:                workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"user_id": int64(101), "user_name": "zoe", "email": "zoe@example.com",
@@ -100,11 +100,11 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.Teams,
-			batch: extract.Batch{Teams: []extract.Team{{
+			batch: workboard.Batch{Teams: []workboard.Team{{
 				Meta: meta, TeamID: 20, ExternalID: s("T-20"), ParentTeamID: i(2), DottedTeamIDs: []int64{3, 4},
 				TeamName: s(uniCJK), TeamOwner: i(101), TeamType: s("functional"), Level: s("2"),
 				CreatedFrom: s("api"), CreatedAt: t(1500000000), UpdatedAt: t(1510000000), TeamState: s("1"),
-				Extra: extract.Extra(extraJSON),
+				Extra: workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"team_id": int64(20), "external_id": "T-20", "parent_team_id": int64(2), "dotted_team_ids": []int64{3, 4},
@@ -114,9 +114,9 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.TeamMembers,
-			batch: extract.Batch{TeamMembers: []extract.TeamMember{{
+			batch: workboard.Batch{TeamMembers: []workboard.TeamMember{{
 				Meta: meta, TeamID: 20, UserID: 101, FirstName: s(uniName), LastName: s("Doe"),
-				Email: s("zoe@example.com"), TeamRole: s("co_manager"), Extra: extract.Extra(extraJSON),
+				Email: s("zoe@example.com"), TeamRole: s("co_manager"), Extra: workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"team_id": int64(20), "user_id": int64(101), "first_name": uniName, "last_name": "Doe",
@@ -125,20 +125,20 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.Goals,
-			batch: extract.Batch{Goals: []extract.Goal{{
+			batch: workboard.Batch{Goals: []workboard.Goal{{
 				Meta: meta, GoalID: 3001, GoalName: s(uniCJK), GoalNarrative: s(uniMixed),
-				GoalType: extract.Some(extract.IDName{ID: "1", Name: "Team"}), GoalOwner: i(101),
+				GoalType: workboard.Some(workboard.IDName{ID: "1", Name: "Team"}), GoalOwner: i(101),
 				GoalOwnerFullName: s(uniName), GoalCreateAt: t(1600000001), GoalModifiedAt: t(1600000002),
 				GoalCreatedBy: i(102), GoalUpdatedBy: i(103), GoalStartDate: t(1600000003), GoalTargetDate: t(1600000004),
 				GoalProgress: f(63.96), GoalProgressColor: s("amber"), GoalStatus: s("2"),
 				GoalPermission:  []string{"team", "internal"},
-				GoalCategory:    []extract.IDName{{ID: "11", Name: "Growth 📈"}, {ID: "12", Name: "品質"}},
-				GoalWorkstreams: []extract.IDName{{ID: "21", Name: "WS one"}},
+				GoalCategory:    []workboard.IDName{{ID: "11", Name: "Growth 📈"}, {ID: "12", Name: "品質"}},
+				GoalWorkstreams: []workboard.IDName{{ID: "21", Name: "WS one"}},
 				GoalTeamID:      i(20), GoalTeamName: s("Platform"), GoalMetricsCount: i(3), GoalCommentsCount: i(2),
 				GoalPermissionTeamIDs: []int64{20, 21},
 				CustomAttributesJSON:  json.RawMessage(`[{"id":"4","name":"Risk","value":"hoch","status":"1"}]`),
 				MetricIDs:             []int64{1, 2, 3},
-				Extra:                 extract.Extra(extraJSON),
+				Extra:                 workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"goal_id": int64(3001), "goal_name": uniCJK, "goal_narrative": uniMixed,
@@ -156,12 +156,12 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.KeyResults,
-			batch: extract.Batch{KeyResults: []extract.KeyResult{{
+			batch: workboard.Batch{KeyResults: []workboard.KeyResult{{
 				Meta: meta, MetricID: 4001, GoalID: 3001, MetricName: s(uniName), MetricOwner: i(101), MetricRealOwner: i(102),
-				MetricUpdateInterval: extract.Some(extract.IDName{ID: "2", Name: "Weekly"}), MetricUpdateIntervalDay: s("Friday"),
-				MetricUnit:         extract.Some(extract.IDName{ID: "2", Name: "Currency"}),
-				MetricProgressType: extract.Some(extract.IDName{ID: "3", Name: "Average"}),
-				MetricCountingType: extract.Some(extract.IDName{ID: "1", Name: "Counting up"}),
+				MetricUpdateInterval: workboard.Some(workboard.IDName{ID: "2", Name: "Weekly"}), MetricUpdateIntervalDay: s("Friday"),
+				MetricUnit:         workboard.Some(workboard.IDName{ID: "2", Name: "Currency"}),
+				MetricProgressType: workboard.Some(workboard.IDName{ID: "3", Name: "Average"}),
+				MetricCountingType: workboard.Some(workboard.IDName{ID: "1", Name: "Counting up"}),
 				MetricInitialData:  f(-1.5), MetricTarget: f(1e6), MetricAchieveTarget: f(0.25), MetricProgress: f(12.5),
 				MetricProgressColor: s("red"), MetricCreateAt: t(1600000010), MetricModifiedAt: t(1600000011),
 				MetricCreatedBy: i(103), MetricUpdatedBy: i(104), MetricLastUpdate: t(1600000012), MetricNextUpdate: t(1600000013),
@@ -170,7 +170,7 @@ func fullCases() []tableCase {
 				MetricGoalSource:     []int64{3002, 3003},
 				MetricAutomationJSON: json.RawMessage(`{"source_plugins":["x"]}`),
 				ChildKRJSON:          json.RawMessage(`[{"id":"9","name":"Q1 ✓"}]`),
-				Extra:                extract.Extra(extraJSON),
+				Extra:                workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"metric_id": int64(4001), "goal_id": int64(3001), "metric_name": uniName, "metric_owner": int64(101),
@@ -190,10 +190,10 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.KeyResultCheckins,
-			batch: extract.Batch{Checkins: []extract.Checkin{{
+			batch: workboard.Batch{Checkins: []workboard.Checkin{{
 				Meta: meta, MetricDataID: 5001, MetricID: 4001, GoalID: 3001, CreatedAt: t(1600000020),
 				Value: f(42.125), UpdatedAt: t(1600000021), CreatedBy: i(101), Comment: s(uniCJK),
-				Extra: extract.Extra(extraJSON),
+				Extra: workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"metric_data_id": int64(5001), "metric_id": int64(4001), "goal_id": int64(3001),
@@ -203,9 +203,9 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.KeyResultConf,
-			batch: extract.Batch{Confidence: []extract.Confidence{{
+			batch: workboard.Batch{Confidence: []workboard.Confidence{{
 				Meta: meta, MetricID: 4001, ModifiedAt: ts(1600000030), Ordinal: 1, GoalID: 3001,
-				Confidence: s("2"), Comment: s(uniName), MetricDataID: i(5001), Extra: extract.Extra(extraJSON),
+				Confidence: s("2"), Comment: s(uniName), MetricDataID: i(5001), Extra: workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"metric_id": int64(4001), "modified_at": us(1600000030), "ordinal": int64(1), "goal_id": int64(3001),
@@ -214,9 +214,9 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.KeyResultComments,
-			batch: extract.Batch{KRComments: []extract.KRComment{{
+			batch: workboard.Batch{KRComments: []workboard.KRComment{{
 				Meta: meta, MetricID: 4001, ModifiedAt: ts(1600000040), Ordinal: 2, GoalID: 3001,
-				Comment: s(uniMixed), Extra: extract.Extra(extraJSON),
+				Comment: s(uniMixed), Extra: workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"metric_id": int64(4001), "modified_at": us(1600000040), "ordinal": int64(2), "goal_id": int64(3001),
@@ -225,10 +225,10 @@ func fullCases() []tableCase {
 		},
 		{
 			table: schemas.GoalComments,
-			batch: extract.Batch{GoalComments: []extract.GoalComment{{
+			batch: workboard.Batch{GoalComments: []workboard.GoalComment{{
 				Meta: meta, CommentID: 6001, GoalID: 3001, CommentText: s(uniCJK), CommentOwner: i(101),
 				CommentOwnerName: s(uniName), CommentAddedAt: t(1600000050), CommentLastUpdated: t(1600000051),
-				Extra: extract.Extra(extraJSON),
+				Extra: workboard.Extra(extraJSON),
 			}}},
 			want: []transformtest.Row{merge(transformtest.Row{
 				"comment_id": int64(6001), "goal_id": int64(3001), "comment_text": uniCJK, "comment_owner": int64(101),
@@ -240,27 +240,27 @@ func fullCases() []tableCase {
 
 // nullCases have only the required fields set; every Opt is invalid, every slice nil.
 func nullCases() []tableCase {
-	m := extract.Meta{ExtractedAt: extracted}
+	m := workboard.Meta{ExtractedAt: extracted}
 	mod := ts(1600000030)
 	return []tableCase{
-		{schemas.Users, extract.Batch{Users: []extract.User{{Meta: m, UserID: 1, Managers: []extract.Manager{{UserID: 8, Role: "2"}}}}},
+		{schemas.Users, workboard.Batch{Users: []workboard.User{{Meta: m, UserID: 1, Managers: []workboard.Manager{{UserID: 8, Role: "2"}}}}},
 			[]transformtest.Row{merge(nulls(schemas.Users), transformtest.Row{"user_id": int64(1), "manager_user_ids": []int64{8}, "dotted_manager_user_ids": []int64{8}})}},
-		{schemas.Teams, extract.Batch{Teams: []extract.Team{{Meta: m, TeamID: 2}}},
+		{schemas.Teams, workboard.Batch{Teams: []workboard.Team{{Meta: m, TeamID: 2}}},
 			[]transformtest.Row{merge(nulls(schemas.Teams), transformtest.Row{"team_id": int64(2)})}},
-		{schemas.TeamMembers, extract.Batch{TeamMembers: []extract.TeamMember{{Meta: m, TeamID: 2, UserID: 1}}},
+		{schemas.TeamMembers, workboard.Batch{TeamMembers: []workboard.TeamMember{{Meta: m, TeamID: 2, UserID: 1}}},
 			[]transformtest.Row{merge(nulls(schemas.TeamMembers), transformtest.Row{"team_id": int64(2), "user_id": int64(1)})}},
-		{schemas.Goals, extract.Batch{Goals: []extract.Goal{{Meta: m, GoalID: 3, CustomAttributesJSON: json.RawMessage(" [ ] "), Extra: extract.Extra("{}")}}},
+		{schemas.Goals, workboard.Batch{Goals: []workboard.Goal{{Meta: m, GoalID: 3, CustomAttributesJSON: json.RawMessage(" [ ] "), Extra: workboard.Extra("{}")}}},
 			[]transformtest.Row{merge(nulls(schemas.Goals), transformtest.Row{"goal_id": int64(3)})}},
-		{schemas.KeyResults, extract.Batch{KeyResults: []extract.KeyResult{{Meta: m, MetricID: 4, GoalID: 3, MetricAutomationJSON: json.RawMessage("null"), ChildKRJSON: json.RawMessage("[]"),
-			MetricUnit: extract.Some(extract.IDName{})}}},
+		{schemas.KeyResults, workboard.Batch{KeyResults: []workboard.KeyResult{{Meta: m, MetricID: 4, GoalID: 3, MetricAutomationJSON: json.RawMessage("null"), ChildKRJSON: json.RawMessage("[]"),
+			MetricUnit: workboard.Some(workboard.IDName{})}}},
 			[]transformtest.Row{merge(nulls(schemas.KeyResults), transformtest.Row{"metric_id": int64(4), "goal_id": int64(3)})}},
-		{schemas.KeyResultCheckins, extract.Batch{Checkins: []extract.Checkin{{Meta: m, MetricDataID: 5, MetricID: 4, GoalID: 3}}},
+		{schemas.KeyResultCheckins, workboard.Batch{Checkins: []workboard.Checkin{{Meta: m, MetricDataID: 5, MetricID: 4, GoalID: 3}}},
 			[]transformtest.Row{merge(nulls(schemas.KeyResultCheckins), transformtest.Row{"metric_data_id": int64(5), "metric_id": int64(4), "goal_id": int64(3)})}},
-		{schemas.KeyResultConf, extract.Batch{Confidence: []extract.Confidence{{Meta: m, MetricID: 4, ModifiedAt: mod, GoalID: 3}}},
+		{schemas.KeyResultConf, workboard.Batch{Confidence: []workboard.Confidence{{Meta: m, MetricID: 4, ModifiedAt: mod, GoalID: 3}}},
 			[]transformtest.Row{merge(nulls(schemas.KeyResultConf), transformtest.Row{"metric_id": int64(4), "modified_at": us(1600000030), "ordinal": int64(0), "goal_id": int64(3)})}},
-		{schemas.KeyResultComments, extract.Batch{KRComments: []extract.KRComment{{Meta: m, MetricID: 4, ModifiedAt: mod, GoalID: 3}}},
+		{schemas.KeyResultComments, workboard.Batch{KRComments: []workboard.KRComment{{Meta: m, MetricID: 4, ModifiedAt: mod, GoalID: 3}}},
 			[]transformtest.Row{merge(nulls(schemas.KeyResultComments), transformtest.Row{"metric_id": int64(4), "modified_at": us(1600000030), "ordinal": int64(0), "goal_id": int64(3)})}},
-		{schemas.GoalComments, extract.Batch{GoalComments: []extract.GoalComment{{Meta: m, CommentID: 6, GoalID: 3}}},
+		{schemas.GoalComments, workboard.Batch{GoalComments: []workboard.GoalComment{{Meta: m, CommentID: 6, GoalID: 3}}},
 			[]transformtest.Row{merge(nulls(schemas.GoalComments), transformtest.Row{"comment_id": int64(6), "goal_id": int64(3)})}},
 	}
 }
@@ -418,10 +418,10 @@ func mustTable(t *testing.T, name string) *schemas.Table {
 }
 
 func TestBatching(t *testing.T) {
-	mk := func(n int) *extract.Batch {
-		b := &extract.Batch{}
+	mk := func(n int) *workboard.Batch {
+		b := &workboard.Batch{}
 		for k := range n {
-			b.Checkins = append(b.Checkins, extract.Checkin{Meta: meta, MetricDataID: int64(k + 1), MetricID: 1, GoalID: 1,
+			b.Checkins = append(b.Checkins, workboard.Checkin{Meta: meta, MetricDataID: int64(k + 1), MetricID: 1, GoalID: 1,
 				Comment: s(strings.Repeat("x", 100))})
 		}
 		return b
@@ -493,7 +493,7 @@ func TestWithTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Release()
-	var all extract.Batch
+	var all workboard.Batch
 	for _, tc := range fullCases() {
 		b := tc.batch
 		all.Users = append(all.Users, b.Users...)
@@ -551,26 +551,26 @@ func TestNewErrors(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	tests := []struct {
 		name  string
-		batch extract.Batch
+		batch workboard.Batch
 		want  []string
 	}{
-		{"category id", extract.Batch{Goals: []extract.Goal{{Meta: meta, GoalID: 7, GoalCategory: []extract.IDName{{ID: "1", Name: "a"}, {ID: "x1", Name: "b"}}}}},
+		{"category id", workboard.Batch{Goals: []workboard.Goal{{Meta: meta, GoalID: 7, GoalCategory: []workboard.IDName{{ID: "1", Name: "a"}, {ID: "x1", Name: "b"}}}}},
 			[]string{"table goals", "goal_id=7", "goal_category_ids", `goal_category[1].id "x1"`, "/goal?limit=100&offset=0"}},
-		{"workstream id", extract.Batch{Goals: []extract.Goal{{Meta: meta, GoalID: 8, GoalWorkstreams: []extract.IDName{{ID: "", Name: "b"}}}}},
+		{"workstream id", workboard.Batch{Goals: []workboard.Goal{{Meta: meta, GoalID: 8, GoalWorkstreams: []workboard.IDName{{ID: "", Name: "b"}}}}},
 			[]string{"goal_id=8", `goal_workstreams[0].id ""`}},
-		{"json", extract.Batch{KeyResults: []extract.KeyResult{{Meta: meta, MetricID: 9, GoalID: 1, ChildKRJSON: json.RawMessage(`[{"id":`)}}},
+		{"json", workboard.Batch{KeyResults: []workboard.KeyResult{{Meta: meta, MetricID: 9, GoalID: 1, ChildKRJSON: json.RawMessage(`[{"id":`)}}},
 			[]string{"table key_results", "metric_id=9", "child_kr", "not valid JSON"}},
-		{"extra", extract.Batch{Checkins: []extract.Checkin{{Meta: meta, MetricDataID: 10, MetricID: 1, GoalID: 1, Extra: extract.Extra("{oops")}}},
+		{"extra", workboard.Batch{Checkins: []workboard.Checkin{{Meta: meta, MetricDataID: 10, MetricID: 1, GoalID: 1, Extra: workboard.Extra("{oops")}}},
 			[]string{"key_result_checkins", "metric_data_id=10", "_extra"}},
-		{"utf8 string", extract.Batch{Users: []extract.User{{Meta: meta, UserID: 13, LastName: s("ok"), FirstName: s("Zo\xeb")}}},
+		{"utf8 string", workboard.Batch{Users: []workboard.User{{Meta: meta, UserID: 13, LastName: s("ok"), FirstName: s("Zo\xeb")}}},
 			[]string{"table users", "user_id=13", "column first_name", "not valid UTF-8"}},
-		{"utf8 list", extract.Batch{Goals: []extract.Goal{{Meta: meta, GoalID: 14, GoalCategory: []extract.IDName{{ID: "1", Name: "\xff"}}}}},
+		{"utf8 list", workboard.Batch{Goals: []workboard.Goal{{Meta: meta, GoalID: 14, GoalCategory: []workboard.IDName{{ID: "1", Name: "\xff"}}}}},
 			[]string{"goal_id=14", "goal_category_names", "not valid UTF-8"}},
-		{"utf8 json", extract.Batch{Goals: []extract.Goal{{Meta: meta, GoalID: 15, Extra: extract.Extra("{\"a\":\"\xff\"}")}}},
+		{"utf8 json", workboard.Batch{Goals: []workboard.Goal{{Meta: meta, GoalID: 15, Extra: workboard.Extra("{\"a\":\"\xff\"}")}}},
 			[]string{"goal_id=15", "_extra", "JSON text is not valid UTF-8"}},
-		{"extracted at", extract.Batch{Teams: []extract.Team{{TeamID: 11}}},
+		{"extracted at", workboard.Batch{Teams: []workboard.Team{{TeamID: 11}}},
 			[]string{"table teams", "team_id=11", "_extracted_at", "no extraction time"}},
-		{"modified at", extract.Batch{KRComments: []extract.KRComment{{Meta: meta, MetricID: 12, GoalID: 1}}},
+		{"modified at", workboard.Batch{KRComments: []workboard.KRComment{{Meta: meta, MetricID: 12, GoalID: 1}}},
 			[]string{"key_result_comments", "metric_id=12", "modified_at", "required time is missing"}},
 	}
 	for _, tc := range tests {

@@ -21,6 +21,8 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/decode"
 )
 
 // cpuTables are the tables compared with DuckDB (bench/duckdb_json.py writes the same three).
@@ -107,15 +109,15 @@ func runCPU(args []string) error {
 	start := time.Now()
 	var inBytes int64
 	var pages int
-	meta := extract.Meta{ExtractedAt: time.Now().UTC()}
+	meta := workboard.Meta{ExtractedAt: time.Now().UTC()}
 	for r := 0; r < *repeat; r++ {
 		for _, f := range []struct {
 			name   string
-			decode func([]byte) (*extract.Page, error)
-		}{{goalsFile, extract.DecodeGoalsPage}, {metricsFile, func(b []byte) (*extract.Page, error) {
-			return extract.DecodeMetricsPageFor(b, plan) // as the exporter decodes for its plan
+			decode func([]byte) (*decode.Page, error)
+		}{{goalsFile, decode.Goals}, {metricsFile, func(b []byte) (*decode.Page, error) {
+			return decode.Metrics(b, plan.History()) // as the exporter decodes for its plan
 		}}} {
-			n, size, err := decodeLines(filepath.Join(*dir, f.name), *decoders, f.decode, func(p *extract.Page) error {
+			n, size, err := decodeLines(filepath.Join(*dir, f.name), *decoders, f.decode, func(p *decode.Page) error {
 				stamp(&p.Batch, meta)
 				return tr.Add(ctx, &p.Batch)
 			})
@@ -163,7 +165,7 @@ func runCPU(args []string) error {
 }
 
 // stamp sets what the client's accept step sets on every record: its Meta.
-func stamp(b *extract.Batch, m extract.Meta) {
+func stamp(b *workboard.Batch, m workboard.Meta) {
 	for i := range b.Goals {
 		b.Goals[i].Meta = m
 	}
@@ -227,10 +229,10 @@ func eachLine(path string, fn func([]byte) error) (int, int64, error) {
 // on one goroutine. With workers > 1, lines are decoded on that many goroutines (use still
 // runs on one goroutine, in whatever order pages finish, as in the exporter); it returns the
 // lines read, their bytes, and the first error.
-func decodeLines(path string, workers int, decode func([]byte) (*extract.Page, error), use func(*extract.Page) error) (int, int64, error) {
+func decodeLines(path string, workers int, dec func([]byte) (*decode.Page, error), use func(*decode.Page) error) (int, int64, error) {
 	if workers <= 1 {
 		return eachLine(path, func(line []byte) error {
-			p, err := decode(line)
+			p, err := dec(line)
 			if err != nil {
 				return err
 			}
@@ -243,7 +245,7 @@ func decodeLines(path string, workers int, decode func([]byte) (*extract.Page, e
 	}
 	type done struct {
 		n   int
-		p   *extract.Page
+		p   *decode.Page
 		err error
 	}
 	jobs := make(chan job, 4*workers)
@@ -255,7 +257,7 @@ func decodeLines(path string, workers int, decode func([]byte) (*extract.Page, e
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				p, err := decode(j.line)
+				p, err := dec(j.line)
 				select {
 				case pages <- done{j.n, p, err}:
 				case <-stop:

@@ -18,6 +18,7 @@ import (
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // orgConfig is the benchmark org for n goals: users and teams scale like `wbexport demo`
@@ -27,7 +28,7 @@ func orgConfig(goals int, seed int64) wbtest.OrgConfig {
 		KRsPerGoal: 3, CheckinsPerKR: 10}
 }
 
-// runExtract measures wall time of a full extract.Client.Export against the emulator (over
+// runExtract measures wall time of a full extract.Exporter.Export against the emulator (over
 // loopback TCP) with injected latency, and compares it with the API floor
 // (requests ÷ C) × mean latency. Records are counted and dropped (emit does no work), so the
 // number is the client's pacing and decoding, not the transform or the sink.
@@ -70,8 +71,12 @@ func runExtract(args []string) error {
 			return err
 		}
 		rt := &timingTransport{next: &http.Transport{MaxIdleConnsPerHost: c + 2}}
-		cl, err := extract.New(srv.Credentials().AdminToken, extract.WithBaseURL(live.BaseURL),
-			extract.WithHTTPClient(&http.Client{Transport: rt}), extract.WithConcurrency(c), extract.WithRate(*clientRate), extract.WithPageSize(*pageSize))
+		wc, err := workboard.New(srv.Credentials().AdminToken, workboard.WithBaseURL(live.BaseURL),
+			workboard.WithHTTPClient(&http.Client{Transport: rt}), workboard.WithConcurrency(c), workboard.WithRate(*clientRate))
+		if err != nil {
+			return err
+		}
+		cl, err := extract.New(wc, extract.WithPageSize(*pageSize))
 		if err != nil {
 			return err
 		}
@@ -82,7 +87,7 @@ func runExtract(args []string) error {
 		if *full {
 			rep, rows, err = fullRun(cl, *queue)
 		} else {
-			rep, err = cl.Export(context.Background(), extract.FullPlan(), func(_ context.Context, b *extract.Batch) error {
+			rep, err = cl.Export(context.Background(), extract.FullPlan(), func(_ context.Context, b *workboard.Batch) error {
 				rows += int64(b.Len())
 				return nil
 			})
@@ -167,7 +172,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // fullRun runs what `wbexport run` runs (pipeline.Run: extract → transform → local Parquet
 // sink → publish) into a temporary directory it removes afterwards, and returns the rows
 // written.
-func fullRun(cl *extract.Client, queue int) (*extract.Report, int64, error) {
+func fullRun(cl *extract.Exporter, queue int) (*extract.Report, int64, error) {
 	dir, err := os.MkdirTemp("", "wbbench-full-")
 	if err != nil {
 		return nil, 0, err
@@ -186,7 +191,7 @@ func fullRun(cl *extract.Client, queue int) (*extract.Report, int64, error) {
 	}
 	defer sink.Close()
 	sum, err := pipeline.Run(ctx, pipeline.Config{Extractor: cl, Plan: extract.FullPlan(), Sink: sink, Run: run,
-		SinkName: "file://" + dir, APIBase: cl.BaseURL(), QueueBatches: queue})
+		SinkName: "file://" + dir, APIBase: cl.Client().BaseURL(), QueueBatches: queue})
 	var rows int64
 	for _, t := range sum.Tables {
 		rows += t.Rows

@@ -18,6 +18,7 @@ import (
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // runPipeline runs the same export as `wbexport run` (extract client → pipeline.Run → local
@@ -37,7 +38,11 @@ func runPipeline(args []string) error {
 		return errors.New("pipeline: -api-url, -out and WORKBOARD_TOKEN are required")
 	}
 	ctx := context.Background()
-	c, err := extract.New(tok, extract.WithBaseURL(*api), extract.WithConcurrency(*conc), extract.WithRate(100000))
+	wc, err := workboard.New(tok, workboard.WithBaseURL(*api), workboard.WithConcurrency(*conc), workboard.WithRate(100000))
+	if err != nil {
+		return err
+	}
+	c, err := extract.New(wc)
 	if err != nil {
 		return err
 	}
@@ -87,7 +92,7 @@ func runPipeline(args []string) error {
 		}
 	}()
 	sum, err := pipeline.Run(ctx, pipeline.Config{Extractor: c, Plan: extract.FullPlan(), Sink: sink, Run: run,
-		SinkName: "file://" + *out, APIBase: c.BaseURL(), Alloc: memory.NewGoAllocator()})
+		SinkName: "file://" + *out, APIBase: c.Client().BaseURL(), Alloc: memory.NewGoAllocator()})
 	close(done)
 	if err != nil {
 		return err

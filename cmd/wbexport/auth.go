@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 func newAuthCmd() *cobra.Command {
@@ -48,7 +48,7 @@ from WORKBOARD_OAUTH_CODE.`,
 			}
 			hash := strings.TrimSpace(os.Getenv("WORKBOARD_CLIENT_HASH"))
 			if hashFile != "" {
-				h, warn, err := extract.ReadTokenFile(hashFile)
+				h, warn, err := workboard.ReadTokenFile(hashFile)
 				if err != nil {
 					return usageError("--client-hash-file: %v", err)
 				}
@@ -63,10 +63,10 @@ from WORKBOARD_OAUTH_CODE.`,
 			if region != "us" && region != "eu" {
 				return usageError("--region must be us or eu, not %q", region)
 			}
-			tok, err := extract.ExchangeCode(cmd.Context(), extract.ExchangeRequest{
-				TokenURL: tokenURL, ClientID: clientID, ClientHash: extract.NewSecret(hash),
+			tok, err := workboard.ExchangeCode(cmd.Context(), workboard.ExchangeRequest{
+				TokenURL: tokenURL, ClientID: clientID, ClientHash: workboard.NewSecret(hash),
 				Code: code, RedirectURI: redirectURI, State: state,
-			}, extract.WithRegion(region), extract.WithLogger(lg), extract.WithUserAgent("wbexport/"+appVersion()))
+			}, workboard.WithRegion(region), workboard.WithLogger(lg), workboard.WithUserAgent("wbexport/"+appVersion()))
 			if err != nil {
 				return withCode(ExitAuth, err)
 			}

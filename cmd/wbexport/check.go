@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/wbexport/wbexport/extract"
 	"os"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ directory (file). When --sink is given and no WorkBoard token is configured, onl
 				if err != nil {
 					return err
 				}
-				res, err := c.Check(cmd.Context())
+				res, err := extract.Check(cmd.Context(), c)
 				if err != nil {
 					return err
 				}

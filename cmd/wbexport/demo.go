@@ -11,6 +11,7 @@ import (
 	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/extract/wbtest"
 	"github.com/wbexport/wbexport/internal/pipeline"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // Demo defaults: the in-process emulator answers in microseconds, so the client may go fast.
@@ -107,15 +108,18 @@ func demoDay(ctx context.Context, cmd *cobra.Command, f *runFlags, org *wbtest.O
 		defer cancel()
 		_ = live.Shutdown(sctx)
 	}()
-	mk := func(log *slog.Logger, progress func(extract.Progress)) (*extract.Client, error) {
-		return extract.New(srv.Credentials().AdminToken,
-			extract.WithBaseURL(live.BaseURL),
-			extract.WithRate(demoRate),
-			extract.WithConcurrency(demoConcurrency),
-			extract.WithUserAgent("wbexport/"+appVersion()+" (demo)"),
-			extract.WithLogger(log),
-			extract.WithProgress(progress),
+	mk := func(log *slog.Logger, progress func(extract.Progress)) (*extract.Exporter, error) {
+		c, err := workboard.New(srv.Credentials().AdminToken,
+			workboard.WithBaseURL(live.BaseURL),
+			workboard.WithRate(demoRate),
+			workboard.WithConcurrency(demoConcurrency),
+			workboard.WithUserAgent("wbexport/"+appVersion()+" (demo)"),
+			workboard.WithLogger(log),
 		)
+		if err != nil {
+			return nil, err
+		}
+		return extract.New(c, extract.WithProgress(progress))
 	}
 	day1 := *f
 	day1.snapshotDate = day.Format("2006-01-02")

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 func main() {
@@ -35,8 +35,8 @@ func run(args []string) int {
 	code := exitCode(err)
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 	// Auth failures carry the operator's next step (e.g. "needs Data-Admin access").
-	var ae *extract.APIError
-	if errors.As(err, &ae) && (ae.Is(extract.ErrAuth) || ae.Is(extract.ErrDataAdmin)) {
+	var ae *workboard.APIError
+	if errors.As(err, &ae) && (ae.Is(workboard.ErrAuth) || ae.Is(workboard.ErrDataAdmin)) {
 		msg += ". " + ae.Hint()
 	}
 	fmt.Fprintf(os.Stderr, "wbexport: %s\n", msg)

@@ -18,6 +18,7 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // apiFlags are the flags that configure the WorkBoard client (run, check).
@@ -38,11 +39,11 @@ func (f *apiFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.apiURL, "api-url", "", "WorkBoard API root (default per --region; e.g. http://127.0.0.1:8080/wb/apis for a local emulator; plain HTTP only for loopback)")
 	fl.StringVar(&f.region, "region", "us", "WorkBoard data centre: us (www.myworkboard.com) or eu (www.myworkboard.eu)")
 	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the WorkBoard API token (default: the WORKBOARD_TOKEN environment variable)")
-	fl.IntVar(&f.concurrency, "concurrency", extract.DefaultConcurrency, "maximum API requests in flight")
-	fl.Float64Var(&f.rate, "rate", extract.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
+	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
+	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
 	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
-	fl.DurationVar(&f.timeout, "request-timeout", extract.DefaultRequestTimeout, "timeout of one API request")
-	fl.IntVar(&f.maxAttempts, "max-attempts", extract.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
+	fl.DurationVar(&f.timeout, "request-timeout", workboard.DefaultRequestTimeout, "timeout of one API request")
+	fl.IntVar(&f.maxAttempts, "max-attempts", workboard.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default wbexport/<version>)")
 }
 
@@ -50,7 +51,7 @@ func (f *apiFlags) register(cmd *cobra.Command) {
 // an auth error (exit 3).
 func (f *apiFlags) token(log *slog.Logger) (string, error) {
 	if f.tokenFile != "" {
-		tok, warn, err := extract.ReadTokenFile(f.tokenFile)
+		tok, warn, err := workboard.ReadTokenFile(f.tokenFile)
 		if err != nil {
 			return "", withCode(ExitAuth, err)
 		}
@@ -93,7 +94,7 @@ func (f *apiFlags) validate() error {
 }
 
 // client builds the WorkBoard client. Invalid URLs are usage errors.
-func (f *apiFlags) client(token string, log *slog.Logger, extra ...extract.Option) (*extract.Client, error) {
+func (f *apiFlags) client(token string, log *slog.Logger) (*workboard.Client, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -101,24 +102,32 @@ func (f *apiFlags) client(token string, log *slog.Logger, extra ...extract.Optio
 	if ua == "" {
 		ua = "wbexport/" + appVersion()
 	}
-	opts := []extract.Option{
-		extract.WithRegion(f.region),
-		extract.WithConcurrency(f.concurrency),
-		extract.WithRate(f.rate),
-		extract.WithPageSize(f.pageSize),
-		extract.WithRequestTimeout(f.timeout),
-		extract.WithMaxAttempts(f.maxAttempts),
-		extract.WithUserAgent(ua),
-		extract.WithLogger(log),
+	opts := []workboard.Option{
+		workboard.WithRegion(f.region),
+		workboard.WithConcurrency(f.concurrency),
+		workboard.WithRate(f.rate),
+		workboard.WithRequestTimeout(f.timeout),
+		workboard.WithMaxAttempts(f.maxAttempts),
+		workboard.WithUserAgent(ua),
+		workboard.WithLogger(log),
 	}
 	if f.apiURL != "" {
-		opts = append(opts, extract.WithBaseURL(f.apiURL))
+		opts = append(opts, workboard.WithBaseURL(f.apiURL))
 	}
-	c, err := extract.New(token, append(opts, extra...)...)
+	c, err := workboard.New(token, opts...)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
 	return c, nil
+}
+
+// exporter builds the exporter of an export through c.
+func (f *apiFlags) exporter(c *workboard.Client, opts ...extract.Option) (*extract.Exporter, error) {
+	ex, err := extract.New(c, append([]extract.Option{extract.WithPageSize(f.pageSize)}, opts...)...)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return ex, nil
 }
 
 // logFlags configure logging.
@@ -238,12 +247,12 @@ func selectTables(names []string) ([]*schemas.Table, error) {
 	return ordered, nil
 }
 
-// clientFactory builds the WorkBoard client once logging and progress are set up.
-type clientFactory func(log *slog.Logger, progress func(extract.Progress)) (*extract.Client, error)
+// exporterFactory builds the exporter once logging and progress are set up.
+type exporterFactory func(log *slog.Logger, progress func(extract.Progress)) (*extract.Exporter, error)
 
 // runExport runs one export with a client from mk (built from the API flags when nil). It
 // returns the run summary (nil when the run did not start, e.g. on a usage error).
-func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk clientFactory) (*pipeline.Summary, error) {
+func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporterFactory) (*pipeline.Summary, error) {
 	prog := newProgress(cmd.ErrOrStderr(), f.progress, f.log.format)
 	log, err := f.log.logger(prog.logWriter())
 	if err != nil {
@@ -265,15 +274,19 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk clientFa
 		return nil, err
 	}
 	if mk == nil {
-		mk = func(log *slog.Logger, progress func(extract.Progress)) (*extract.Client, error) {
+		mk = func(log *slog.Logger, progress func(extract.Progress)) (*extract.Exporter, error) {
 			tok, err := f.api.token(log)
 			if err != nil {
 				return nil, err
 			}
-			return f.api.client(tok, log, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr))
+			c, err := f.api.client(tok, log)
+			if err != nil {
+				return nil, err
+			}
+			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr))
 		}
 	}
-	c, err := mk(log, prog.api)
+	ex, err := mk(log, prog.api)
 	if err != nil {
 		return nil, err
 	}
@@ -289,12 +302,12 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk clientFa
 	defer sink.Close()
 
 	sum, runErr := pipeline.Run(ctx, pipeline.Config{
-		Extractor: c,
+		Extractor: ex,
 		Plan:      plan,
 		Sink:      sink,
 		Run:       run,
 		SinkName:  sinkName,
-		APIBase:   c.BaseURL(),
+		APIBase:   ex.Client().BaseURL(),
 		Logger:    log,
 		BatchRows: f.batchRows,
 		OnRows:    prog.rows,
@@ -341,5 +354,5 @@ func writeSummary(w io.Writer, file string, sum any) error {
 }
 
 func isAuthError(err error) bool {
-	return errors.Is(err, extract.ErrAuth) || errors.Is(err, extract.ErrDataAdmin)
+	return errors.Is(err, workboard.ErrAuth) || errors.Is(err, workboard.ErrDataAdmin)
 }

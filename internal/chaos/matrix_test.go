@@ -21,6 +21,8 @@ import (
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/decode"
 )
 
 func TestMain(m *testing.M) { os.Exit(s3test.Main(m)) }
@@ -79,10 +81,13 @@ func export(t *testing.T, tgt chaos.Target, ts *wbtest.TestServer, arm func(test
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(0),
-		extract.WithBackoff(time.Millisecond, 5*time.Millisecond), extract.WithMaxRetryAfter(20*time.Millisecond),
-		extract.WithRequestTimeout(300*time.Millisecond), extract.WithMaxAttempts(8),
-		extract.WithPageSize(pageSize), extract.WithConcurrency(4))
+	wc, err := workboard.New(ts.AdminToken, workboard.WithBaseURL(ts.BaseURL), workboard.WithRate(0),
+		workboard.WithBackoff(time.Millisecond, 5*time.Millisecond), workboard.WithMaxRetryAfter(20*time.Millisecond),
+		workboard.WithRequestTimeout(300*time.Millisecond), workboard.WithMaxAttempts(8), workboard.WithConcurrency(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := extract.New(wc, extract.WithPageSize(pageSize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +386,7 @@ func listingOrder(t *testing.T, org *wbtest.Org) []int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := extract.DecodeGoalsPage(body)
+	p, err := decode.Goals(body)
 	if err != nil {
 		t.Fatalf("decode /goal: %v", err)
 	}

@@ -21,11 +21,12 @@ import (
 	"github.com/wbexport/wbexport/extract"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // Extractor is the part of the extract client the pipeline uses.
 type Extractor interface {
-	Export(ctx context.Context, plan extract.Plan, emit func(context.Context, *extract.Batch) error) (*extract.Report, error)
+	Export(ctx context.Context, plan extract.Plan, emit func(context.Context, *workboard.Batch) error) (*extract.Report, error)
 }
 
 // Config describes one run.
@@ -218,7 +219,7 @@ func (e *stageError) Unwrap() error { return e.err }
 // workers keep C requests in flight while pages are transformed and written; a full queue
 // makes emit wait (back-pressure), and an add error stops the extraction. When both sides
 // fail, the error returned is the one that happened first.
-func exportInto(ctx context.Context, cfg Config, add func(context.Context, *extract.Batch) error) (*extract.Report, error) {
+func exportInto(ctx context.Context, cfg Config, add func(context.Context, *workboard.Batch) error) (*extract.Report, error) {
 	depth := cfg.QueueBatches
 	if depth == 0 {
 		depth = DefaultQueueBatches
@@ -228,7 +229,7 @@ func exportInto(ctx context.Context, cfg Config, add func(context.Context, *extr
 	}
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	q := make(chan *extract.Batch, depth)
+	q := make(chan *workboard.Batch, depth)
 	done := make(chan error, 1)
 	go func() {
 		var err error
@@ -242,7 +243,7 @@ func exportInto(ctx context.Context, cfg Config, add func(context.Context, *extr
 		}
 		done <- err
 	}()
-	emit := func(_ context.Context, b *extract.Batch) error {
+	emit := func(_ context.Context, b *workboard.Batch) error {
 		select {
 		case q <- b:
 			return nil

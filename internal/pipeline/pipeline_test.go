@@ -20,6 +20,7 @@ import (
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 	"github.com/wbexport/wbexport/transform"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 var day = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -28,14 +29,18 @@ func newOrg() *wbtest.Org {
 	return wbtest.Generate(wbtest.OrgConfig{Seed: 7, Users: 12, Teams: 3, Goals: 20, KRsPerGoal: 2, CheckinsPerKR: 4})
 }
 
-func client(t *testing.T, ts *wbtest.TestServer) *extract.Client {
+func client(t *testing.T, ts *wbtest.TestServer) *extract.Exporter {
 	t.Helper()
-	c, err := extract.New(ts.AdminToken, extract.WithBaseURL(ts.BaseURL), extract.WithRate(1000),
-		extract.WithConcurrency(4), extract.WithBackoff(time.Millisecond, 5*time.Millisecond))
+	c, err := workboard.New(ts.AdminToken, workboard.WithBaseURL(ts.BaseURL), workboard.WithRate(1000),
+		workboard.WithConcurrency(4), workboard.WithBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	ex, err := extract.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
 }
 
 func runOnce(t *testing.T, root string, ex pipeline.Extractor, wrap func(sinks.Sink) sinks.Sink) (*pipeline.Summary, error) {
@@ -125,9 +130,9 @@ type failingExtractor struct{ inner pipeline.Extractor }
 
 var errBoom = errors.New("boom: the API went away")
 
-func (f failingExtractor) Export(ctx context.Context, plan extract.Plan, emit func(context.Context, *extract.Batch) error) (*extract.Report, error) {
+func (f failingExtractor) Export(ctx context.Context, plan extract.Plan, emit func(context.Context, *workboard.Batch) error) (*extract.Report, error) {
 	n := 0
-	rep, err := f.inner.Export(ctx, plan, func(ctx context.Context, b *extract.Batch) error {
+	rep, err := f.inner.Export(ctx, plan, func(ctx context.Context, b *workboard.Batch) error {
 		if n++; n > 3 {
 			return errBoom
 		}
@@ -167,12 +172,12 @@ func TestFailedRunPublishesNothingAndRecordsFailure(t *testing.T) {
 	ts := wbtest.Start(t, newOrg())
 	for _, tc := range []struct {
 		name string
-		ex   func(c *extract.Client) pipeline.Extractor
+		ex   func(c *extract.Exporter) pipeline.Extractor
 		wrap func(sinks.Sink) sinks.Sink
 	}{
-		{"extract fails", func(c *extract.Client) pipeline.Extractor { return failingExtractor{c} }, nil},
-		{"commit fails", func(c *extract.Client) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return failingCommit{s} }},
-		{"write fails", func(c *extract.Client) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return &failingWrite{s, 2} }},
+		{"extract fails", func(c *extract.Exporter) pipeline.Extractor { return failingExtractor{c} }, nil},
+		{"commit fails", func(c *extract.Exporter) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return failingCommit{s} }},
+		{"write fails", func(c *extract.Exporter) pipeline.Extractor { return c }, func(s sinks.Sink) sinks.Sink { return &failingWrite{s, 2} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

@@ -69,4 +69,3 @@ func TestDecodersRejectInvalidJSON(t *testing.T) {
 		})
 	}
 }
-

@@ -1,0 +1,196 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/decode"
+	"golang.org/x/sync/errgroup"
+)
+
+// Named defaults of the exporter's options.
+const (
+	DefaultPageSize = 100
+	DefaultMaxTotal = 50_000_000 // a totalCount above this is rejected as absurd
+)
+
+// Exporter runs exports through one WorkBoard client.
+type Exporter struct {
+	c   *workboard.Client
+	cfg config
+}
+
+type config struct {
+	pageSize    int
+	maxTotal    int64
+	customAttrs bool
+	progress    func(Progress)
+}
+
+// Option configures an Exporter.
+type Option func(*config) error
+
+// WithPageSize sets limit= of paged listings (default DefaultPageSize).
+func WithPageSize(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("extract: page size must be positive, got %d", n)
+		}
+		c.pageSize = n
+		return nil
+	}
+}
+
+// WithMaxTotal sets the largest totalCount accepted before a listing is rejected as absurd
+// (default DefaultMaxTotal).
+func WithMaxTotal(n int64) Option { return func(c *config) error { c.maxTotal = n; return nil } }
+
+// WithCustomAttributes controls custom_attributes=1 on GET /goal (default on).
+func WithCustomAttributes(on bool) Option {
+	return func(c *config) error { c.customAttrs = on; return nil }
+}
+
+// WithProgress registers a callback for progress bars, called serially after each page or
+// per-item call.
+func WithProgress(fn func(Progress)) Option {
+	return func(c *config) error { c.progress = fn; return nil }
+}
+
+// New returns an exporter that uses c.
+func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
+	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return &Exporter{c: c, cfg: cfg}, nil
+}
+
+// Client returns the exporter's WorkBoard client.
+func (e *Exporter) Client() *workboard.Client { return e.c }
+
+// Export runs the plan and streams the records to emit, which is called serially (never
+// concurrently) with one batch per decoded page. A batch is never touched after emit returns,
+// so emit may keep it. Memory does not grow with the org except for the id sets used for
+// de-duplication (users, teams, team members, goals, goal comments, key results; not
+// check-ins, see acceptKRs) and the goal (and team / key result) id lists. The Report is
+// returned also on error, with what was done so far.
+func (e *Exporter) Export(ctx context.Context, plan Plan, emit func(context.Context, *workboard.Batch) error) (*Report, error) {
+	start := time.Now()
+	before := e.c.Stats()
+	r := newRun(e, plan, emit)
+	r.rep = newReport(plan, start)
+	err := r.exec(ctx)
+	r.rep.finish(e.c.Stats().Since(before), start)
+	return r.rep, err
+}
+
+// run is the state of one Export: the report, the id sets for de-duplication, the lists of
+// ids that per-item calls go through, and the serialised emit.
+type run struct {
+	e      *Exporter
+	plan   Plan
+	emitFn func(context.Context, *workboard.Batch) error
+
+	mu           sync.Mutex // serialises emit, de-duplication and report updates
+	rep          *Report
+	seen         seen
+	teamIDs      []int64
+	goalIDs      []int64
+	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
+	skippedGoals map[int64]bool
+	progress     map[string]*Progress
+	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
+	// so key results are fetched while goals are still being listed.
+	goalsMore *sync.Cond
+	goalsDone bool
+}
+
+func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch) error) *run {
+	r := &run{e: e, plan: plan, emitFn: emit, seen: newSeen(), skippedGoals: map[int64]bool{},
+		progress: map[string]*Progress{}}
+	r.goalsMore = sync.NewCond(&r.mu)
+	return r
+}
+
+// exec runs the plan's independent parts concurrently — users; teams then team members;
+// goals then key results — so the client's concurrency stays busy across what would
+// otherwise be phase boundaries. All requests share the client's pacer; emit stays serial
+// (take holds r.mu). The first error cancels the other parts and is returned.
+func (r *run) exec(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	if r.plan.Has(schemas.Users) {
+		g.Go(func() error { return r.listUsers(gctx) })
+	}
+	if r.plan.Has(schemas.Teams) || r.plan.Has(schemas.TeamMembers) {
+		g.Go(func() error { return r.teamsAndMembers(gctx) })
+	}
+	if r.plan.needGoals() {
+		g.Go(func() error { return r.goalsAndKRs(gctx) })
+	}
+	return g.Wait()
+}
+
+// acceptFn de-duplicates a decoded page, stamps Meta, and returns the batch to emit with the
+// number of new and duplicate items. Called with r.mu held.
+type acceptFn func(p *decode.Page, m workboard.Meta) (b *workboard.Batch, fresh, dups int)
+
+// take hands one page to accept and emit under the lock and reports progress (total: the
+// item count to show, -1 for the listing's largest totalCount). It returns the new item count.
+func (r *run) take(ctx context.Context, name string, p *decode.Page, m workboard.Meta, accept acceptFn, total int64) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	es := r.rep.endpoint(name)
+	es.Requests++
+	if p.TotalCount.Valid && p.TotalCount.V > es.LastTotal {
+		es.LastTotal = p.TotalCount.V
+	}
+	b, fresh, dups := accept(p, m)
+	es.Fetched += int64(fresh)
+	es.Duplicates += int64(dups)
+	if b != nil && b.Len() > 0 {
+		r.count(b)
+		if err := r.emitFn(ctx, b); err != nil {
+			return fresh, fmt.Errorf("extract: emit %s: %w", name, err)
+		}
+	}
+	if fn := r.e.cfg.progress; fn != nil {
+		pr := r.progress[name]
+		if pr == nil {
+			pr = &Progress{Entity: name}
+			r.progress[name] = pr
+		}
+		pr.PagesDone++
+		pr.ItemsFetched = es.Fetched
+		pr.Total = total
+		if total < 0 {
+			pr.Total = es.LastTotal
+		}
+		fn(*pr)
+	}
+	return fresh, nil
+}
+
+// count adds the rows of b to the report.
+func (r *run) count(b *workboard.Batch) {
+	for table, n := range map[string]int{
+		schemas.Users: len(b.Users), schemas.Teams: len(b.Teams), schemas.TeamMembers: len(b.TeamMembers),
+		schemas.Goals: len(b.Goals), schemas.GoalComments: len(b.GoalComments), schemas.KeyResults: len(b.KeyResults),
+		schemas.KeyResultCheckins: len(b.Checkins), schemas.KeyResultConf: len(b.Confidence),
+		schemas.KeyResultComments: len(b.KRComments),
+	} {
+		if n > 0 {
+			r.rep.Rows[table] += int64(n)
+		}
+	}
+}
+
+// warn adds a warning to the report. Called with r.mu held.
+func (r *run) warn(format string, args ...any) {
+	r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,157 @@
+package extract
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard/decode"
+	"golang.org/x/sync/errgroup"
+)
+
+// The three independent parts of an export: users; teams and their members; goals and their
+// key results.
+
+func paged(path string) func(offset, limit int) string {
+	return func(offset, limit int) string {
+		return path + "&limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset)
+	}
+}
+
+func (r *run) listUsers(ctx context.Context) error {
+	return r.list(ctx, "users", paged("/user?include=org_members"), decode.Users, r.acceptUsers)
+}
+
+func (r *run) teamsAndMembers(ctx context.Context) error {
+	err := r.list(ctx, "teams", paged("/team?include=org_teams"), decode.Teams, r.acceptTeams)
+	if err != nil || !r.plan.Has(schemas.TeamMembers) {
+		return err
+	}
+	// the listing has returned: the team id list is complete
+	return r.perItem(ctx, itemCalls{name: "team_members", entity: "team", has: fixed(len(r.teamIDs)),
+		total: func() int64 { return int64(len(r.teamIDs)) },
+		target: func(i int) (int64, string) {
+			return r.teamIDs[i], "/team/" + strconv.FormatInt(r.teamIDs[i], 10)
+		},
+		decode: func(_ int, b []byte) (*decode.Page, error) { return decode.Teams(b) },
+		accept: r.acceptMembers})
+}
+
+// goalsAndKRs lists the goals and fetches their key results: per goal while the goals are
+// still being listed, or per key result once they are (Plan.PerKeyResult). Key results that a
+// goal's goal_metrics lists but its per-goal call left out are then fetched one by one.
+func (r *run) goalsAndKRs(ctx context.Context) error {
+	q := "/goal?goal_status=1%2C2&include=custom_permission"
+	if r.e.cfg.customAttrs {
+		q = "/goal?goal_status=1%2C2&custom_attributes=1&include=custom_permission"
+	}
+	listGoals := func(ctx context.Context) error {
+		return r.list(ctx, "goals", paged(q), decode.Goals, r.acceptGoals)
+	}
+	switch {
+	case !r.plan.needKRs():
+		return listGoals(ctx)
+	case r.plan.PerKeyResult:
+		if err := listGoals(ctx); err != nil {
+			return err
+		}
+		return r.perKeyResult(ctx, r.krRefs)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		err := listGoals(gctx)
+		r.mu.Lock()
+		r.goalsDone = true
+		r.goalsMore.Broadcast()
+		r.mu.Unlock()
+		return err
+	})
+	g.Go(func() error { return r.perGoal(gctx) })
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return r.perKeyResult(ctx, r.missingKRs())
+}
+
+// perGoal fetches the key results of each goal as it is listed.
+func (r *run) perGoal(ctx context.Context) error {
+	goalID := func(i int) int64 {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.goalIDs[i]
+	}
+	return r.perItem(ctx, itemCalls{name: "key_results", entity: "goal", has: r.hasGoal,
+		total: func() int64 {
+			// all goals once listed; before that what the listing reported, if more
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			n := int64(len(r.goalIDs))
+			if es := r.rep.Endpoints["goals"]; !r.goalsDone && es != nil && es.ReportedTotal > n {
+				n = es.ReportedTotal
+			}
+			return n
+		},
+		target: func(i int) (int64, string) {
+			id := goalID(i)
+			return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
+		},
+		decode: r.decodeMetrics(goalID), accept: r.acceptKRs})
+}
+
+// perKeyResult fetches the key results refs names (goal id, metric id) one by one.
+func (r *run) perKeyResult(ctx context.Context, refs [][2]int64) error {
+	return r.perItem(ctx, itemCalls{name: "key_results", entity: "key_result", has: fixed(len(refs)),
+		total: func() int64 { return int64(len(refs)) },
+		target: func(i int) (int64, string) {
+			return refs[i][1], "/metric/" + strconv.FormatInt(refs[i][1], 10) + "?include_metric_data=yes"
+		},
+		decode: r.decodeMetrics(func(i int) int64 { return refs[i][0] }), accept: r.acceptKRs})
+}
+
+// missingKRs returns the key results that goal_metrics listed but no call returned, except
+// those of goals skipped as not found.
+func (r *run) missingKRs() [][2]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var missing [][2]int64
+	for _, ref := range r.krRefs {
+		if !r.seen.krs[ref[1]] && !r.skippedGoals[ref[0]] {
+			missing = append(missing, ref)
+		}
+	}
+	if len(missing) > 0 {
+		r.warn("key_results: %d key results listed in goal_metrics were not returned by /metric?goal_id=; fetching them one by one", len(missing))
+	}
+	return missing
+}
+
+// hasGoal blocks until goal id i is listed (true) or the goal listing has ended without it
+// or ctx is done (false).
+func (r *run) hasGoal(ctx context.Context, i int) bool {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.goalsMore.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i >= len(r.goalIDs) && !r.goalsDone && ctx.Err() == nil {
+		r.goalsMore.Wait()
+	}
+	return i < len(r.goalIDs) && ctx.Err() == nil
+}
+
+// decodeMetrics returns a per-item decoder of key results that fills in the goal id where the
+// body has none. History lists whose tables the plan leaves out are read past.
+func (r *run) decodeMetrics(goalOf func(i int) int64) func(i int, body []byte) (*decode.Page, error) {
+	h := r.plan.History()
+	return func(i int, body []byte) (*decode.Page, error) {
+		p, err := decode.Metrics(body, h)
+		if err != nil {
+			return nil, err
+		}
+		p.SetGoalID(goalOf(i))
+		return p, nil
+	}
+}
