@@ -28,6 +28,10 @@ func (o Opt[T]) Ptr() *T {
 // nothing the API sends is silently lost.
 type Extra = json.RawMessage
 
+// The records below are what the API's objects become. Their json tags name the member each
+// field is decoded from (package decode); "-" marks what decode fills in itself: required ids,
+// values from nested objects, Extra.
+
 // Meta is carried by every record: when its page was received and from which request.
 type Meta struct {
 	ExtractedAt time.Time // when the HTTP response holding the record was received (UTC)
@@ -36,29 +40,29 @@ type Meta struct {
 
 // User is one WorkBoard user (GET /user?include=org_members). See the users table in schemas/.
 type User struct {
-	Meta
-	UserID               int64
-	UserName             Opt[string]
-	Email                Opt[string]
-	FirstName            Opt[string]
-	LastName             Opt[string]
-	WBEmail              Opt[string]
-	CellNum              Opt[string]
-	CreateAt             Opt[time.Time] // int or string epoch in the API
-	LastVisitedAt        Opt[time.Time]
-	Picture              Opt[string]
-	TimeZone             Opt[string]
-	ExternalID           Opt[string] // "" becomes not valid
-	CreatedFrom          Opt[string]
-	OrgID                Opt[int64]
-	Status               Opt[string]
-	OrgUserRoles         []string // split from the comma list; nil when absent/null
-	Managers             []Manager
-	IsReadOnly           Opt[bool]
-	ProfileTitle         Opt[string]
-	ProfileCompany       Opt[string]
-	CustomAttributesJSON json.RawMessage // profile.custom_attributes verbatim, nil when null/absent
-	Extra                Extra
+	Meta                 `json:"-"`
+	UserID               int64           `json:"-"`
+	UserName             Opt[string]     `json:"user_name"`
+	Email                Opt[string]     `json:"email"`
+	FirstName            Opt[string]     `json:"first_name"`
+	LastName             Opt[string]     `json:"last_name"`
+	WBEmail              Opt[string]     `json:"wb_email"`
+	CellNum              Opt[string]     `json:"cell_num"`
+	CreateAt             Opt[time.Time]  `json:"create_at"` // int or string epoch in the API
+	LastVisitedAt        Opt[time.Time]  `json:"last_visited_at"`
+	Picture              Opt[string]     `json:"picture"`
+	TimeZone             Opt[string]     `json:"time_zone"`
+	ExternalID           Opt[string]     `json:"external_id"` // "" becomes not valid
+	CreatedFrom          Opt[string]     `json:"created_from"`
+	OrgID                Opt[int64]      `json:"org_id"`
+	Status               Opt[string]     `json:"status"`
+	OrgUserRoles         []string        `json:"org_user_roles"` // split from the comma list; nil when absent/null
+	Managers             []Manager       `json:"-"`
+	IsReadOnly           Opt[bool]       `json:"is_read_only"`
+	ProfileTitle         Opt[string]     `json:"-"`
+	ProfileCompany       Opt[string]     `json:"-"`
+	CustomAttributesJSON json.RawMessage `json:"-"` // profile.custom_attributes verbatim, nil when null/absent
+	Extra                Extra           `json:"-"`
 }
 
 // Manager is one entry of a user's manager list (manager: false decodes to no entries).
@@ -69,32 +73,32 @@ type Manager struct {
 
 // Team is one team (GET /team?include=org_teams).
 type Team struct {
-	Meta
-	TeamID        int64
-	ExternalID    Opt[string]
-	ParentTeamID  Opt[int64] // "0", "" and null are not valid (root team)
-	DottedTeamIDs []int64
-	TeamName      Opt[string]
-	TeamOwner     Opt[int64]
-	TeamType      Opt[string]
-	Level         Opt[string]
-	CreatedFrom   Opt[string]
-	CreatedAt     Opt[time.Time]
-	UpdatedAt     Opt[time.Time]
-	TeamState     Opt[string]
-	Extra         Extra
+	Meta          `json:"-"`
+	TeamID        int64          `json:"-"`
+	ExternalID    Opt[string]    `json:"external_id"`
+	ParentTeamID  Opt[int64]     `json:"parent_team_id"` // "0", "" and null are not valid (root team)
+	DottedTeamIDs []int64        `json:"dotted_team_ids"`
+	TeamName      Opt[string]    `json:"team_name"`
+	TeamOwner     Opt[int64]     `json:"team_owner"`
+	TeamType      Opt[string]    `json:"team_type"`
+	Level         Opt[string]    `json:"level"`
+	CreatedFrom   Opt[string]    `json:"created_from"`
+	CreatedAt     Opt[time.Time] `json:"created_at"`
+	UpdatedAt     Opt[time.Time] `json:"updated_at"`
+	TeamState     Opt[string]    `json:"team_state"`
+	Extra         Extra          `json:"-"`
 }
 
 // TeamMember is one member of a team (GET /team/{id} team_members[]).
 type TeamMember struct {
-	Meta
-	TeamID    int64
-	UserID    int64
-	FirstName Opt[string]
-	LastName  Opt[string]
-	Email     Opt[string]
-	TeamRole  Opt[string]
-	Extra     Extra
+	Meta      `json:"-"`
+	TeamID    int64       `json:"-"`
+	UserID    int64       `json:"-"`
+	FirstName Opt[string] `json:"first_name"`
+	LastName  Opt[string] `json:"last_name"`
+	Email     Opt[string] `json:"email"`
+	TeamRole  Opt[string] `json:"team_role"`
+	Extra     Extra       `json:"-"`
 }
 
 // IDName is an {id, name} pair such as goal_type, goal_category[] or metric_unit.
@@ -107,123 +111,123 @@ type IDName struct {
 // flat. Its goal_metrics[] and goal_comments[] are not kept here: key results come from
 // /metric (KeyResult) and comments are emitted as GoalComment records.
 type Goal struct {
-	Meta
-	GoalID                int64
-	GoalName              Opt[string]
-	GoalNarrative         Opt[string]
-	GoalType              Opt[IDName]
-	GoalOwner             Opt[int64]
-	GoalOwnerFullName     Opt[string]
-	GoalCreateAt          Opt[time.Time]
-	GoalModifiedAt        Opt[time.Time]
-	GoalCreatedBy         Opt[int64]
-	GoalUpdatedBy         Opt[int64]
-	GoalStartDate         Opt[time.Time]
-	GoalTargetDate        Opt[time.Time]
-	GoalProgress          Opt[float64]
-	GoalProgressColor     Opt[string]
-	GoalStatus            Opt[string]
-	GoalPermission        []string // split from the comma list
-	GoalCategory          []IDName
-	GoalWorkstreams       []IDName
-	GoalTeamID            Opt[int64]
-	GoalTeamName          Opt[string]
-	GoalMetricsCount      Opt[int64]
-	GoalCommentsCount     Opt[int64]
-	GoalPermissionTeamIDs []int64         // goal_custom_permission.goal_permission_team_ids
-	CustomAttributesJSON  json.RawMessage // custom_attributes verbatim, nil when null/absent
-	MetricIDs             []int64         // ids in goal_metrics[], used to cross-check /metric
-	Extra                 Extra
+	Meta                  `json:"-"`
+	GoalID                int64           `json:"-"`
+	GoalName              Opt[string]     `json:"goal_name"`
+	GoalNarrative         Opt[string]     `json:"goal_narrative"`
+	GoalType              Opt[IDName]     `json:"goal_type"`
+	GoalOwner             Opt[int64]      `json:"goal_owner"`
+	GoalOwnerFullName     Opt[string]     `json:"goal_owner_full_name"`
+	GoalCreateAt          Opt[time.Time]  `json:"goal_create_at"`
+	GoalModifiedAt        Opt[time.Time]  `json:"goal_modified_at"`
+	GoalCreatedBy         Opt[int64]      `json:"goal_created_by"`
+	GoalUpdatedBy         Opt[int64]      `json:"goal_updated_by"`
+	GoalStartDate         Opt[time.Time]  `json:"goal_start_date"`
+	GoalTargetDate        Opt[time.Time]  `json:"goal_target_date"`
+	GoalProgress          Opt[float64]    `json:"goal_progress"`
+	GoalProgressColor     Opt[string]     `json:"goal_progress_color"`
+	GoalStatus            Opt[string]     `json:"goal_status"`
+	GoalPermission        []string        `json:"goal_permission"` // split from the comma list
+	GoalCategory          []IDName        `json:"goal_category"`
+	GoalWorkstreams       []IDName        `json:"goal_workstreams"`
+	GoalTeamID            Opt[int64]      `json:"goal_team_id"`
+	GoalTeamName          Opt[string]     `json:"goal_team_name"`
+	GoalMetricsCount      Opt[int64]      `json:"goal_metrics_count"`
+	GoalCommentsCount     Opt[int64]      `json:"goal_comments_count"`
+	GoalPermissionTeamIDs []int64         `json:"-"`                 // goal_custom_permission.goal_permission_team_ids
+	CustomAttributesJSON  json.RawMessage `json:"custom_attributes"` // custom_attributes verbatim, nil when null/absent
+	MetricIDs             []int64         `json:"-"`                 // ids in goal_metrics[], used to cross-check /metric
+	Extra                 Extra           `json:"-"`
 }
 
 // GoalComment is one entry of a goal's goal_comments[].
 type GoalComment struct {
-	Meta
-	CommentID          int64
-	GoalID             int64
-	CommentText        Opt[string]
-	CommentOwner       Opt[int64]
-	CommentOwnerName   Opt[string]
-	CommentAddedAt     Opt[time.Time]
-	CommentLastUpdated Opt[time.Time]
-	Extra              Extra
+	Meta               `json:"-"`
+	CommentID          int64          `json:"-"`
+	GoalID             int64          `json:"-"`
+	CommentText        Opt[string]    `json:"comment_text"`
+	CommentOwner       Opt[int64]     `json:"comment_owner"`
+	CommentOwnerName   Opt[string]    `json:"comment_owner_name"`
+	CommentAddedAt     Opt[time.Time] `json:"comment_added_at"`
+	CommentLastUpdated Opt[time.Time] `json:"comment_last_updated"`
+	Extra              Extra          `json:"-"`
 }
 
 // KeyResult is one key result (metric) from GET /metric?goal_id=G&include_metric_data=yes or
 // GET /metric/{id}?include_metric_data=yes. Its history arrays are emitted as Checkin,
 // Confidence and KRComment records.
 type KeyResult struct {
-	Meta
-	MetricID                int64
-	GoalID                  int64 // metric_goal_id
-	MetricName              Opt[string]
-	MetricOwner             Opt[int64]
-	MetricRealOwner         Opt[int64]
-	MetricUpdateInterval    Opt[IDName]
-	MetricUpdateIntervalDay Opt[string]
-	MetricUnit              Opt[IDName]
-	MetricProgressType      Opt[IDName]
-	MetricCountingType      Opt[IDName]
-	MetricInitialData       Opt[float64]
-	MetricTarget            Opt[float64]
-	MetricAchieveTarget     Opt[float64]
-	MetricProgress          Opt[float64]
-	MetricProgressColor     Opt[string]
-	MetricCreateAt          Opt[time.Time]
-	MetricModifiedAt        Opt[time.Time]
-	MetricCreatedBy         Opt[int64]
-	MetricUpdatedBy         Opt[int64]
-	MetricLastUpdate        Opt[time.Time]
-	MetricNextUpdate        Opt[time.Time]
-	MetricSourceFrom        Opt[string] // the numeric source code on /metric
-	MetricStatus            Opt[string]
-	MetricPermission        []string
-	TargetDate              Opt[time.Time]
-	MetricMITStartDate      Opt[time.Time]
-	MetricMITEndDate        Opt[time.Time]
-	MetricGoalSource        []int64
-	MetricAutomationJSON    json.RawMessage // verbatim, nil when null/absent
-	ChildKRJSON             json.RawMessage // verbatim, nil when null, absent or []
-	Extra                   Extra
+	Meta                    `json:"-"`
+	MetricID                int64           `json:"-"`
+	GoalID                  int64           `json:"-"` // metric_goal_id
+	MetricName              Opt[string]     `json:"metric_name"`
+	MetricOwner             Opt[int64]      `json:"metric_owner"`
+	MetricRealOwner         Opt[int64]      `json:"metric_real_owner"`
+	MetricUpdateInterval    Opt[IDName]     `json:"metric_update_interval"`
+	MetricUpdateIntervalDay Opt[string]     `json:"metric_update_interval_day"`
+	MetricUnit              Opt[IDName]     `json:"metric_unit"`
+	MetricProgressType      Opt[IDName]     `json:"metric_progress_type"`
+	MetricCountingType      Opt[IDName]     `json:"metric_counting_type"`
+	MetricInitialData       Opt[float64]    `json:"metric_initial_data"`
+	MetricTarget            Opt[float64]    `json:"metric_target"`
+	MetricAchieveTarget     Opt[float64]    `json:"metric_achieve_target"`
+	MetricProgress          Opt[float64]    `json:"metric_progress"`
+	MetricProgressColor     Opt[string]     `json:"metric_progress_color"`
+	MetricCreateAt          Opt[time.Time]  `json:"metric_create_at"`
+	MetricModifiedAt        Opt[time.Time]  `json:"metric_modified_at"`
+	MetricCreatedBy         Opt[int64]      `json:"metric_created_by"`
+	MetricUpdatedBy         Opt[int64]      `json:"metric_updated_by"`
+	MetricLastUpdate        Opt[time.Time]  `json:"metric_last_update"`
+	MetricNextUpdate        Opt[time.Time]  `json:"metric_next_update"`
+	MetricSourceFrom        Opt[string]     `json:"metric_source_from"` // the numeric source code on /metric
+	MetricStatus            Opt[string]     `json:"metric_status"`
+	MetricPermission        []string        `json:"metric_permission"`
+	TargetDate              Opt[time.Time]  `json:"target_date"`
+	MetricMITStartDate      Opt[time.Time]  `json:"metric_mit_start_date"`
+	MetricMITEndDate        Opt[time.Time]  `json:"metric_mit_end_date"`
+	MetricGoalSource        []int64         `json:"metric_goal_source"`
+	MetricAutomationJSON    json.RawMessage `json:"metric_automation"` // verbatim, nil when null/absent
+	ChildKRJSON             json.RawMessage `json:"child_kr"`          // verbatim, nil when null, absent or []
+	Extra                   Extra           `json:"-"`
 }
 
 // Checkin is one metric_data[] slot of a key result.
 type Checkin struct {
-	Meta
-	MetricDataID int64
-	MetricID     int64
-	GoalID       int64
-	CreatedAt    Opt[time.Time] // metric_data_created_at: when the slot is due
-	Value        Opt[float64]   // null for a missed check-in
-	UpdatedAt    Opt[time.Time] // "0" → not valid
-	CreatedBy    Opt[int64]     // "" → not valid
-	Comment      Opt[string]
-	Extra        Extra
+	Meta         `json:"-"`
+	MetricDataID int64          `json:"-"`
+	MetricID     int64          `json:"-"`
+	GoalID       int64          `json:"-"`
+	CreatedAt    Opt[time.Time] `json:"metric_data_created_at"` // metric_data_created_at: when the slot is due
+	Value        Opt[float64]   `json:"metric_data_value"`      // null for a missed check-in
+	UpdatedAt    Opt[time.Time] `json:"metric_data_updated_at"` // "0" → not valid
+	CreatedBy    Opt[int64]     `json:"metric_data_created_by"` // "" → not valid
+	Comment      Opt[string]    `json:"metric_data_comment"`
+	Extra        Extra          `json:"-"`
 }
 
 // Confidence is one metric_confidence[] entry. Ordinal numbers entries that share
 // (MetricID, ModifiedAt), 0-based, in API order.
 type Confidence struct {
-	Meta
-	MetricID     int64
-	ModifiedAt   time.Time
-	Ordinal      int64
-	GoalID       int64
-	Confidence   Opt[string]
-	Comment      Opt[string]
-	MetricDataID Opt[int64]
-	Extra        Extra
+	Meta         `json:"-"`
+	MetricID     int64       `json:"-"`
+	ModifiedAt   time.Time   `json:"-"`
+	Ordinal      int64       `json:"-"`
+	GoalID       int64       `json:"-"`
+	Confidence   Opt[string] `json:"confidence"`
+	Comment      Opt[string] `json:"comment"`
+	MetricDataID Opt[int64]  `json:"metric_data_id"`
+	Extra        Extra       `json:"-"`
 }
 
 // KRComment is one metric_comments[] entry. Ordinal as for Confidence.
 type KRComment struct {
-	Meta
-	MetricID   int64
-	ModifiedAt time.Time
-	Ordinal    int64
-	GoalID     int64
-	Comment    Opt[string]
-	Extra      Extra
+	Meta       `json:"-"`
+	MetricID   int64       `json:"-"`
+	ModifiedAt time.Time   `json:"-"`
+	Ordinal    int64       `json:"-"`
+	GoalID     int64       `json:"-"`
+	Comment    Opt[string] `json:"comment"`
+	Extra      Extra       `json:"-"`
 }
 
 // Batch is a set of records decoded from one API response (or a few). The pipeline receives

@@ -49,16 +49,16 @@ func ReadEnvelope(body []byte, key string) (*Envelope, error) {
 		return nil, &workboard.DecodeError{Offset: -1, Index: -1, Msg: "expected a JSON object, got " + describe(bytes.TrimSpace(body))}
 	}
 	var f struct {
-		Success boolean        `json:"success"`
-		Message jsontext.Value `json:"message"`
-		Error   str            `json:"error"`
-		Desc    jsontext.Value `json:"error_description"`
-		Data    jsontext.Value `json:"data"`
+		Success workboard.Opt[bool]   `json:"success"`
+		Message jsontext.Value        `json:"message"`
+		Error   workboard.Opt[string] `json:"error"`
+		Desc    jsontext.Value        `json:"error_description"`
+		Data    jsontext.Value        `json:"data"`
 	}
 	if err := unmarshal(body, &f); err != nil {
 		return nil, frameError("", err)
 	}
-	env := &Envelope{Success: f.Success.Opt, Code: f.Error.V, Data: f.Data}
+	env := &Envelope{Success: f.Success, Code: f.Error.V, Data: f.Data}
 	if f.Message.Kind() == '"' {
 		env.Message, _ = unquote(f.Message)
 	}

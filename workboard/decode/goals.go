@@ -7,106 +7,49 @@ import (
 	"github.com/wbexport/wbexport/workboard"
 )
 
-// goalWire is a goal as GET /goal sends it, flat or inside a wrapper.
+// goalWire is a goal as GET /goal sends it, flat or inside a wrapper: the Goal's own fields,
+// and what needs a second look.
 type goalWire struct {
-	GoalID            id                     `json:"goal_id"`
-	GoalName          str                    `json:"goal_name"`
-	GoalNarrative     str                    `json:"goal_narrative"`
-	GoalType          idName                 `json:"goal_type"`
-	GoalOwner         id                     `json:"goal_owner"`
-	GoalOwnerFullName str                    `json:"goal_owner_full_name"`
-	GoalCreateAt      epoch                  `json:"goal_create_at"`
-	GoalModifiedAt    epoch                  `json:"goal_modified_at"`
-	GoalCreatedBy     id                     `json:"goal_created_by"`
-	GoalUpdatedBy     id                     `json:"goal_updated_by"`
-	GoalStartDate     epoch                  `json:"goal_start_date"`
-	GoalTargetDate    epoch                  `json:"goal_target_date"`
-	GoalProgress      num                    `json:"goal_progress"`
-	GoalProgressColor str                    `json:"goal_progress_color"`
-	GoalStatus        str                    `json:"goal_status"`
-	GoalPermission    csv                    `json:"goal_permission"`
-	GoalCategory      idList                 `json:"goal_category"`
-	GoalWorkstreams   idList                 `json:"goal_workstreams"`
-	GoalTeamID        id                     `json:"goal_team_id"` // null, "" or "0" for a personal goal
-	GoalTeamName      str                    `json:"goal_team_name"`
-	GoalMetricsCount  id                     `json:"goal_metrics_count"`
-	GoalCommentsCount id                     `json:"goal_comments_count"`
-	CustomPermission  object[permissionWire] `json:"goal_custom_permission"` // with include=custom_permission
-	CustomAttributes  raw                    `json:"custom_attributes"`      // with custom_attributes=1
-	GoalMetrics       list[goalMetricWire]   `json:"goal_metrics"`
-	GoalComments      list[commentWire]      `json:"goal_comments"`
-	Extra             jsontext.Value         `json:",embed"`
+	workboard.Goal
+	GoalID           workboard.Opt[int64] `json:"goal_id"`
+	CustomPermission object[struct {      // with include=custom_permission
+		TeamIDs []int64        `json:"goal_permission_team_ids"`
+		Unknown jsontext.Value `json:",embed"`
+	}] `json:"goal_custom_permission"`
+	GoalMetrics  list[goalMetricWire] `json:"goal_metrics"` // the key results' current state: only their ids are used
+	GoalComments list[commentWire]    `json:"goal_comments"`
+	Unknown      jsontext.Value       `json:",embed"`
 }
 
-type permissionWire struct {
-	TeamIDs ids            `json:"goal_permission_team_ids"`
-	Extra   jsontext.Value `json:",embed"`
-}
-
-// goalMetricWire is one entry of goal_metrics[]: the key result's current state, of which
-// only the id is used (key results come from /metric).
 type goalMetricWire struct {
-	MetricID id `json:"metric_id"`
+	MetricID workboard.Opt[int64] `json:"metric_id"`
 }
 
 type commentWire struct {
-	CommentID          id             `json:"comment_id"`
-	CommentText        str            `json:"comment_text"`
-	CommentOwner       id             `json:"comment_owner"`
-	CommentOwnerName   str            `json:"comment_owner_name"`
-	CommentAddedAt     epoch          `json:"comment_added_at"`
-	CommentLastUpdated epoch          `json:"comment_last_updated"`
-	Extra              jsontext.Value `json:",embed"`
+	workboard.GoalComment
+	CommentID workboard.Opt[int64] `json:"comment_id"`
+	Unknown   jsontext.Value       `json:",embed"`
 }
 
-func (w *goalWire) check() error {
-	if !w.GoalID.Valid {
-		return missing("goal_id", "missing")
-	}
-	return nil
-}
-
-func (w *goalMetricWire) check() error {
-	if !w.MetricID.Valid {
-		return missing("metric_id", "missing")
-	}
-	return nil
-}
-
-func (w *commentWire) check() error {
-	if !w.CommentID.Valid {
-		return missing("comment_id", "missing")
-	}
-	return nil
-}
+func (w *goalWire) check() error       { return required(w.GoalID, "goal_id") }
+func (w *goalMetricWire) check() error { return required(w.MetricID, "metric_id") }
+func (w *commentWire) check() error    { return required(w.CommentID, "comment_id") }
 
 // add appends the goal and its comments to p.
 func (w *goalWire) add(p *Page) *workboard.Goal {
-	var metricIDs []int64
+	g, perm := w.Goal, w.CustomPermission.V
+	g.GoalID, g.GoalTeamID, g.GoalPermissionTeamIDs = w.GoalID.V, nonZero(g.GoalTeamID), perm.TeamIDs // no team: null, "" or "0"
 	for _, m := range w.GoalMetrics {
-		metricIDs = append(metricIDs, m.MetricID.V)
+		g.MetricIDs = append(g.MetricIDs, m.MetricID.V)
 	}
 	var ex extra
-	ex.add("", w.Extra)
-	ex.add("goal_custom_permission.", w.CustomPermission.V.Extra)
-	p.Goals = append(p.Goals, workboard.Goal{
-		GoalID: w.GoalID.V, GoalName: w.GoalName.Opt, GoalNarrative: w.GoalNarrative.Opt, GoalType: w.GoalType.Opt,
-		GoalOwner: w.GoalOwner.Opt, GoalOwnerFullName: w.GoalOwnerFullName.Opt, GoalCreateAt: w.GoalCreateAt.Opt,
-		GoalModifiedAt: w.GoalModifiedAt.Opt, GoalCreatedBy: w.GoalCreatedBy.Opt, GoalUpdatedBy: w.GoalUpdatedBy.Opt,
-		GoalStartDate: w.GoalStartDate.Opt, GoalTargetDate: w.GoalTargetDate.Opt, GoalProgress: w.GoalProgress.Opt,
-		GoalProgressColor: w.GoalProgressColor.Opt, GoalStatus: w.GoalStatus.Opt, GoalPermission: w.GoalPermission,
-		GoalCategory: w.GoalCategory, GoalWorkstreams: w.GoalWorkstreams, GoalTeamID: nonZero(w.GoalTeamID),
-		GoalTeamName: w.GoalTeamName.Opt, GoalMetricsCount: w.GoalMetricsCount.Opt,
-		GoalCommentsCount: w.GoalCommentsCount.Opt, GoalPermissionTeamIDs: w.CustomPermission.V.TeamIDs,
-		CustomAttributesJSON: []byte(w.CustomAttributes), MetricIDs: metricIDs, Extra: ex.build(),
-	})
+	ex.add("", w.Unknown)
+	ex.add("goal_custom_permission.", perm.Unknown)
+	g.Extra = ex.build()
+	p.Goals = append(p.Goals, g)
 	for _, c := range w.GoalComments {
-		p.GoalComments = append(p.GoalComments, workboard.GoalComment{
-			CommentID: c.CommentID.V, GoalID: w.GoalID.V, CommentText: c.CommentText.Opt,
-			CommentOwner: c.CommentOwner.Opt, CommentOwnerName: c.CommentOwnerName.Opt,
-			CommentAddedAt: c.CommentAddedAt.Opt, CommentLastUpdated: c.CommentLastUpdated.Opt,
-			Extra: extraOf(c.Extra),
-		})
+		c.GoalComment.CommentID, c.GoalComment.GoalID, c.Extra = c.CommentID.V, g.GoalID, extraOf(c.Unknown)
+		p.GoalComments = append(p.GoalComments, c.GoalComment)
 	}
 	return &p.Goals[len(p.Goals)-1]
 }
@@ -115,12 +58,12 @@ func (w *goalWire) add(p *Page) *workboard.Goal {
 // has goal_id), or a wrapper of the goals of one owner (people_goals, with user_id) or of one
 // team (team_goals, with team_id and team_name). The three shapes may mix in one page.
 type goalItem struct {
-	GoalID      jsontext.Value `json:"goal_id"`
-	PeopleGoals jsontext.Value `json:"people_goals"`
-	TeamGoals   jsontext.Value `json:"team_goals"`
-	UserID      id             `json:"user_id"`
-	TeamID      id             `json:"team_id"`
-	TeamName    str            `json:"team_name"`
+	GoalID      jsontext.Value        `json:"goal_id"`
+	PeopleGoals jsontext.Value        `json:"people_goals"`
+	TeamGoals   jsontext.Value        `json:"team_goals"`
+	UserID      workboard.Opt[int64]  `json:"user_id"`
+	TeamID      workboard.Opt[int64]  `json:"team_id"`
+	TeamName    workboard.Opt[string] `json:"team_name"`
 }
 
 // Goals decodes GET /goal in any of its shapes (flat goals, people_goals and team_goals
@@ -158,15 +101,15 @@ func (p *Page) addGoalItem(i int, at jsontext.Pointer, v jsontext.Value) error {
 	case w.PeopleGoals != nil:
 		return p.addWrapped(field+".people_goals", at.AppendToken("people_goals"), w.PeopleGoals, func(g *workboard.Goal) {
 			if !g.GoalOwner.Valid && w.UserID.Valid {
-				g.GoalOwner = w.UserID.Opt
+				g.GoalOwner = w.UserID
 			}
 		})
 	case w.TeamGoals != nil:
 		return p.addWrapped(field+".team_goals", at.AppendToken("team_goals"), w.TeamGoals, func(g *workboard.Goal) {
 			if !g.GoalTeamID.Valid && w.TeamID.Valid {
-				g.GoalTeamID = w.TeamID.Opt
+				g.GoalTeamID = w.TeamID
 				if !g.GoalTeamName.Valid {
-					g.GoalTeamName = w.TeamName.Opt
+					g.GoalTeamName = w.TeamName
 				}
 			}
 		})

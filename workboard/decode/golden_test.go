@@ -6,8 +6,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -43,7 +45,7 @@ func TestGoldenDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := json.MarshalIndent(p, "", "  ")
+			got, err := json.MarshalIndent(plain(reflect.ValueOf(p)), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,4 +72,70 @@ func TestGoldenDecode(t *testing.T) {
 	if n < 15 {
 		t.Fatalf("only %d golden cases", n)
 	}
+}
+
+// plain is v as encoding/json writes it without json tags (the golden files were written so):
+// exported fields by their Go names, in order, with embedded structs' fields promoted.
+func plain(v reflect.Value) any {
+	switch {
+	case v.Kind() == reflect.Pointer && v.IsNil():
+		return nil
+	case v.Kind() == reflect.Pointer:
+		return plain(v.Elem())
+	case v.Type() == reflect.TypeOf(time.Time{}):
+		return v.Interface()
+	case v.Kind() == reflect.Struct:
+		var out fields
+		out.add(v)
+		return out
+	case v.Kind() == reflect.Slice && v.IsNil():
+		return nil
+	case v.Type() == reflect.TypeOf(json.RawMessage{}):
+		return v.Interface()
+	case v.Kind() == reflect.Slice:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = plain(v.Index(i))
+		}
+		return out
+	}
+	return v.Interface()
+}
+
+// fields are a struct's fields in order, written as a JSON object.
+type fields []struct {
+	name string
+	v    any
+}
+
+func (f *fields) add(v reflect.Value) {
+	for i := 0; i < v.NumField(); i++ {
+		sf := v.Type().Field(i)
+		switch {
+		case !sf.IsExported():
+		case sf.Anonymous && sf.Type.Kind() == reflect.Struct:
+			f.add(v.Field(i))
+		default:
+			*f = append(*f, struct {
+				name string
+				v    any
+			}{sf.Name, plain(v.Field(i))})
+		}
+	}
+}
+
+func (f fields) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, e := range f {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(e.name)
+		v, err := json.Marshal(e.v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}'), nil
 }

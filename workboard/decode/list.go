@@ -82,7 +82,7 @@ func isDigits(s string) bool {
 
 // elements returns the elements of the array v; their values alias v.
 func elements(v jsontext.Value) ([]item, error) {
-	d := jsontext.NewDecoder(bytes.NewReader(v), opts...)
+	d := jsontext.NewDecoder(bytes.NewReader(v), syntax...)
 	if _, err := d.ReadToken(); err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func elements(v jsontext.Value) ([]item, error) {
 
 // members returns the members of the object v in order, names unescaped; values alias v.
 func members(v jsontext.Value) ([]item, error) {
-	d := jsontext.NewDecoder(bytes.NewReader(v), opts...)
+	d := jsontext.NewDecoder(bytes.NewReader(v), syntax...)
 	if _, err := d.ReadToken(); err != nil {
 		return nil, err
 	}

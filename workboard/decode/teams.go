@@ -8,72 +8,27 @@ import (
 // teamWire is a team as GET /team?include=org_teams (no members) or GET /team/{id} (with
 // team_members[]) sends it.
 type teamWire struct {
-	TeamID        id               `json:"team_id"`
-	ExternalID    str              `json:"external_id"`
-	ParentTeamID  id               `json:"parent_team_id"` // "0" or "" for a root team
-	DottedTeamIDs ids              `json:"dotted_team_ids"`
-	TeamName      str              `json:"team_name"`
-	TeamOwner     id               `json:"team_owner"`
-	TeamType      str              `json:"team_type"`
-	Level         str              `json:"level"`
-	CreatedFrom   str              `json:"created_from"`
-	CreatedAt     epoch            `json:"created_at"`
-	UpdatedAt     epoch            `json:"updated_at"`
-	TeamState     str              `json:"team_state"`
-	TeamMembers   list[memberWire] `json:"team_members"`
-	Extra         jsontext.Value   `json:",embed"`
+	workboard.Team
+	TeamID      workboard.Opt[int64] `json:"team_id"`
+	TeamMembers list[memberWire]     `json:"team_members"`
+	Unknown     jsontext.Value       `json:",embed"`
 }
 
 // memberWire is one entry of team_members[]: the user's id is id (user_id when id is absent).
 type memberWire struct {
-	ID        id             `json:"id"`
-	UserID    id             `json:"user_id"`
-	FirstName str            `json:"first_name"`
-	LastName  str            `json:"last_name"`
-	Email     str            `json:"email"`
-	TeamRole  str            `json:"team_role"`
-	Extra     jsontext.Value `json:",embed"`
+	workboard.TeamMember
+	ID      workboard.Opt[int64] `json:"id"`
+	UserID  workboard.Opt[int64] `json:"user_id"`
+	Unknown jsontext.Value       `json:",embed"`
 }
 
-func (w *teamWire) check() error {
-	if !w.TeamID.Valid {
-		return missing("team_id", "missing")
-	}
-	return nil
-}
+func (w *teamWire) check() error { return required(w.TeamID, "team_id") }
 
 func (w *memberWire) check() error {
-	if !w.ID.Valid && !w.UserID.Valid {
-		return missing("id", "missing")
+	if !w.ID.Valid {
+		w.ID = w.UserID
 	}
-	return nil
-}
-
-func (w *teamWire) team() workboard.Team {
-	return workboard.Team{
-		TeamID: w.TeamID.V, ExternalID: w.ExternalID.Opt, ParentTeamID: nonZero(w.ParentTeamID),
-		DottedTeamIDs: w.DottedTeamIDs, TeamName: w.TeamName.Opt, TeamOwner: w.TeamOwner.Opt,
-		TeamType: w.TeamType.Opt, Level: w.Level.Opt, CreatedFrom: w.CreatedFrom.Opt,
-		CreatedAt: w.CreatedAt.Opt, UpdatedAt: w.UpdatedAt.Opt, TeamState: w.TeamState.Opt,
-		Extra: extraOf(w.Extra),
-	}
-}
-
-func (w *memberWire) member(teamID int64) workboard.TeamMember {
-	user := w.ID
-	if !user.Valid {
-		user = w.UserID
-	}
-	return workboard.TeamMember{TeamID: teamID, UserID: user.V, FirstName: w.FirstName.Opt,
-		LastName: w.LastName.Opt, Email: w.Email.Opt, TeamRole: w.TeamRole.Opt, Extra: extraOf(w.Extra)}
-}
-
-// nonZero is v, not valid when it is 0 (a root team's parent, a personal goal's team).
-func nonZero(v id) workboard.Opt[int64] {
-	if v.V == 0 {
-		return workboard.Opt[int64]{}
-	}
-	return v.Opt
+	return required(w.ID, "id")
 }
 
 // Teams decodes GET /team (an array of teams) or GET /team/{id} (one team with its
@@ -84,10 +39,12 @@ func Teams(body []byte) (*Page, error) {
 		if err := decodeObject(v, &w); err != nil {
 			return err
 		}
-		t := w.team()
+		t := w.Team
+		t.TeamID, t.ParentTeamID, t.Extra = w.TeamID.V, nonZero(t.ParentTeamID), extraOf(w.Unknown) // "0" for a root team
 		p.Teams = append(p.Teams, t)
-		for i := range w.TeamMembers {
-			p.TeamMembers = append(p.TeamMembers, w.TeamMembers[i].member(t.TeamID))
+		for _, m := range w.TeamMembers {
+			m.TeamMember.TeamID, m.TeamMember.UserID, m.Extra = t.TeamID, m.ID.V, extraOf(m.Unknown)
+			p.TeamMembers = append(p.TeamMembers, m.TeamMember)
 		}
 		return nil
 	})
@@ -96,4 +53,20 @@ func Teams(body []byte) (*Page, error) {
 	}
 	p.Items = len(p.Teams)
 	return p, nil
+}
+
+// nonZero is v, not valid when it is 0 (a root team's parent, a personal goal's team).
+func nonZero(v workboard.Opt[int64]) workboard.Opt[int64] {
+	if v.V == 0 {
+		return workboard.Opt[int64]{}
+	}
+	return v
+}
+
+// required is a *fieldError for member when id is not valid.
+func required(id workboard.Opt[int64], member string) error {
+	if !id.Valid {
+		return missing(member, "missing")
+	}
+	return nil
 }

@@ -1,74 +1,34 @@
 package decode
 
 import (
+	"encoding/json"
+
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/wbexport/wbexport/workboard"
 )
 
-// userWire is a user as GET /user sends it (with or without include=org_members).
+// userWire is a user as GET /user sends it (create_at is an integer, or a string with
+// include=org_members): the User's own fields, and what needs a second look.
 type userWire struct {
-	UserID        id                  `json:"user_id"`
-	UserName      str                 `json:"user_name"`
-	Email         str                 `json:"email"`
-	FirstName     str                 `json:"first_name"`
-	LastName      str                 `json:"last_name"`
-	WBEmail       str                 `json:"wb_email"`
-	CellNum       str                 `json:"cell_num"`
-	CreateAt      epoch               `json:"create_at"` // an integer, or a string with include=org_members
-	LastVisitedAt epoch               `json:"last_visited_at"`
-	Picture       str                 `json:"picture"`
-	TimeZone      str                 `json:"time_zone"`
-	ExternalID    str                 `json:"external_id"`
-	CreatedFrom   str                 `json:"created_from"`
-	OrgID         id                  `json:"org_id"`
-	Status        str                 `json:"status"`
-	OrgUserRoles  csv                 `json:"org_user_roles"`
-	Manager       list[managerWire]   `json:"manager"` // false when the user has none
-	IsReadOnly    boolean             `json:"is_read_only"`
-	Profile       object[profileWire] `json:"profile"`
-	Extra         jsontext.Value      `json:",embed"`
+	workboard.User
+	UserID  workboard.Opt[int64] `json:"user_id"`
+	Manager list[managerWire]    `json:"manager"` // false when the user has none
+	Profile object[struct {
+		Title            workboard.Opt[string] `json:"title"`
+		Company          workboard.Opt[string] `json:"company"`
+		CustomAttributes json.RawMessage       `json:"custom_attributes"`
+		Unknown          jsontext.Value        `json:",embed"`
+	}] `json:"profile"`
+	Unknown jsontext.Value `json:",embed"`
 }
 
 // managerWire is one entry of manager[]; entries without user_id are left out.
 type managerWire struct {
-	UserID id  `json:"user_id"`
-	Role   str `json:"role"` // "1" direct, "2" dotted
+	UserID workboard.Opt[int64]  `json:"user_id"`
+	Role   workboard.Opt[string] `json:"role"` // "1" direct, "2" dotted
 }
 
-type profileWire struct {
-	Title            str            `json:"title"`
-	Company          str            `json:"company"`
-	CustomAttributes raw            `json:"custom_attributes"`
-	Extra            jsontext.Value `json:",embed"`
-}
-
-func (w *userWire) check() error {
-	if !w.UserID.Valid {
-		return missing("user_id", "missing")
-	}
-	return nil
-}
-
-func (w *userWire) user() workboard.User {
-	var managers []workboard.Manager
-	for _, m := range w.Manager {
-		if m.UserID.Valid {
-			managers = append(managers, workboard.Manager{UserID: m.UserID.V, Role: m.Role.V})
-		}
-	}
-	var ex extra
-	ex.add("", w.Extra)
-	ex.add("profile.", w.Profile.V.Extra)
-	return workboard.User{
-		UserID: w.UserID.V, UserName: w.UserName.Opt, Email: w.Email.Opt, FirstName: w.FirstName.Opt,
-		LastName: w.LastName.Opt, WBEmail: w.WBEmail.Opt, CellNum: w.CellNum.Opt, CreateAt: w.CreateAt.Opt,
-		LastVisitedAt: w.LastVisitedAt.Opt, Picture: w.Picture.Opt, TimeZone: w.TimeZone.Opt,
-		ExternalID: w.ExternalID.Opt, CreatedFrom: w.CreatedFrom.Opt, OrgID: w.OrgID.Opt, Status: w.Status.Opt,
-		OrgUserRoles: w.OrgUserRoles, Managers: managers, IsReadOnly: w.IsReadOnly.Opt,
-		ProfileTitle: w.Profile.V.Title.Opt, ProfileCompany: w.Profile.V.Company.Opt,
-		CustomAttributesJSON: []byte(w.Profile.V.CustomAttributes), Extra: ex.build(),
-	}
-}
+func (w *userWire) check() error { return required(w.UserID, "user_id") }
 
 // Users decodes GET /user: the token's own user (an object), one user by id, or the org's
 // members (an array, with include=org_members).
@@ -78,7 +38,18 @@ func Users(body []byte) (*Page, error) {
 		if err := decodeObject(v, &w); err != nil {
 			return err
 		}
-		p.Users = append(p.Users, w.user())
+		u, prof := w.User, w.Profile.V
+		u.UserID, u.ProfileTitle, u.ProfileCompany, u.CustomAttributesJSON = w.UserID.V, prof.Title, prof.Company, prof.CustomAttributes
+		for _, m := range w.Manager {
+			if m.UserID.Valid {
+				u.Managers = append(u.Managers, workboard.Manager{UserID: m.UserID.V, Role: m.Role.V})
+			}
+		}
+		var ex extra
+		ex.add("", w.Unknown)
+		ex.add("profile.", prof.Unknown)
+		u.Extra = ex.build()
+		p.Users = append(p.Users, u)
 		return nil
 	})
 	if err != nil {

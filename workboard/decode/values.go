@@ -14,66 +14,41 @@ import (
 	"github.com/wbexport/wbexport/workboard"
 )
 
-// The value types below decode one field each, quirks included (json v2's UnmarshalerFrom):
-// ids and counts as strings or numbers, numbers as strings, epoch seconds with "0" for never,
-// comma-separated lists, {id, name} pairs. null, an absent member and "" leave a value not
-// valid; a value of a kind the field cannot hold is a *fieldError.
+// opts are the options of every decode. Each Go type of the records decodes one of WorkBoard's
+// value quirks; null, an absent member and "" leave an Opt not valid:
+//
+//	Opt[int64]      an id or count: "180203", 180203 or 180203.0
+//	Opt[string]     a string; a number or boolean as its JSON text
+//	Opt[float64]    a number, also as a string: "64.29"
+//	Opt[time.Time]  Unix seconds, as string or number; "0" is never
+//	Opt[bool]       true, "1", "yes", 1 and their opposites
+//	Opt[IDName]     {"id": "1", "name": "Team"}; null, false and [] are none
+//	[]string        "team,report" or ["team", "report"]
+//	[]int64         ["52010", 52033] or "52010,52033"
+//	[]IDName        a list of {id, name}
+//	json.RawMessage any JSON, kept verbatim (compacted); null is none
+//
+// A repeated member counts the last time it appears (as WorkBoard's PHP would have it), and
+// invalid UTF-8 is left to the string fields, which refuse it.
+var opts = append(syntax[:len(syntax):len(syntax)], jsonv2.WithUnmarshalers(quirks))
 
-type (
-	id      struct{ workboard.Opt[int64] }     // "180203" or 180203; 1.0 too
-	str     struct{ workboard.Opt[string] }    // a string; numbers and booleans as their JSON text
-	num     struct{ workboard.Opt[float64] }   // "64.29" or 64.29
-	epoch   struct{ workboard.Opt[time.Time] } // Unix seconds as string or number; "0" is never
-	boolean struct{ workboard.Opt[bool] }      // true, "1", "yes", 1 and their opposites
-	idName  struct {
-		workboard.Opt[workboard.IDName]
-	} // {"id": "1", "name": "Team"}; null, false, "" and [] are none
-	csv    []string           // "team,report" or ["team", "report"]
-	ids    []int64            // ["52010", 52033] or "52010,52033"
-	idList []workboard.IDName // a list of {id, name} pairs
-	raw    json.RawMessage    // any JSON kept verbatim (compacted); null is none
-)
+var quirks = jsonv2.JoinUnmarshalers(value(parseID), value(parseStr), value(parseNum), value(parseTime),
+	value(parseBool), value(parseIDName), value(parseCSV), value(parseIDs), value(parseIDNames), value(parseRaw))
 
-func (v *id) UnmarshalJSONFrom(d *jsontext.Decoder) error      { return read(d, &v.Opt, parseID) }
-func (v *str) UnmarshalJSONFrom(d *jsontext.Decoder) error     { return read(d, &v.Opt, parseStr) }
-func (v *num) UnmarshalJSONFrom(d *jsontext.Decoder) error     { return read(d, &v.Opt, parseNum) }
-func (v *epoch) UnmarshalJSONFrom(d *jsontext.Decoder) error   { return read(d, &v.Opt, parseTime) }
-func (v *boolean) UnmarshalJSONFrom(d *jsontext.Decoder) error { return read(d, &v.Opt, parseBool) }
-func (v *idName) UnmarshalJSONFrom(d *jsontext.Decoder) error  { return read(d, &v.Opt, parseIDName) }
-func (v *csv) UnmarshalJSONFrom(d *jsontext.Decoder) error     { return read(d, (*[]string)(v), parseCSV) }
-func (v *ids) UnmarshalJSONFrom(d *jsontext.Decoder) error     { return read(d, (*[]int64)(v), parseIDs) }
-func (v *raw) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	return read(d, (*json.RawMessage)(v), parseRaw)
-}
+var syntax = []jsonv2.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-func (v *idList) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	b, err := d.ReadValue()
-	if err != nil {
-		return err
-	}
-	*v = nil
-	its, err := items(b)
-	for _, it := range its {
-		o, err := parseIDName(it.v)
-		if err != nil {
-			return at(it.name, err)
+// value is the unmarshaler of the Go type T that parse reads.
+func value[T any](parse func(jsontext.Value) (T, error)) *jsonv2.Unmarshalers {
+	return jsonv2.UnmarshalFromFunc(func(d *jsontext.Decoder, dst *T) error {
+		v, err := d.ReadValue()
+		if err == nil {
+			*dst, err = parse(v)
 		}
-		if o.Valid {
-			*v = append(*v, o.V)
-		}
-	}
-	return err
+		return err
+	})
 }
 
-// read reads the next value and parses it into dst.
-func read[T any](d *jsontext.Decoder, dst *T, parse func(jsontext.Value) (T, error)) error {
-	b, err := d.ReadValue()
-	if err != nil {
-		return err
-	}
-	*dst, err = parse(b)
-	return err
-}
+func unmarshal(b []byte, dst any) error { return jsonv2.Unmarshal(b, dst, opts...) }
 
 func some[T any](v T) (workboard.Opt[T], error) { return workboard.Some(v), nil }
 
@@ -88,41 +63,38 @@ func unquote(v jsontext.Value) (string, error) {
 	return s, err
 }
 
-// unquoteTrim is unquote without surrounding white space; a failure is badType(want).
-func unquoteTrim(v jsontext.Value, want string) (string, error) {
-	s, err := unquote(v)
-	if err != nil {
-		return "", badType(want, v)
+// scalar returns the trimmed text of a string or the text of a number; it is badType(want)
+// for any other kind.
+func scalar(v jsontext.Value, want string) (string, error) {
+	switch v.Kind() {
+	case '"':
+		s, err := unquote(v)
+		if err != nil {
+			return "", badType(want, v)
+		}
+		return strings.TrimSpace(s), nil
+	case '0':
+		return string(v), nil
 	}
-	return strings.TrimSpace(s), nil
+	return "", badType(want, v)
 }
 
 func parseID(v jsontext.Value) (workboard.Opt[int64], error) {
 	var none workboard.Opt[int64]
-	switch v.Kind() {
-	case 'n':
+	if v.Kind() == 'n' {
 		return none, nil
-	case '"':
-		s, err := unquoteTrim(v, "an id")
-		if err != nil || s == "" {
-			return none, err
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return none, badType("a numeric id", v)
-		}
+	}
+	s, err := scalar(v, "an id (string or number)")
+	if err != nil || s == "" {
+		return none, err
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return some(n)
-	case '0':
-		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-			return some(n)
-		}
-		f, err := strconv.ParseFloat(string(v), 64)
-		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			return none, badType("an integer id", v)
-		}
+	}
+	if f, err := strconv.ParseFloat(s, 64); v.Kind() == '0' && err == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
 		return some(int64(f))
 	}
-	return none, badType("an id (string or number)", v)
+	return none, badType("a numeric id", v)
 }
 
 func parseStr(v jsontext.Value) (workboard.Opt[string], error) {
@@ -144,18 +116,12 @@ func parseStr(v jsontext.Value) (workboard.Opt[string], error) {
 
 func parseNum(v jsontext.Value) (workboard.Opt[float64], error) {
 	var none workboard.Opt[float64]
-	s := string(v)
-	switch v.Kind() {
-	case 'n':
+	if v.Kind() == 'n' {
 		return none, nil
-	case '"':
-		var err error
-		if s, err = unquoteTrim(v, "a number"); err != nil || s == "" {
-			return none, err
-		}
-	case '0':
-	default:
-		return none, badType("a number", v)
+	}
+	s, err := scalar(v, "a number")
+	if err != nil || s == "" {
+		return none, err
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -166,21 +132,12 @@ func parseNum(v jsontext.Value) (workboard.Opt[float64], error) {
 
 func parseTime(v jsontext.Value) (workboard.Opt[time.Time], error) {
 	var none workboard.Opt[time.Time]
-	s := string(v)
-	switch v.Kind() {
-	case 'n':
+	if v.Kind() == 'n' {
 		return none, nil
-	case '"':
-		var err error
-		if s, err = unquoteTrim(v, "an epoch timestamp"); err != nil {
-			return none, err
-		}
-	case '0':
-	default:
-		return none, badType("an epoch timestamp", v)
 	}
-	if s == "" || s == "0" {
-		return none, nil
+	s, err := scalar(v, "an epoch timestamp")
+	if err != nil || s == "" || s == "0" {
+		return none, err
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -219,14 +176,20 @@ func parseIDName(v jsontext.Value) (workboard.Opt[workboard.IDName], error) {
 	if v.Kind() != '{' {
 		return none, badType("an {id, name} object", v)
 	}
-	var w struct {
-		ID   str `json:"id"`
-		Name str `json:"name"`
+	var out workboard.IDName
+	ms, _ := members(v)
+	for _, m := range ms {
+		dst := map[string]*string{"id": &out.ID, "name": &out.Name}[m.name]
+		if dst == nil {
+			continue
+		}
+		s, err := parseStr(m.v)
+		if err != nil {
+			return none, at(m.name, err)
+		}
+		*dst = s.V
 	}
-	if err := unmarshal(v, &w); err != nil {
-		return none, at("", err)
-	}
-	return some(workboard.IDName{ID: w.ID.V, Name: w.Name.V})
+	return some(out)
 }
 
 // parseCSV splits a comma-separated list, dropping empty elements. A JSON array of strings is
@@ -254,7 +217,7 @@ func parseCSV(v jsontext.Value) ([]string, error) {
 	case '0':
 		return []string{string(v)}, nil
 	case '[':
-		return parseArray(v, parseStr)
+		return parseEach(v, parseStr)
 	}
 	return nil, badType("a comma-separated string", v)
 }
@@ -264,28 +227,27 @@ func parseIDs(v jsontext.Value) ([]int64, error) {
 	switch v.Kind() {
 	case 'n', 'f':
 		return nil, nil
+	case '[':
+		return parseEach(v, parseID)
 	case '"', '0':
 		parts, err := parseCSV(v)
-		if err != nil {
-			return nil, err
-		}
 		var out []int64
 		for _, p := range parts {
-			n, err := strconv.ParseInt(p, 10, 64)
-			if err != nil {
+			n, perr := strconv.ParseInt(p, 10, 64)
+			if perr != nil {
 				return nil, badType("a list of numeric ids", v)
 			}
 			out = append(out, n)
 		}
-		return out, nil
-	case '[':
-		return parseArray(v, parseID)
+		return out, err
 	}
 	return nil, badType("a list of ids", v)
 }
 
-// parseArray parses each element of the array v, keeping the valid ones.
-func parseArray[T any](v jsontext.Value, parse func(jsontext.Value) (workboard.Opt[T], error)) ([]T, error) {
+func parseIDNames(v jsontext.Value) ([]workboard.IDName, error) { return parseEach(v, parseIDName) }
+
+// parseEach parses each item of the list v (see items), keeping the valid ones.
+func parseEach[T any](v jsontext.Value, parse func(jsontext.Value) (workboard.Opt[T], error)) ([]T, error) {
 	var out []T
 	its, err := items(v)
 	for _, it := range its {
@@ -309,31 +271,14 @@ func parseRaw(v jsontext.Value) (json.RawMessage, error) {
 	if err := json.Compact(&b, v); err != nil {
 		return nil, &fieldError{Msg: "invalid JSON: " + err.Error()}
 	}
-	return json.RawMessage(b.Bytes()), nil
+	return b.Bytes(), nil
 }
 
 // isNone reports whether v is one of WorkBoard's ways to send nothing: null, false, "" or [].
 func isNone(v jsontext.Value) bool {
-	switch v.Kind() {
-	case 'n', 'f':
-		return true
-	case '"':
-		return string(v) == `""`
-	case '[':
-		return isEmptyArray(v)
-	}
-	return false
+	return v.Kind() == 'n' || v.Kind() == 'f' || string(v) == `""` || isEmptyArray(v)
 }
 
 func isEmptyArray(v jsontext.Value) bool {
-	if v.Kind() != '[' {
-		return false
-	}
-	return strings.TrimSpace(string(v[1:len(v)-1])) == ""
+	return v.Kind() == '[' && strings.TrimSpace(string(v[1:len(v)-1])) == ""
 }
-
-// opts are the options of every decode: a repeated member counts the last time it appears (as
-// WorkBoard's PHP would have it), and invalid UTF-8 is left to the string fields, which refuse it.
-var opts = []jsonv2.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
-
-func unmarshal(b []byte, dst any) error { return jsonv2.Unmarshal(b, dst, opts...) }
