@@ -7,6 +7,8 @@ import (
 	"strings"
 )
 
+// apiError is an error answer: WorkBoard's {"success":false,"error":code,
+// "error_description":descr} body with an HTTP status.
 type apiError struct {
 	status      int
 	code, descr string
@@ -18,18 +20,19 @@ func badRequest(code, format string, a ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: code, descr: fmt.Sprintf(format, a...)}
 }
 
+var errInsufficient = &apiError{status: http.StatusBadRequest, code: "insufficient_access",
+	descr: "This request needs a Data-Admin token."}
+
 func writeError(w http.ResponseWriter, status int, code, descr string) {
-	var j jw
-	j.obj()
-	j.key("success")
-	j.boolean(false)
-	j.ks("error", code)
-	j.ks("error_description", descr)
-	j.endObj()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(j.b)))
-	w.WriteHeader(status)
-	w.Write(j.b)
+	e := newEncoder(0)
+	defer e.free()
+	e.beginObject()
+	e.name("success")
+	e.boolValue(false)
+	e.str("error", code)
+	e.str("error_description", descr)
+	e.endObject()
+	writeJSON(w, status, e)
 }
 
 // caller is the authenticated token's identity.
@@ -38,15 +41,21 @@ type caller struct {
 	admin bool
 }
 
-type apiHandler func(r *http.Request, c caller, out *envelope) *apiError
-
-// envelope collects a success body: {"success":true,"message":"","data":{"totalCount":N,key:...}}.
-type envelope struct {
-	total int
-	key   string
-	w     jw // holds the resource value
+// reply is a successful API answer: data.totalCount and data.<key>, whose value writeValue
+// writes. sizeHint is the body's expected size in bytes (0 when small).
+type reply struct {
+	key        string
+	total      int
+	writeValue func(e *encoder)
+	sizeHint   int
 }
 
+// An apiHandler answers one authenticated API request. It checks the request completely before
+// it returns a reply, so the reply's value can always be written.
+type apiHandler func(r *http.Request, c caller) (reply, *apiError)
+
+// api wraps h with authentication and WorkBoard's success envelope:
+// {"success":true,"message":"","data":{"totalCount":N,"<key>":<value>}}.
 func (s *Server) api(h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.authenticate(r)
@@ -55,39 +64,32 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			writeError(w, err.status, err.code, err.descr)
 			return
 		}
-		var env envelope
-		if err := h(r, c, &env); err != nil {
+		rep, err := h(r, c)
+		if err != nil {
 			writeError(w, err.status, err.code, err.descr)
 			return
 		}
-		// {"success":true,"message":"","data":{"totalCount":N,"<key>":<value>}}, written in
-		// three pieces so the (possibly large) value is not copied.
-		var b jw
-		b.obj()
-		b.key("success")
-		b.boolean(true)
-		b.ks("message", "")
-		b.key("data")
-		b.obj()
-		b.key("totalCount")
+		e := newEncoder(rep.sizeHint + 128)
+		defer e.free()
+		e.beginObject()
+		e.name("success")
+		e.boolValue(true)
+		e.str("message", "")
+		e.name("data")
+		e.beginObject()
+		e.name("totalCount")
 		if s.cfg.totalCountString {
-			b.str(strconv.Itoa(env.total))
+			e.quotedIntValue(int64(rep.total))
 		} else {
-			b.int(int64(env.total))
+			e.intValue(int64(rep.total))
 		}
-		b.key(env.key)
-		const tail = "}}"
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b.b)+len(env.w.b)+len(tail)))
-		w.WriteHeader(http.StatusOK)
-		w.Write(b.b)
-		w.Write(env.w.b)
-		w.Write([]byte(tail))
+		e.name(rep.key)
+		rep.writeValue(e)
+		e.endObject()
+		e.endObject()
+		writeJSON(w, http.StatusOK, e)
 	}
 }
-
-var errInsufficient = &apiError{status: http.StatusBadRequest, code: "insufficient_access",
-	descr: "This request needs a Data-Admin token."}
 
 func parseID(v, what string) (int64, *apiError) {
 	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// authenticate identifies the caller by the request's Authorization: Bearer token; a token in
+// the URL is refused.
 func (s *Server) authenticate(r *http.Request) (caller, *apiError) {
 	fail := func(descr string) (caller, *apiError) {
 		return caller{}, &apiError{status: s.cfg.authStatus, code: "invalid_access_token", descr: descr}
@@ -31,39 +33,44 @@ func (s *Server) authenticate(r *http.Request) (caller, *apiError) {
 	return fail("The access token provided is invalid or has been revoked.")
 }
 
+// handleOAuthToken serves POST /wb/oauth/token: a form with client_id, client_hash, code and
+// redirect_uri exchanges one of the two authorization codes for its bearer token.
 func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request", "The request body is not a valid form.")
+	tok, err := s.exchangeCode(r)
+	if err != nil {
+		writeError(w, err.status, err.code, err.descr)
 		return
+	}
+	e := newEncoder(0)
+	defer e.free()
+	e.beginObject()
+	e.name("success")
+	e.boolValue(true)
+	e.str("access_token", tok)
+	e.endObject()
+	writeJSON(w, http.StatusOK, e)
+}
+
+// exchangeCode checks an OAuth token request and returns the token its code stands for.
+func (s *Server) exchangeCode(r *http.Request) (string, *apiError) {
+	if err := r.ParseForm(); err != nil {
+		return "", badRequest("invalid_request", "The request body is not a valid form.")
 	}
 	f := r.PostForm
 	cr := s.cfg.creds
 	for _, k := range []string{"client_id", "client_hash", "code", "redirect_uri"} {
 		if f.Get(k) == "" {
-			writeError(w, http.StatusBadRequest, "invalid_request", "Missing form field "+k+".")
-			return
+			return "", badRequest("invalid_request", "Missing form field %s.", k)
 		}
 	}
 	if f.Get("client_id") != cr.ClientID || f.Get("client_hash") != cr.ClientHash {
-		writeError(w, http.StatusBadRequest, "invalid_client", "Unknown client_id or wrong client_hash.")
-		return
+		return "", badRequest("invalid_client", "Unknown client_id or wrong client_hash.")
 	}
-	var tok string
 	switch f.Get("code") {
 	case cr.AdminCode:
-		tok = cr.AdminToken
+		return cr.AdminToken, nil
 	case cr.UserCode:
-		tok = cr.UserToken
-	default:
-		writeError(w, http.StatusBadRequest, "invalid_grant", "The authorization code is invalid or expired.")
-		return
+		return cr.UserToken, nil
 	}
-	var j jw
-	j.obj()
-	j.key("success")
-	j.boolean(true)
-	j.ks("access_token", tok)
-	j.endObj()
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(j.b)
+	return "", badRequest("invalid_grant", "The authorization code is invalid or expired.")
 }

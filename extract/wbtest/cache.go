@@ -1,24 +1,37 @@
 package wbtest
 
+import "bytes"
+
+// The Server caches the list forms of goals and metrics, which make up GET /goal pages and
+// GET /metric?goal_id= lists: the Org is immutable, so a rendered value never goes stale.
+
 type cacheKey struct {
 	id      int64
 	kind    byte // 'g' goal list form, 'm' metric list form
 	variant byte // goal: bit 0 custom attributes, bit 1 custom permission; metric: 1 with data
 }
 
-func (s *Server) cached(k cacheKey, render func(*jw)) []byte {
+// cached returns the value stored under k, rendering it with write on first use.
+func (s *Server) cached(k cacheKey, write func(*encoder)) []byte {
 	s.cacheMu.RLock()
 	b, ok := s.cache[k]
 	s.cacheMu.RUnlock()
 	if ok {
 		return b
 	}
-	var w jw
-	render(&w)
+	b = render(write)
 	s.cacheMu.Lock()
-	s.cache[k] = w.b
+	s.cache[k] = b
 	s.cacheMu.Unlock()
-	return w.b
+	return b
+}
+
+// render returns the JSON value write writes, in its own slice.
+func render(write func(*encoder)) []byte {
+	e := newEncoder(0)
+	defer e.free()
+	write(e)
+	return bytes.Clone(e.bytes())
 }
 
 // listGoal is the list-form JSON of g (as in GET /goal pages).
@@ -30,7 +43,7 @@ func (s *Server) listGoal(g *Goal, o goalOpts) []byte {
 	if o.customPerm {
 		v |= 2
 	}
-	return s.cached(cacheKey{g.ID, 'g', v}, func(w *jw) { s.writeGoal(w, g, goalList, o) })
+	return s.cached(cacheKey{g.ID, 'g', v}, func(e *encoder) { s.writeGoal(e, g, goalList, o) })
 }
 
 // listMetric is the list-form JSON of k (as in GET /metric?goal_id=).
@@ -39,5 +52,5 @@ func (s *Server) listMetric(k *KeyResult, data bool) []byte {
 	if data {
 		v = 1
 	}
-	return s.cached(cacheKey{k.ID, 'm', v}, func(w *jw) { s.writeMetric(w, k, false, data) })
+	return s.cached(cacheKey{k.ID, 'm', v}, func(e *encoder) { s.writeMetric(e, k, false, data) })
 }

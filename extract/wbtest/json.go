@@ -1,122 +1,142 @@
 package wbtest
 
 import (
+	"bytes"
+	"net/http"
 	"strconv"
-	"unicode/utf8"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// jw is a minimal append-only JSON writer that keeps members in the order written, so the
-// emulator controls key order and JSON types exactly (WorkBoard mixes strings and numbers
-// per field; encoding/json struct tags would hide that).
-type jw struct {
-	b       []byte
-	first   []bool
-	pending bool // a key was written; the next value needs no separator
+// encoderOptions are the jsontext options of every body the emulator writes:
+//
+//   - no EscapeForHTML or EscapeForJS: '<', '>', '&', U+2028 and U+2029 are written as they are;
+//   - AllowInvalidUTF8: text that comes from outside the org (the path of an unknown endpoint
+//     in its 404 description, tokens given with WithCredentials) may hold invalid UTF-8, which
+//     is written as U+FFFD instead of failing the response;
+//   - AllowDuplicateNames: the emulator writes every object's members itself, in a fixed order,
+//     so there is nothing for jsontext's duplicate-name check to find.
+var encoderOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+
+// encoder writes one JSON document with a jsontext.Encoder into an in-memory buffer. Its
+// methods name the shapes WorkBoard's bodies are made of: members whose value is a string, an
+// id or epoch sent as a numeric string ("123"), a decimal sent as a string ("63.96"), an
+// {id, name} pair, and so on. jsontext checks the structure, so a write error is a bug in this
+// package and panics.
+type encoder struct {
+	enc jsontext.Encoder
+	buf bytes.Buffer
 }
 
-func (w *jw) sep() {
-	if w.pending {
-		w.pending = false
-		return
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
+// maxPooledBuffer is the largest buffer an encoder keeps when it goes back to the pool, so one
+// huge response does not pin its memory.
+const maxPooledBuffer = 1 << 20
+
+// newEncoder returns an empty encoder from the pool whose buffer has room for size bytes.
+// Give it back with free.
+func newEncoder(size int) *encoder {
+	e := encoders.Get().(*encoder)
+	e.buf.Reset()
+	e.buf.Grow(size)
+	e.enc.Reset(&e.buf, encoderOptions...)
+	return e
+}
+
+func (e *encoder) free() {
+	if e.buf.Cap() > maxPooledBuffer {
+		e.buf = bytes.Buffer{}
 	}
-	if n := len(w.first); n > 0 {
-		if !w.first[n-1] {
-			w.b = append(w.b, ',')
-		}
-		w.first[n-1] = false
+	encoders.Put(e)
+}
+
+// bytes returns the document written so far; it is valid until the encoder is freed. jsontext
+// ends a complete top-level value with a newline, which WorkBoard's bodies do not have.
+func (e *encoder) bytes() []byte { return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")) }
+
+func (e *encoder) token(t jsontext.Token) {
+	if err := e.enc.WriteToken(t); err != nil {
+		panic("wbtest: writing JSON: " + err.Error())
 	}
 }
 
-func (w *jw) obj() { w.sep(); w.b = append(w.b, '{'); w.first = append(w.first, true) }
+func (e *encoder) beginObject() { e.token(jsontext.BeginObject) }
+func (e *encoder) endObject()   { e.token(jsontext.EndObject) }
+func (e *encoder) beginArray()  { e.token(jsontext.BeginArray) }
+func (e *encoder) endArray()    { e.token(jsontext.EndArray) }
 
-func (w *jw) arr() { w.sep(); w.b = append(w.b, '['); w.first = append(w.first, true) }
+// emptyArray writes [].
+func (e *encoder) emptyArray() { e.beginArray(); e.endArray() }
 
-func (w *jw) endObj() { w.b = append(w.b, '}'); w.first = w.first[:len(w.first)-1] }
+// name writes a member name; the member's value follows.
+func (e *encoder) name(n string) { e.token(jsontext.String(n)) }
 
-func (w *jw) endArr() { w.b = append(w.b, ']'); w.first = w.first[:len(w.first)-1] }
+func (e *encoder) stringValue(v string) { e.token(jsontext.String(v)) }
+func (e *encoder) intValue(v int64)     { e.token(jsontext.Int(v)) }
+func (e *encoder) boolValue(v bool)     { e.token(jsontext.Bool(v)) }
+func (e *encoder) nullValue()           { e.token(jsontext.Null) }
 
-func (w *jw) key(k string) {
-	w.sep()
-	w.b = appendJSONString(w.b, k)
-	w.b = append(w.b, ':')
-	w.pending = true
+// rawValue writes v, which must be one complete JSON value.
+func (e *encoder) rawValue(v []byte) {
+	if err := e.enc.WriteValue(v); err != nil {
+		panic("wbtest: writing JSON: " + err.Error())
+	}
 }
 
-func (w *jw) str(v string) { w.sep(); w.b = appendJSONString(w.b, v) }
-
-func (w *jw) int(v int64) { w.sep(); w.b = strconv.AppendInt(w.b, v, 10) }
-
-func (w *jw) null() { w.sep(); w.b = append(w.b, "null"...) }
-
-func (w *jw) boolean(v bool) { w.sep(); w.b = strconv.AppendBool(w.b, v) }
-
-func (w *jw) raw(v []byte) { w.sep(); w.b = append(w.b, v...) }
-
-func (w *jw) ks(k, v string) { w.key(k); w.str(v) }
-
-// kid writes an integer as a JSON string ("123"), the way WorkBoard sends ids and epochs.
-func (w *jw) kid(k string, v int64) {
-	w.key(k)
-	w.sep()
-	w.b = append(w.b, '"')
-	w.b = strconv.AppendInt(w.b, v, 10)
-	w.b = append(w.b, '"')
-}
-
-// knum writes a decimal as a JSON string ("63.96").
-func (w *jw) knum(k string, v float64) {
-	w.key(k)
-	w.numStr(v)
-}
-
-func (w *jw) numStr(v float64) {
-	w.sep()
-	w.b = append(w.b, '"')
-	w.b = strconv.AppendFloat(w.b, v, 'f', -1, 64)
-	w.b = append(w.b, '"')
-}
-
-func (w *jw) kidName(k string, v IDName) {
-	w.key(k)
-	w.obj()
-	w.ks("id", v.ID)
-	w.ks("name", v.Name)
-	w.endObj()
-}
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(b []byte, s string) []byte {
+// quotedIntValue writes v as a numeric string ("123"), the way WorkBoard sends ids, epochs
+// and some counts.
+func (e *encoder) quotedIntValue(v int64) {
+	b := e.enc.AvailableBuffer()
 	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
+	b = strconv.AppendInt(b, v, 10)
+	e.rawValue(append(b, '"'))
+}
+
+// quotedDecimalValue writes v as a decimal string ("63.96"): the shortest digits that parse
+// back to v, never an exponent.
+func (e *encoder) quotedDecimalValue(v float64) {
+	b := e.enc.AvailableBuffer()
+	b = append(b, '"')
+	b = strconv.AppendFloat(b, v, 'f', -1, 64)
+	e.rawValue(append(b, '"'))
+}
+
+func (e *encoder) idNameValue(v IDName) {
+	e.beginObject()
+	e.str("id", v.ID)
+	e.str("name", v.Name)
+	e.endObject()
+}
+
+// str writes the member n with the string v.
+func (e *encoder) str(n, v string) { e.name(n); e.stringValue(v) }
+
+// quotedInt writes the member n with v as a numeric string (see quotedIntValue).
+func (e *encoder) quotedInt(n string, v int64) { e.name(n); e.quotedIntValue(v) }
+
+// quotedDecimal writes the member n with v as a decimal string (see quotedDecimalValue).
+func (e *encoder) quotedDecimal(n string, v float64) { e.name(n); e.quotedDecimalValue(v) }
+
+// idName writes the member n as an {"id", "name"} object.
+func (e *encoder) idName(n string, v IDName) { e.name(n); e.idNameValue(v) }
+
+// optionalStr writes the member n with *v, or null when v is nil.
+func (e *encoder) optionalStr(n string, v *string) {
+	e.name(n)
+	if v == nil {
+		e.nullValue()
+	} else {
+		e.stringValue(*v)
 	}
-	return append(b, '"')
+}
+
+// writeJSON sends the document e holds as the whole response.
+func writeJSON(w http.ResponseWriter, status int, e *encoder) {
+	b := e.bytes()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
 }

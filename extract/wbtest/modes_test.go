@@ -164,13 +164,13 @@ func TestListenAndCredentials(t *testing.T) {
 func TestJSONStringEscaping(t *testing.T) {
 	for _, in := range []string{"plain", `quote " and \ backslash`, "tab\tnew\nline\rcr", "ctl \x01\x1f", "emoji 🚀 CJK 目標 é",
 		"line sep \u2028", "<html>&"} {
-		b := appendJSONString(nil, in)
+		b := render(func(e *encoder) { e.stringValue(in) })
 		var out string
 		if err := json.Unmarshal(b, &out); err != nil || out != in {
 			t.Errorf("%q → %s → %q (%v)", in, b, out, err)
 		}
 	}
-	b := appendJSONString(nil, "bad \xff byte")
+	b := render(func(e *encoder) { e.stringValue("bad \xff byte") })
 	var out string
 	if err := json.Unmarshal(b, &out); err != nil || out != "bad \uFFFD byte" {
 		t.Errorf("invalid UTF-8: %s → %q (%v)", b, out, err)

@@ -8,10 +8,13 @@ import (
 // UserGoalsCap is how many goals GET /user/{id}/goal returns at most (WorkBoard caps it at 15).
 const UserGoalsCap = 15
 
-func (s *Server) handleUserGoals(r *http.Request, c caller, out *envelope) *apiError {
+// handleUserGoals serves GET /user/{id}/goal: the user object with the user's first
+// UserGoalsCap goals in a numeric-keyed object {"0":{...},"1":{...},"goals_count":"2"}, or []
+// when the user owns none.
+func (s *Server) handleUserGoals(r *http.Request, c caller) (reply, *apiError) {
 	u, err := s.pathUser(r, c)
 	if err != nil {
-		return err
+		return reply{}, err
 	}
 	var gs []*Goal
 	for _, g := range s.org.Goals {
@@ -19,55 +22,50 @@ func (s *Server) handleUserGoals(r *http.Request, c caller, out *envelope) *apiE
 			gs = append(gs, g)
 		}
 	}
-	out.key, out.total = "user", 1
-	w := &out.w
-	w.obj()
-	s.writeUserFields(w, u, userGoals, false)
-	w.key("goal")
-	if len(gs) == 0 {
-		w.arr()
-		w.endArr()
-	} else {
-		w.obj()
-		for i, g := range gs {
-			w.key(strconv.Itoa(i))
-			s.writeGoal(w, g, goalUser, goalOpts{})
+	return reply{key: "user", total: 1, writeValue: func(e *encoder) {
+		e.beginObject()
+		s.writeUserFields(e, u, userGoals, false)
+		e.name("goal")
+		if len(gs) == 0 {
+			e.emptyArray()
+		} else {
+			e.beginObject()
+			for i, g := range gs {
+				e.name(strconv.Itoa(i))
+				s.writeGoal(e, g, goalUser, goalOpts{})
+			}
+			e.quotedInt("goals_count", int64(len(gs)))
+			e.endObject()
 		}
-		w.ks("goals_count", strconv.Itoa(len(gs)))
-		w.endObj()
-	}
-	w.ks("goal_count", strconv.Itoa(len(gs)))
-	w.endObj()
-	return nil
+		e.quotedInt("goal_count", int64(len(gs)))
+		e.endObject()
+	}}, nil
 }
 
-func (s *Server) handleUserGoal(r *http.Request, c caller, out *envelope) *apiError {
+// handleUserGoal serves GET /user/{id}/goal/{gid}: the user object with the goal, or with []
+// when the user does not own it.
+func (s *Server) handleUserGoal(r *http.Request, c caller) (reply, *apiError) {
 	u, err := s.pathUser(r, c)
 	if err != nil {
-		return err
+		return reply{}, err
 	}
-	gid, err := parseID(r.PathValue("gid"), "goal id")
+	g, err := s.goalRef(r.PathValue("gid"), "goal id")
 	if err != nil {
-		return err
+		return reply{}, err
 	}
-	g := s.goalByID(gid)
-	if g == nil {
-		return badRequest("invalid_resource_id", "goal %d does not exist.", gid)
-	}
-	out.key, out.total = "user", 1
-	w := &out.w
-	w.obj()
-	s.writeUserFields(w, u, userGoals, false)
-	w.key("goal")
-	n := 0
-	if g.OwnerID == u.ID {
-		s.writeGoal(w, g, goalUser, goalOpts{})
-		n = 1
-	} else {
-		w.arr()
-		w.endArr()
-	}
-	w.ks("goal_count", strconv.Itoa(n))
-	w.endObj()
-	return nil
+	owned := g.OwnerID == u.ID
+	return reply{key: "user", total: 1, writeValue: func(e *encoder) {
+		e.beginObject()
+		s.writeUserFields(e, u, userGoals, false)
+		e.name("goal")
+		n := 0
+		if owned {
+			s.writeGoal(e, g, goalUser, goalOpts{})
+			n = 1
+		} else {
+			e.emptyArray()
+		}
+		e.quotedInt("goal_count", int64(n))
+		e.endObject()
+	}}, nil
 }
