@@ -1,9 +1,40 @@
 package wbtest
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 )
+
+// Credentials are the emulator's own test secrets.
+type Credentials struct {
+	AdminToken string // Data-Admin bearer token (acts as Org.AdminUserID)
+	UserToken  string // ordinary bearer token (acts as Org.TokenUserID)
+	ClientID   string // OAuth client_id accepted by POST /wb/oauth/token
+	ClientHash string // OAuth client_hash (the client secret)
+	AdminCode  string // authorization code exchanged for AdminToken
+	UserCode   string // authorization code exchanged for UserToken
+}
+
+// withDefaults fills the empty fields of cr: tokens and codes drawn from the org's seed, so a
+// seed always gives the same secrets, and the client_id "wbtest-client".
+func (cr Credentials) withDefaults(seed int64) Credentials {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x70_6b_65_6e))
+	tok := func(prefix string) string { return fmt.Sprintf("%s%016x%016x", prefix, r.Uint64(), r.Uint64()) }
+	def := Credentials{AdminToken: tok("wbt-admin-"), UserToken: tok("wbt-user-"), ClientID: "wbtest-client",
+		ClientHash: tok("wbt-hash-"), AdminCode: tok("wbt-code-a-"), UserCode: tok("wbt-code-u-")}
+	for _, f := range []struct {
+		dst *string
+		def string
+	}{{&cr.AdminToken, def.AdminToken}, {&cr.UserToken, def.UserToken}, {&cr.ClientID, def.ClientID},
+		{&cr.ClientHash, def.ClientHash}, {&cr.AdminCode, def.AdminCode}, {&cr.UserCode, def.UserCode}} {
+		if *f.dst == "" {
+			*f.dst = f.def
+		}
+	}
+	return cr
+}
 
 // authenticate identifies the caller by the request's Authorization: Bearer token; a token in
 // the URL is refused.

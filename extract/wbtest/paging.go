@@ -1,34 +1,13 @@
 package wbtest
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 )
 
-// DriftGoals returns the goals that appear mid-listing with WithGoalDrift(n > 0).
-func (s *Server) DriftGoals() []*Goal { return s.drift }
-
-func (s *Server) makeDriftGoals(n int) {
-	s.driftByID = map[int64]*Goal{}
-	maxID := int64(0)
-	for _, g := range s.org.Goals {
-		maxID = max(maxID, g.ID)
-	}
-	at := s.org.AsOf.Unix() - 60
-	for i := 0; i < n; i++ {
-		owner := s.org.Users[i%len(s.org.Users)]
-		g := &Goal{ID: maxID + 1000 + int64(i), Name: fmt.Sprintf("New goal created mid-export #%d", i+1),
-			Type: IDName{"2", "Individual"}, OwnerID: owner.ID, OwnerFullName: owner.FullName(), CreateAt: at,
-			ModifiedAt: at, CreatedBy: owner.ID, UpdatedBy: owner.ID, StartDate: at, TargetDate: at + 90*day,
-			ProgressColor: ColorFor(0), Status: "1", Permission: "owner,manager"}
-		s.drift = append(s.drift, g)
-		s.driftByID[g.ID] = g
-	}
-}
-
-// paging parses limit and offset; absent limit → DefaultPageSize.
+// paging parses limit and offset: no limit means DefaultPageSize, one above the maximum is
+// clamped (or refused with WithRejectOverLimit), no offset means 0.
 func (s *Server) paging(q url.Values) (limit, offset int, err *apiError) {
 	limit = DefaultPageSize
 	if v := q.Get("limit"); q.Has("limit") {
@@ -57,39 +36,19 @@ func (s *Server) paging(q url.Values) (limit, offset int, err *apiError) {
 	return limit, offset, nil
 }
 
+// window is the index range [lo, hi) of the page at offset of a list of n items.
 func window(n, limit, offset int) (lo, hi int) {
 	lo = min(offset, n)
 	hi = min(lo+limit, n)
 	return
 }
 
-// goalPage cuts one page out of the listing order, applying drift and overlap.
-func (s *Server) goalPage(pred func(*Goal) bool, limit, offset int) ([]*Goal, int) {
-	var list []*Goal
-	// The change happens once, between the first offset=0 page and the next page: from then
-	// on every page, a fresh listing's first page included, shows the changed set.
-	drifted := s.driftApplied.Load() || (offset > 0 && s.firstPaged.Load())
-	if drifted && s.cfg.goalDrift != 0 {
-		s.driftApplied.Store(true)
-	}
-	if offset == 0 {
-		s.firstPaged.Store(true)
-	}
-	if s.cfg.goalDrift > 0 && drifted {
-		for _, g := range s.drift {
-			if pred(g) {
-				list = append(list, g)
-			}
-		}
-	}
-	for _, g := range s.order {
-		if pred(g) {
-			list = append(list, g)
-		}
-	}
-	if s.cfg.goalDrift < 0 && drifted {
-		list = list[min(-s.cfg.goalDrift, len(list)):]
-	}
+// goalPage cuts the page at offset out of the GET /goal listing of the goals keep accepts
+// and returns it with the listing's totalCount. WithGoalDrift changes the listing (see
+// goalListing); WithPageOverlap makes the page at offset = k*limit start at k*(limit-n) and
+// counts the repeated rows in totalCount.
+func (s *Server) goalPage(keep func(*Goal) bool, limit, offset int) ([]*Goal, int) {
+	list := s.goalListing(keep, offset)
 	n := len(list)
 	if ov := min(s.cfg.pageOverlap, limit-1); ov > 0 {
 		pages := 1

@@ -1,10 +1,7 @@
 package wbtest
 
 import (
-	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,16 +105,6 @@ func WithPageOverlap(n int) Option { return func(c *config) { c.pageOverlap = n 
 // WithCredentials replaces the generated tokens and OAuth client (empty fields keep theirs).
 func WithCredentials(cr Credentials) Option { return func(c *config) { c.creds = cr } }
 
-// Credentials are the emulator's own test secrets.
-type Credentials struct {
-	AdminToken string // Data-Admin bearer token (acts as Org.AdminUserID)
-	UserToken  string // ordinary bearer token (acts as Org.TokenUserID)
-	ClientID   string // OAuth client_id accepted by POST /wb/oauth/token
-	ClientHash string // OAuth client_hash (the client secret)
-	AdminCode  string // authorization code exchanged for AdminToken
-	UserCode   string // authorization code exchanged for UserToken
-}
-
 // Server is the emulator: an http.Handler serving one Org under APIPrefix and the OAuth token
 // endpoint. It is safe for concurrent use. Create it with NewServer.
 type Server struct {
@@ -125,18 +112,19 @@ type Server struct {
 	cfg     config
 	mux     *http.ServeMux
 	faults  *injector
+	latency *latency
 	limiter *rate.Limiter
 	stats   counters
 
-	order      []*Goal // listing order of GET /goal: by owner, then goal id
-	drift      []*Goal // goals that appear with WithGoalDrift(n > 0)
-	driftByID  map[int64]*Goal
-	firstPaged atomic.Bool
-	// driftApplied: WithGoalDrift's change has happened (a page after a first page was served).
-	driftApplied atomic.Bool
+	order     []*Goal // the goals in listing order (see listingOrder)
+	drift     []*Goal // goals that appear with WithGoalDrift(n > 0)
+	driftByID map[int64]*Goal
+	// firstPageServed: a GET /goal page at offset 0 was served. driftApplied: WithGoalDrift's
+	// change has happened (see goalListing).
+	firstPageServed, driftApplied atomic.Bool
 
-	// cache holds rendered list-form goals and metrics (the Org is immutable, so they never
-	// go stale); it makes big /goal pages and per-goal /metric calls cheap.
+	// cache holds rendered list-form goals and metrics (see cached); it makes big /goal pages
+	// and per-goal /metric calls cheap.
 	cacheMu sync.RWMutex
 	cache   map[cacheKey][]byte
 }
@@ -147,32 +135,14 @@ func NewServer(org *Org, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&c)
 	}
-	r := rand.New(rand.NewPCG(uint64(org.Config.Seed), 0x70_6b_65_6e))
-	tok := func(prefix string) string { return fmt.Sprintf("%s%016x%016x", prefix, r.Uint64(), r.Uint64()) }
-	def := Credentials{AdminToken: tok("wbt-admin-"), UserToken: tok("wbt-user-"), ClientID: "wbtest-client",
-		ClientHash: tok("wbt-hash-"), AdminCode: tok("wbt-code-a-"), UserCode: tok("wbt-code-u-")}
-	cr := &c.creds
-	for _, f := range []struct {
-		dst *string
-		def string
-	}{{&cr.AdminToken, def.AdminToken}, {&cr.UserToken, def.UserToken},
-		{&cr.ClientID, def.ClientID}, {&cr.ClientHash, def.ClientHash}, {&cr.AdminCode, def.AdminCode}, {&cr.UserCode, def.UserCode}} {
-		if *f.dst == "" {
-			*f.dst = f.def
-		}
-	}
+	c.creds = c.creds.withDefaults(org.Config.Seed)
 	s := &Server{org: org, cfg: c, mux: http.NewServeMux(), cache: map[cacheKey][]byte{}}
-	s.faults = newInjector(c.faults, org.Config.Seed, c.latency, c.jitter)
+	s.faults = newInjector(c.faults, org.Config.Seed)
+	s.latency = newLatency(c.latency, c.jitter, s.faults.cfg.Seed)
 	if c.rateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(c.rateLimit), max(1, int(c.rateLimit)))
 	}
-	s.order = append([]*Goal(nil), org.Goals...)
-	sort.SliceStable(s.order, func(i, j int) bool {
-		if s.order[i].OwnerID != s.order[j].OwnerID {
-			return s.order[i].OwnerID < s.order[j].OwnerID
-		}
-		return s.order[i].ID < s.order[j].ID
-	})
+	s.order = listingOrder(org.Goals)
 	if c.goalDrift > 0 {
 		s.makeDriftGoals(c.goalDrift)
 	}
@@ -209,9 +179,9 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.request(r)
 	if strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
-		if s.cfg.latency > 0 || s.cfg.jitter > 0 {
+		if s.latency.enabled() {
 			// the response is due this long after the request arrived, whatever is answered
-			due := time.Now().Add(s.faults.draw())
+			due := time.Now().Add(s.latency.draw())
 			w = &dueWriter{ResponseWriter: w, r: r, due: due}
 		}
 		if s.limiter != nil {
