@@ -24,7 +24,7 @@ var errInsufficient = &apiError{status: http.StatusBadRequest, code: "insufficie
 	descr: "This request needs a Data-Admin token."}
 
 func writeError(w http.ResponseWriter, status int, code, descr string) {
-	e := newEncoder(0)
+	e := newEncoder()
 	defer e.free()
 	e.beginObject()
 	e.name("success")
@@ -42,12 +42,11 @@ type caller struct {
 }
 
 // reply is a successful API answer: data.totalCount and data.<key>, whose value writeValue
-// writes. sizeHint is the body's expected size in bytes (0 when small).
+// writes.
 type reply struct {
 	key        string
 	total      int
 	writeValue func(e *encoder)
-	sizeHint   int
 }
 
 // An apiHandler answers one authenticated API request. It checks the request completely before
@@ -69,7 +68,7 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 			writeError(w, err.status, err.code, err.descr)
 			return
 		}
-		e := newEncoder(rep.sizeHint + 128)
+		e := newEncoder()
 		defer e.free()
 		e.beginObject()
 		e.name("success")

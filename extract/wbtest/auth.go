@@ -72,7 +72,7 @@ func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.status, err.code, err.descr)
 		return
 	}
-	e := newEncoder(0)
+	e := newEncoder()
 	defer e.free()
 	e.beginObject()
 	e.name("success")

@@ -28,7 +28,7 @@ func (s *Server) cached(k cacheKey, write func(*encoder)) []byte {
 
 // render returns the JSON value write writes, in its own slice.
 func render(write func(*encoder)) []byte {
-	e := newEncoder(0)
+	e := newEncoder()
 	defer e.free()
 	write(e)
 	return bytes.Clone(e.bytes())

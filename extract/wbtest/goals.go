@@ -29,12 +29,10 @@ func (s *Server) handleGoal(r *http.Request, c caller) (reply, *apiError) {
 	}
 	page, total := s.goalPage(keep, limit, offset)
 	goals := make([][]byte, len(page))
-	size := 0
 	for i, g := range page {
 		goals[i] = s.listGoal(g, opts)
-		size += len(goals[i]) + 160 // room for the wrappers
 	}
-	return reply{key: "goal", total: total, sizeHint: size, writeValue: func(e *encoder) {
+	return reply{key: "goal", total: total, writeValue: func(e *encoder) {
 		switch {
 		case s.cfg.flatGoals:
 			writeGoalsFlat(e, goals)
@@ -93,7 +91,7 @@ func parseGoalStatus(v string) (map[string]bool, *apiError) {
 func writeGoalsFlat(e *encoder, goals [][]byte) {
 	e.beginArray()
 	for _, g := range goals {
-		e.rawValue(g)
+		e.encodedValue(g)
 	}
 	e.endArray()
 }
@@ -113,7 +111,7 @@ func (s *Server) writeTeamGoals(e *encoder, team *Team, goals [][]byte) {
 		e.name("team_goals")
 		e.beginArray()
 		for _, g := range goals {
-			e.rawValue(g)
+			e.encodedValue(g)
 		}
 		e.endArray()
 		e.endObject()
@@ -135,7 +133,7 @@ func (s *Server) writePeopleGoals(e *encoder, page []*Goal, goals [][]byte) {
 		e.name("people_goals")
 		e.beginArray()
 		for ; i < len(page) && page[i].OwnerID == u.ID; i++ {
-			e.rawValue(goals[i])
+			e.encodedValue(goals[i])
 		}
 		e.endArray()
 		e.endObject()

@@ -3,6 +3,7 @@ package wbtest
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -24,9 +25,21 @@ var encoderOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontex
 // id or epoch sent as a numeric string ("123"), a decimal sent as a string ("63.96"), an
 // {id, name} pair, and so on. jsontext checks the structure, so a write error is a bug in this
 // package and panics.
+//
+// Values that were encoded before (the cached list forms of goals and metrics that make up
+// big pages) are spliced into the document rather than written through jsontext, which would
+// parse every byte of them again: see encodedValue.
 type encoder struct {
-	enc jsontext.Encoder
-	buf bytes.Buffer
+	enc     jsontext.Encoder
+	buf     bytes.Buffer // what enc writes
+	splices []splice     // encoded values that replace placeholders in buf
+	out     []byte       // buf with the splices applied, once bytes was called
+}
+
+// A splice puts the encoded value v where buf holds a one-byte placeholder, at offset at.
+type splice struct {
+	at int
+	v  []byte
 }
 
 var encoders = sync.Pool{New: func() any { return new(encoder) }}
@@ -35,26 +48,50 @@ var encoders = sync.Pool{New: func() any { return new(encoder) }}
 // huge response does not pin its memory.
 const maxPooledBuffer = 1 << 20
 
-// newEncoder returns an empty encoder from the pool whose buffer has room for size bytes.
-// Give it back with free.
-func newEncoder(size int) *encoder {
+// newEncoder returns an empty encoder from the pool. Give it back with free.
+func newEncoder() *encoder {
 	e := encoders.Get().(*encoder)
 	e.buf.Reset()
-	e.buf.Grow(size)
 	e.enc.Reset(&e.buf, encoderOptions...)
+	e.splices = e.splices[:0]
 	return e
 }
 
+// free puts e back into the pool; the bytes it returned become invalid.
 func (e *encoder) free() {
 	if e.buf.Cap() > maxPooledBuffer {
 		e.buf = bytes.Buffer{}
+		e.enc.Reset(&e.buf) // drop the encoder's reference to the big buffer too
 	}
+	if cap(e.out) > maxPooledBuffer {
+		e.out = nil
+	}
+	clear(e.splices) // drop the references to cached values
 	encoders.Put(e)
 }
 
-// bytes returns the document written so far; it is valid until the encoder is freed. jsontext
-// ends a complete top-level value with a newline, which WorkBoard's bodies do not have.
-func (e *encoder) bytes() []byte { return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")) }
+// bytes returns the document written so far, with the encoded values spliced in; it is valid
+// until the encoder is freed. (jsontext ends a complete top-level value with a newline, which
+// WorkBoard's bodies do not have.)
+func (e *encoder) bytes() []byte {
+	b := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+	if len(e.splices) == 0 {
+		return b
+	}
+	n := len(b) - len(e.splices)
+	for _, s := range e.splices {
+		n += len(s.v)
+	}
+	out := slices.Grow(e.out[:0], n)
+	prev := 0
+	for _, s := range e.splices {
+		out = append(out, b[prev:s.at]...)
+		out = append(out, s.v...)
+		prev = s.at + 1
+	}
+	e.out = append(out, b[prev:]...)
+	return e.out
+}
 
 func (e *encoder) token(t jsontext.Token) {
 	if err := e.enc.WriteToken(t); err != nil {
@@ -78,7 +115,15 @@ func (e *encoder) intValue(v int64)     { e.token(jsontext.Int(v)) }
 func (e *encoder) boolValue(v bool)     { e.token(jsontext.Bool(v)) }
 func (e *encoder) nullValue()           { e.token(jsontext.Null) }
 
-// rawValue writes v, which must be one complete JSON value.
+// encodedValue writes v, a value an encoder wrote before (see render), by reference: the
+// encoder writes a one-byte placeholder, which bytes replaces with v.
+func (e *encoder) encodedValue(v []byte) {
+	e.intValue(0)
+	e.splices = append(e.splices, splice{at: int(e.enc.OutputOffset()) - 1, v: v})
+}
+
+// rawValue writes v, which must be one complete JSON value; jsontext checks it and writes it
+// compact.
 func (e *encoder) rawValue(v []byte) {
 	if err := e.enc.WriteValue(v); err != nil {
 		panic("wbtest: writing JSON: " + err.Error())
@@ -103,6 +148,7 @@ func (e *encoder) quotedDecimalValue(v float64) {
 	e.rawValue(append(b, '"'))
 }
 
+// idNameValue writes v as an {"id", "name"} object.
 func (e *encoder) idNameValue(v IDName) {
 	e.beginObject()
 	e.str("id", v.ID)

@@ -32,15 +32,13 @@ func (s *Server) handleMetric(r *http.Request, c caller) (reply, *apiError) {
 		krs = krs[lo:hi]
 	}
 	metrics := make([][]byte, len(krs))
-	size := 0
 	for i, k := range krs {
 		metrics[i] = s.listMetric(k, data)
-		size += len(metrics[i]) + 1
 	}
-	return reply{key: "metric", total: total, sizeHint: size, writeValue: func(e *encoder) {
+	return reply{key: "metric", total: total, writeValue: func(e *encoder) {
 		e.beginArray()
 		for _, m := range metrics {
-			e.rawValue(m)
+			e.encodedValue(m)
 		}
 		e.endArray()
 	}}, nil
