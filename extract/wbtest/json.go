@@ -116,8 +116,12 @@ func (e *encoder) boolValue(v bool)     { e.token(jsontext.Bool(v)) }
 func (e *encoder) nullValue()           { e.token(jsontext.Null) }
 
 // encodedValue writes v, a value an encoder wrote before (see render), by reference: the
-// encoder writes a one-byte placeholder, which bytes replaces with v.
+// encoder writes a one-byte placeholder, which bytes replaces with v. It is for values inside
+// an array or object (a top-level value would be followed by jsontext's newline).
 func (e *encoder) encodedValue(v []byte) {
+	if e.enc.StackDepth() == 0 {
+		panic("wbtest: writing JSON: an encoded value must be inside an array or object")
+	}
 	e.intValue(0)
 	e.splices = append(e.splices, splice{at: int(e.enc.OutputOffset()) - 1, v: v})
 }

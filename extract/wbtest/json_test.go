@@ -80,8 +80,9 @@ func TestJSONNumbers(t *testing.T) {
 }
 
 // TestJSONObjects pins the shapes built from members: {id, name} pairs, null for a missing
-// optional string, raw values copied in compact form, repeated names kept, and no newline
-// after a top-level value.
+// optional string, raw values copied in compact form, encoded values spliced in where they
+// were written, repeated names kept, and no newline after a top-level value. Each case runs
+// twice, as pooled encoders are reused.
 func TestJSONObjects(t *testing.T) {
 	level := "2"
 	for _, c := range []struct {
@@ -109,6 +110,19 @@ func TestJSONObjects(t *testing.T) {
 			e.rawValue([]byte(` { "a" : [ 1 , true ] } `))
 			e.endArray()
 		}, `[{"external_sources":[{"name":"Salesforce","status":"connected"}]},{"a":[1,true]}]`},
+		{"encoded values", func(e *encoder) {
+			e.beginArray()
+			e.encodedValue([]byte(`{"goal_id":"1"}`))
+			e.beginObject()
+			e.name("people_goals")
+			e.beginArray()
+			e.encodedValue([]byte(`{"goal_id":"2"}`))
+			e.encodedValue([]byte(`{"goal_id":"3"}`))
+			e.endArray()
+			e.endObject()
+			e.encodedValue([]byte(`"0"`))
+			e.endArray()
+		}, `[{"goal_id":"1"},{"people_goals":[{"goal_id":"2"},{"goal_id":"3"}]},"0"]`},
 		{"repeated names", func(e *encoder) {
 			e.beginObject()
 			e.str("a", "1")
@@ -125,25 +139,38 @@ func TestJSONObjects(t *testing.T) {
 		}, `{"0":{},"goals_count":"1"}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if diff := cmp.Diff(c.want, string(render(c.write))); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
+			for range 2 {
+				if diff := cmp.Diff(c.want, string(render(c.write))); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
 			}
 		})
 	}
 }
 
-// TestJSONWriteErrorPanics: a token sequence jsontext rejects is a bug in the emulator and
-// must not go out as a body.
+// TestJSONWriteErrorPanics: a token sequence jsontext rejects, or an encoded value at the top
+// level, is a bug in the emulator and must not go out as a body.
 func TestJSONWriteErrorPanics(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("writing a value where an object member name belongs did not panic")
-		}
-	}()
-	render(func(e *encoder) {
-		e.beginObject()
-		e.intValue(1)
-	})
+	for _, c := range []struct {
+		name  string
+		write func(e *encoder)
+	}{
+		{"value for a member name", func(e *encoder) {
+			e.beginObject()
+			e.intValue(1)
+		}},
+		{"end without begin", func(e *encoder) { e.endArray() }},
+		{"encoded value at the top level", func(e *encoder) { e.encodedValue([]byte(`[]`)) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			render(c.write)
+		})
+	}
 }
 
 // TestErrorBodyEscaping sends request paths with characters that need care and checks the
