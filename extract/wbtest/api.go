@@ -16,13 +16,16 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.code + ": " + e.descr }
 
+// badRequest is an HTTP 400 error with code and a formatted description.
 func badRequest(code, format string, a ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: code, descr: fmt.Sprintf(format, a...)}
 }
 
+// errInsufficient answers a request that needs a Data-Admin token.
 var errInsufficient = &apiError{status: http.StatusBadRequest, code: "insufficient_access",
 	descr: "This request needs a Data-Admin token."}
 
+// writeError answers with WorkBoard's error body and status.
 func writeError(w http.ResponseWriter, status int, code, descr string) {
 	e := newEncoder()
 	defer e.free()
@@ -90,6 +93,7 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 	}
 }
 
+// parseID parses a positive id; what names it in the error.
 func parseID(v, what string) (int64, *apiError) {
 	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil || id <= 0 {

@@ -1,10 +1,9 @@
 package wbtest
 
-import "bytes"
-
 // The Server caches the list forms of goals and metrics, which make up GET /goal pages and
-// GET /metric?goal_id= lists: the Org is immutable, so a rendered value never goes stale.
+// GET /metric lists: the Org is immutable, so a rendered value never goes stale.
 
+// cacheKey names one cached value: a goal or metric in one variant of its list form.
 type cacheKey struct {
 	id      int64
 	kind    byte // 'g' goal list form, 'm' metric list form
@@ -24,14 +23,6 @@ func (s *Server) cached(k cacheKey, write func(*encoder)) []byte {
 	s.cache[k] = b
 	s.cacheMu.Unlock()
 	return b
-}
-
-// render returns the JSON value write writes, in its own slice.
-func render(write func(*encoder)) []byte {
-	e := newEncoder()
-	defer e.free()
-	write(e)
-	return bytes.Clone(e.bytes())
 }
 
 // listGoal is the list-form JSON of g (as in GET /goal pages).

@@ -98,6 +98,7 @@ type injector struct {
 	streak map[string]int
 }
 
+// newInjector applies FaultConfig's defaults; the seed defaults to the org's.
 func newInjector(c FaultConfig, orgSeed int64) *injector {
 	if len(c.Kinds) == 0 {
 		c.Kinds = DefaultFaultKinds
@@ -198,6 +199,8 @@ func (s *Server) inject(kind FaultKind, w http.ResponseWriter, r *http.Request) 
 	return true
 }
 
+// writeTruncated writes rec's status line and headers with a Content-Length one byte more
+// than body, then only the first half of body.
 func writeTruncated(buf *bufio.ReadWriter, rec *httptest.ResponseRecorder, body []byte) {
 	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
 	fmt.Fprintf(buf, "Content-Type: %s\r\n", rec.Header().Get("Content-Type"))

@@ -44,6 +44,8 @@ type OrgConfig struct {
 	Anchor time.Time
 }
 
+// withDefaults fills zero fields with the Default* values and normalises the times to UTC
+// (Anchor to midnight).
 func (c OrgConfig) withDefaults() OrgConfig {
 	if c.Users <= 0 {
 		c.Users = DefaultUsers
@@ -102,12 +104,15 @@ type orgPlan struct {
 	goals  []*goalPlan
 }
 
+// goalPlan is a goal's full history: its static fields, key results and comments.
 type goalPlan struct {
 	g        Goal // static fields only
 	krs      []*krPlan
 	comments []GoalComment
 }
 
+// krPlan is a key result's full history: its static fields, cadence (interval, or
+// monthly), every check-in slot and confidence change, and comments not tied to a check-in.
 type krPlan struct {
 	k        KeyResult // static fields only
 	interval time.Duration
@@ -128,6 +133,7 @@ type slotPlan struct {
 	comment string
 }
 
+// day is one day in seconds.
 const day = int64(24 * 60 * 60)
 
 // A generator draws one org's plan from a single seeded source, entity by entity: users,
@@ -146,6 +152,7 @@ type generator struct {
 	goalID, krID, slotID, commentID int64
 }
 
+// plan draws the org's full history for cfg (defaults applied).
 func plan(cfg OrgConfig) *orgPlan {
 	g := &generator{
 		r:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed_0f_3b_0a2d)),

@@ -22,6 +22,7 @@ type goalOpts struct {
 	onlyKR      int64 // /goal/{gid}/metric/{mid}: narrow goal_metrics to that KR
 }
 
+// goalOptsOf reads the goal options of a query.
 func goalOptsOf(q url.Values) goalOpts {
 	return goalOpts{customAttrs: q.Get("custom_attributes") == "1", customPerm: q.Get("include") == "custom_permission"}
 }

@@ -75,6 +75,7 @@ func (s *Server) goalFilter(q url.Values, c caller) (keep func(*Goal) bool, team
 	return func(g *Goal) bool { return status[g.Status] && (c.admin || g.OwnerID == c.user.ID) }, nil, nil
 }
 
+// parseGoalStatus parses goal_status ("1", "2" or "1,2") into a set of statuses.
 func parseGoalStatus(v string) (map[string]bool, *apiError) {
 	set := map[string]bool{}
 	for _, p := range strings.Split(v, ",") {
@@ -176,6 +177,7 @@ func (s *Server) goalRef(v, what string) (*Goal, *apiError) {
 	return g, nil
 }
 
+// goalByID returns the goal with that id, a goal of WithGoalDrift included, or nil.
 func (s *Server) goalByID(id int64) *Goal {
 	if g := s.org.Goal(id); g != nil {
 		return g

@@ -42,6 +42,7 @@ type splice struct {
 	v  []byte
 }
 
+// encoders pools encoders with their buffers across requests.
 var encoders = sync.Pool{New: func() any { return new(encoder) }}
 
 // maxPooledBuffer is the largest buffer an encoder keeps when it goes back to the pool, so one
@@ -93,12 +94,14 @@ func (e *encoder) bytes() []byte {
 	return e.out
 }
 
+// token writes t; jsontext checks that it fits where it is written.
 func (e *encoder) token(t jsontext.Token) {
 	if err := e.enc.WriteToken(t); err != nil {
 		panic("wbtest: writing JSON: " + err.Error())
 	}
 }
 
+// beginObject, endObject, beginArray and endArray write the delimiters.
 func (e *encoder) beginObject() { e.token(jsontext.BeginObject) }
 func (e *encoder) endObject()   { e.token(jsontext.EndObject) }
 func (e *encoder) beginArray()  { e.token(jsontext.BeginArray) }
@@ -110,6 +113,8 @@ func (e *encoder) emptyArray() { e.beginArray(); e.endArray() }
 // name writes a member name; the member's value follows.
 func (e *encoder) name(n string) { e.token(jsontext.String(n)) }
 
+// stringValue, intValue, boolValue and nullValue write a JSON string, number, boolean or
+// null.
 func (e *encoder) stringValue(v string) { e.token(jsontext.String(v)) }
 func (e *encoder) intValue(v int64)     { e.token(jsontext.Int(v)) }
 func (e *encoder) boolValue(v bool)     { e.token(jsontext.Bool(v)) }
@@ -180,6 +185,14 @@ func (e *encoder) optionalStr(n string, v *string) {
 	} else {
 		e.stringValue(*v)
 	}
+}
+
+// render returns the JSON value write writes, in its own slice.
+func render(write func(*encoder)) []byte {
+	e := newEncoder()
+	defer e.free()
+	write(e)
+	return bytes.Clone(e.bytes())
 }
 
 // writeJSON sends the document e holds as the whole response.

@@ -16,6 +16,7 @@ type latency struct {
 	rng           *rand.Rand
 }
 
+// newLatency draws the delays of WithLatency(fixed, jitter) from seed.
 func newLatency(fixed, jitter time.Duration, seed int64) *latency {
 	return &latency{fixed: fixed, jitter: jitter, rng: rand.New(rand.NewPCG(uint64(seed), 0x1a_7e))}
 }
@@ -53,6 +54,7 @@ type dueWriter struct {
 	waited bool
 }
 
+// wait sleeps until the response is due, once.
 func (d *dueWriter) wait() {
 	if !d.waited {
 		d.waited = true
@@ -60,6 +62,7 @@ func (d *dueWriter) wait() {
 	}
 }
 
+// WriteHeader and Write hold the response back until it is due.
 func (d *dueWriter) WriteHeader(code int) { d.wait(); d.ResponseWriter.WriteHeader(code) }
 
 func (d *dueWriter) Write(b []byte) (int, error) { d.wait(); return d.ResponseWriter.Write(b) }

@@ -253,6 +253,7 @@ func (o *Org) Counts() (krs, checkins, confidence, krComments int) {
 	return
 }
 
+// index builds the lookup maps behind User, Team, Goal and KeyResult.
 func (o *Org) index() {
 	o.users = make(map[int64]*User, len(o.Users))
 	for _, u := range o.Users {

@@ -32,6 +32,7 @@ const (
 // Option configures a Server.
 type Option func(*config)
 
+// config holds the options of a Server.
 type config struct {
 	maxLimit          int
 	rejectOverLimit   bool
@@ -156,6 +157,7 @@ func (s *Server) Org() *Org { return s.org }
 // Credentials returns the tokens and OAuth client the server accepts.
 func (s *Server) Credentials() Credentials { return s.cfg.creds }
 
+// routes registers the endpoints; any other path gets 404 not_found.
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET "+APIPrefix+"/user", s.api(s.handleUser))

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 )
 
+// counters are a Server's request counters; Stats reads them.
 type counters struct {
 	requests     atomic.Int64
 	rateLimited  atomic.Int64
@@ -29,6 +30,7 @@ func endpointOf(r *http.Request) string {
 	return r.Method + " " + strings.Join(parts, "/")
 }
 
+// request counts r, by endpoint too.
 func (c *counters) request(r *http.Request) {
 	c.requests.Add(1)
 	e := endpointOf(r)
@@ -40,6 +42,7 @@ func (c *counters) request(r *http.Request) {
 	c.mu.Unlock()
 }
 
+// fault counts an injected fault of kind k.
 func (c *counters) fault(k FaultKind) {
 	c.mu.Lock()
 	if c.faults == nil {

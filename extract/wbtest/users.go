@@ -160,6 +160,8 @@ const (
 	userGoals                     // /user/{id}/goal: no is_read_only (caller adds goal, goal_count)
 )
 
+// writeUser writes a user object; mode selects its members, customAttrs adds
+// profile.custom_attributes.
 func (s *Server) writeUser(e *encoder, u *User, mode userMode, customAttrs bool) {
 	e.beginObject()
 	s.writeUserFields(e, u, mode, customAttrs)
