@@ -83,7 +83,7 @@ package wbtest
 //   - users.go, usergoals.go, teams.go, goals.go, goalobject.go, metrics.go: one file per
 //     resource, holding its handlers and the JSON writers of its objects.
 //   - paging.go: limit/offset and GET /goal pages; drift.go: WithGoalDrift.
-//   - json.go: the encoder every body is written with; cache.go: the rendered list forms of
+//   - encoder.go: the encoder every body is written with; cache.go: the rendered list forms of
 //     goals and metrics.
 //   - faults.go, latency.go, stats.go: fault injection, WithLatency and the request counters.
 //   - model.go: the Org and its types; generate*.go: the seeded generator (generate.go has
