@@ -7,11 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -91,17 +89,17 @@ type FaultConfig struct {
 	MaxConsecutive int
 }
 
+// injector decides, per API request, whether it is answered with a fault and with which kind
+// (see FaultConfig). Its draws come from one seeded generator in request order.
 type injector struct {
-	cfg     FaultConfig
-	mu      sync.Mutex
-	rng     *rand.Rand
-	lat     *rand.Rand
-	streak  map[string]int
-	latency time.Duration
-	jitter  time.Duration
+	cfg    FaultConfig
+	mu     sync.Mutex
+	rng    *rand.Rand
+	streak map[string]int
 }
 
-func newInjector(c FaultConfig, orgSeed int64, latency, jitter time.Duration) *injector {
+// newInjector applies FaultConfig's defaults; the seed defaults to the org's.
+func newInjector(c FaultConfig, orgSeed int64) *injector {
 	if len(c.Kinds) == 0 {
 		c.Kinds = DefaultFaultKinds
 	}
@@ -117,8 +115,7 @@ func newInjector(c FaultConfig, orgSeed int64, latency, jitter time.Duration) *i
 	if c.MaxConsecutive <= 0 {
 		c.MaxConsecutive = DefaultMaxConsecutiveFault
 	}
-	return &injector{cfg: c, rng: rand.New(rand.NewPCG(uint64(c.Seed), 0xfa_17)),
-		lat: rand.New(rand.NewPCG(uint64(c.Seed), 0x1a_7e)), streak: map[string]int{}, latency: latency, jitter: jitter}
+	return &injector{cfg: c, rng: rand.New(rand.NewPCG(uint64(c.Seed), 0xfa_17)), streak: map[string]int{}}
 }
 
 // requestKey identifies "the same request" for the consecutive-fault cap.
@@ -149,61 +146,6 @@ func (f *injector) decide(r *http.Request) (FaultKind, bool) {
 	}
 	delete(f.streak, key)
 	return "", false
-}
-
-// draw returns this request's latency: the fixed part plus a seeded uniform [0, jitter).
-func (f *injector) draw() time.Duration {
-	d := f.latency
-	if f.jitter > 0 {
-		f.mu.Lock()
-		d += time.Duration(f.lat.Int64N(int64(f.jitter)))
-		f.mu.Unlock()
-	}
-	return d
-}
-
-// sleepUntil sleeps until t (if it is in the future); false if the client went away meanwhile.
-func sleepUntil(r *http.Request, t time.Time) bool {
-	if d := time.Until(t); d > 0 {
-		return sleepCtx(r, d)
-	}
-	return r.Context().Err() == nil
-}
-
-// dueWriter holds a response back until its due time: the first WriteHeader or Write waits
-// until due. The handler renders its body before writing, so the time it spends counts
-// towards the latency, as a real server's rendering time is part of the latency its clients
-// see.
-type dueWriter struct {
-	http.ResponseWriter
-	r      *http.Request
-	due    time.Time
-	waited bool
-}
-
-func (d *dueWriter) wait() {
-	if !d.waited {
-		d.waited = true
-		sleepUntil(d.r, d.due)
-	}
-}
-
-func (d *dueWriter) WriteHeader(code int) { d.wait(); d.ResponseWriter.WriteHeader(code) }
-
-func (d *dueWriter) Write(b []byte) (int, error) { d.wait(); return d.ResponseWriter.Write(b) }
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (d *dueWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
-
-func sleepCtx(r *http.Request, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }
 
 // inject answers r with the fault; false means "now serve the request normally" (slow).
@@ -257,106 +199,12 @@ func (s *Server) inject(kind FaultKind, w http.ResponseWriter, r *http.Request) 
 	return true
 }
 
+// writeTruncated writes rec's status line and headers with a Content-Length one byte more
+// than body, then only the first half of body.
 func writeTruncated(buf *bufio.ReadWriter, rec *httptest.ResponseRecorder, body []byte) {
 	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
 	fmt.Fprintf(buf, "Content-Type: %s\r\n", rec.Header().Get("Content-Type"))
 	fmt.Fprintf(buf, "Content-Length: %d\r\n\r\n", len(body)+1)
 	buf.Write(body[:len(body)/2])
 	buf.Flush()
-}
-
-// ---- counters ------------------------------------------------------------------------------
-
-type counters struct {
-	requests     atomic.Int64
-	rateLimited  atomic.Int64
-	authFailures atomic.Int64
-	mu           sync.Mutex
-	faults       map[FaultKind]int64
-	endpoints    map[string]int64
-}
-
-// endpointOf normalises a request path for Stats.ByEndpoint: numeric segments become {id}.
-func endpointOf(r *http.Request) string {
-	parts := strings.Split(r.URL.Path, "/")
-	for i, p := range parts {
-		if p != "" && strings.Trim(p, "0123456789") == "" {
-			parts[i] = "{id}"
-		}
-	}
-	return r.Method + " " + strings.Join(parts, "/")
-}
-
-func (c *counters) request(r *http.Request) {
-	c.requests.Add(1)
-	e := endpointOf(r)
-	c.mu.Lock()
-	if c.endpoints == nil {
-		c.endpoints = map[string]int64{}
-	}
-	c.endpoints[e]++
-	c.mu.Unlock()
-}
-
-func (c *counters) fault(k FaultKind) {
-	c.mu.Lock()
-	if c.faults == nil {
-		c.faults = map[FaultKind]int64{}
-	}
-	c.faults[k]++
-	c.mu.Unlock()
-}
-
-// Stats is a snapshot of a server's counters.
-type Stats struct {
-	Requests     int64               // every HTTP request received (API, OAuth and unknown paths)
-	Faults       map[FaultKind]int64 // injected faults by kind
-	RateLimited  int64               // requests refused by WithRateLimit
-	AuthFailures int64               // requests refused with invalid_access_token
-	// ByEndpoint counts requests (faulted ones included) per method and path with numeric
-	// segments replaced by {id}, e.g. "GET /wb/apis/metric" or "GET /wb/apis/goal/{id}".
-	ByEndpoint map[string]int64
-}
-
-// TotalFaults is the sum of Faults.
-func (s Stats) TotalFaults() int64 {
-	var n int64
-	for _, v := range s.Faults {
-		n += v
-	}
-	return n
-}
-
-// String renders the stats on one line, kinds sorted.
-func (s Stats) String() string {
-	keys := make([]string, 0, len(s.Faults))
-	for k := range s.Faults {
-		keys = append(keys, string(k))
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	fmt.Fprintf(&b, "requests=%d rate_limited=%d auth_failures=%d faults={", s.Requests, s.RateLimited, s.AuthFailures)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%s:%d", k, s.Faults[FaultKind(k)])
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// Stats returns a snapshot of the counters.
-func (s *Server) Stats() Stats {
-	st := Stats{Requests: s.stats.requests.Load(), RateLimited: s.stats.rateLimited.Load(),
-		AuthFailures: s.stats.authFailures.Load(), Faults: map[FaultKind]int64{}, ByEndpoint: map[string]int64{}}
-	s.stats.mu.Lock()
-	for k, v := range s.stats.faults {
-		st.Faults[k] = v
-	}
-	for k, v := range s.stats.endpoints {
-		st.ByEndpoint[k] = v
-	}
-	s.stats.mu.Unlock()
-	return st
 }

@@ -117,17 +117,16 @@ func sameOrg(a, b *Org) bool {
 	}
 	sa, sb := NewServer(a), NewServer(b)
 	for i := range a.Goals {
-		var wa, wb jw
-		sa.writeGoal(&wa, a.Goals[i], goalSingle, goalOpts{customAttrs: true, customPerm: true})
-		sb.writeGoal(&wb, b.Goals[i], goalSingle, goalOpts{customAttrs: true, customPerm: true})
-		if !bytes.Equal(wa.b, wb.b) {
+		o := goalOpts{customAttrs: true, customPerm: true}
+		wa := render(func(e *encoder) { sa.writeGoal(e, a.Goals[i], goalSingle, o) })
+		wb := render(func(e *encoder) { sb.writeGoal(e, b.Goals[i], goalSingle, o) })
+		if !bytes.Equal(wa, wb) {
 			return false
 		}
 		for j, k := range a.Goals[i].KeyResults {
-			var ka, kb jw
-			sa.writeMetric(&ka, k, true, true)
-			sb.writeMetric(&kb, b.Goals[i].KeyResults[j], true, true)
-			if !bytes.Equal(ka.b, kb.b) {
+			ka := render(func(e *encoder) { sa.writeMetric(e, k, true, true) })
+			kb := render(func(e *encoder) { sb.writeMetric(e, b.Goals[i].KeyResults[j], true, true) })
+			if !bytes.Equal(ka, kb) {
 				return false
 			}
 		}

@@ -1,68 +1,3 @@
-// Package wbtest is an in-memory emulator of WorkBoard's REST API v1, in the spirit of
-// net/http/httptest.
-//
-// It has two halves:
-//
-//   - Generate builds a synthetic, seeded organisation (users, teams, goals, key results and
-//     their progress history) and exposes it as typed Go values ("ground truth") so tests can
-//     compare an export against it without parsing JSON.
-//   - NewServer serves that organisation over HTTP with WorkBoard's envelopes, JSON types and
-//     quirks (see /work/shared/workboard-api.md), plus test-only behaviours: fault injection,
-//     latency, a server-side rate limit, paging drift and structure drift.
-//
-// Typical use in a test:
-//
-//	org := wbtest.Generate(wbtest.OrgConfig{Seed: 1, Users: 50, Teams: 8, Goals: 300})
-//	ts := wbtest.Start(t, org, wbtest.WithFaults(wbtest.FaultConfig{Rate: 0.1}))
-//	client := myclient.New(ts.BaseURL, ts.AdminToken) // BaseURL ends in /wb/apis
-//
-// To follow one organisation over several days (goals trending, same ids, more check-ins),
-// generate once and move AsOf with At, or keep OrgConfig.Anchor fixed while AsOf changes:
-//
-//	base := wbtest.Generate(wbtest.OrgConfig{Seed: 1, AsOf: day1})
-//	for d := 0; d < 3; d++ {
-//		org := base.At(day1.AddDate(0, 0, d)) // same as Generate with Anchor: day1, AsOf: day1+d
-//		...
-//	}
-//
-// (Generate with only a different AsOf lays the history out around that AsOf instead: same
-// ids and structure, but not a continuation of the earlier day.)
-//
-// Endpoints served (paths relative to APIPrefix, all GET and Bearer-authenticated):
-//
-//	/user                      the token's user; ?user_id= (id or e-mail), ?custom_attributes=1,
-//	                           ?include=org_members (Data-Admin, paged, create_at as a string,
-//	                           org_user_roles), ?include=team_members, ?include=org_reports
-//	/user/{id}                 Data-Admin (or the token's own id)
-//	/user/{id}/goal            numeric-keyed goal object + goals_count, [] when none, at most 15
-//	/user/{id}/goal/{goal_id}  the goal object, or [] when the user does not own it
-//	/team                      the caller's teams; ?include=org_teams (Data-Admin); ?team_id=,
-//	                           ?id=, ?external_id= (single object); paged
-//	/team/{id}                 with team_members[]
-//	/goal                      people_goals wrappers (or team_goals with ?team_id=, flat with
-//	                           WithFlatGoals); ?goal_status=1|2|1,2, ?goal_owner_id=, ?id=,
-//	                           ?custom_attributes=1, ?include=custom_permission; paged, totalCount
-//	                           counts goals; an ordinary token sees only its user's goals
-//	/goal/{id}                 single goal, last_metric_comment on each goal_metrics[] item
-//	/goal/{id}/metric/{mid}    the goal, goal_metrics narrowed to that KR
-//	/metric                    ?goal_id=, ?team_id= (paged), ?metric_id=, none = the token user's
-//	                           own KRs; ?include_metric_data=yes adds metric_data[] and
-//	                           metric_comments[]
-//	/metric/{id}               single metric; metric_confidence[].metric_data_id as an integer
-//
-// plus POST /wb/oauth/token (OAuthTokenPath; form client_id, client_hash, code, redirect_uri).
-// Errors use WorkBoard's {"success":false,"error","error_description"} body: invalid_access_token
-// (HTTP 400 by default, see WithAuthFailureStatus), insufficient_access, invalid_resource_id,
-// missing_required_parameters (limit <= 0) and invalid_request.
-//
-// The package never imports the exporter's extract package: it writes WorkBoard's JSON on its
-// own, so a bug shared by the client's decoders and the emulator cannot cancel out.
-//
-// Time values in the ground truth are Unix epoch seconds (int64, UTC), exactly what the API
-// serialises; 0 always means "none" (the API's "0" sentinel). Nullable values are pointers
-// (nil = JSON null). Numbers that the API sends as decimal strings are float64 values that
-// were rounded before serialisation, so strconv.ParseFloat of the wire string gives back
-// exactly the ground-truth value.
 package wbtest
 
 import (
@@ -95,7 +30,7 @@ type Org struct {
 	krs   map[int64]*KeyResult
 }
 
-// User is one WorkBoard user. Fields map 1:1 to the API's user object (§6.1).
+// User is one WorkBoard user. Fields map 1:1 to the API's user object (API reference §6.1).
 type User struct {
 	ID            int64
 	UserName      string
@@ -139,7 +74,7 @@ type UserAttribute struct {
 	Value string
 }
 
-// Team is one WorkBoard team (§6.2).
+// Team is one WorkBoard team (API reference §6.2).
 type Team struct {
 	ID            int64
 	ExternalID    string // "" when unset
@@ -169,7 +104,7 @@ type IDName struct {
 	Name string
 }
 
-// Goal is one goal (objective) as of Org.AsOf (§6.3).
+// Goal is one goal (objective) as of Org.AsOf (API reference §6.3).
 type Goal struct {
 	ID            int64
 	Name          string
@@ -230,7 +165,7 @@ type RawField struct {
 	Value json.RawMessage
 }
 
-// KeyResult is one key result (metric) as of Org.AsOf (§6.4, §6.5).
+// KeyResult is one key result (metric) as of Org.AsOf (API reference §6.4, §6.5).
 type KeyResult struct {
 	ID             int64
 	GoalID         int64
@@ -318,6 +253,7 @@ func (o *Org) Counts() (krs, checkins, confidence, krComments int) {
 	return
 }
 
+// index builds the lookup maps behind User, Team, Goal and KeyResult.
 func (o *Org) index() {
 	o.users = make(map[int64]*User, len(o.Users))
 	for _, u := range o.Users {

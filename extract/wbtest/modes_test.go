@@ -2,7 +2,6 @@ package wbtest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -158,21 +157,5 @@ func TestListenAndCredentials(t *testing.T) {
 	}
 	if _, err := Listen("256.0.0.1:0", s); err == nil {
 		t.Fatal("Listen on a bad address succeeded")
-	}
-}
-
-func TestJSONStringEscaping(t *testing.T) {
-	for _, in := range []string{"plain", `quote " and \ backslash`, "tab\tnew\nline\rcr", "ctl \x01\x1f", "emoji 🚀 CJK 目標 é",
-		"line sep \u2028", "<html>&"} {
-		b := appendJSONString(nil, in)
-		var out string
-		if err := json.Unmarshal(b, &out); err != nil || out != in {
-			t.Errorf("%q → %s → %q (%v)", in, b, out, err)
-		}
-	}
-	b := appendJSONString(nil, "bad \xff byte")
-	var out string
-	if err := json.Unmarshal(b, &out); err != nil || out != "bad \uFFFD byte" {
-		t.Errorf("invalid UTF-8: %s → %q (%v)", b, out, err)
 	}
 }
