@@ -1,4 +1,4 @@
-package bqsink_test
+package bigquery_test
 
 import (
 	"os"
@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 
 	"github.com/wbexport/wbexport/schemas"
-	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
+	"github.com/wbexport/wbexport/sinks/bigquery"
 )
 
 // TestTableSchemaMatchesGenerated compares TableSchema with the generated golden files
@@ -22,15 +22,15 @@ func TestTableSchemaMatchesGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		golden, err := bigquery.SchemaFromJSON(b)
+		golden, err := bq.SchemaFromJSON(b)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		got := bqsink.TableSchema(tb)
+		got := bigquery.TableSchema(tb)
 		if len(got) != len(golden) {
 			t.Fatalf("%s: %d fields, golden has %d", tb.Name, len(got), len(golden))
 		}
-		norm := func(t bigquery.FieldType) string {
+		norm := func(t bq.FieldType) string {
 			switch s := strings.ToUpper(string(t)); s {
 			case "INT64":
 				return "INTEGER"
