@@ -66,16 +66,12 @@ type Option func(*Server)
 // WithPollsUntilDone sets how many jobs.get calls a job takes to finish (0: DONE at insert).
 func WithPollsUntilDone(n int) Option { return func(s *Server) { s.pollsUntilDone = n } }
 
-// WithPageSize sets the default tabledata.list page size.
-func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
-
 // Server is the fake BigQuery endpoint. Create it with NewServer and Close it when done.
 type Server struct {
 	URL string // base URL, e.g. http://127.0.0.1:1234
 	hs  *httptest.Server
 
 	pollsUntilDone int
-	pageSize       int
 
 	mu       sync.Mutex
 	datasets map[string]*dataset // "project.dataset"
@@ -134,7 +130,6 @@ type upload struct {
 func NewServer(opts ...Option) *Server {
 	s := &Server{
 		pollsUntilDone: DefaultPollsUntilDone,
-		pageSize:       DefaultPageSize,
 		datasets:       map[string]*dataset{},
 		jobs:           map[string]*job{},
 		uploads:        map[string]*upload{},
@@ -713,7 +708,7 @@ func (s *Server) tabledataList(r *http.Request, project, datasetID, tableID stri
 		}
 		start = min(n, len(rows))
 	}
-	size := s.pageSize
+	size := DefaultPageSize
 	if mr := q.Get("maxResults"); mr != "" {
 		if n, err := strconv.Atoi(mr); err == nil && n > 0 {
 			size = n
