@@ -19,7 +19,7 @@ GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
+.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt emulate bench chaos generate clean tools
 
 all: build
 
@@ -76,13 +76,20 @@ chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/
 generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
 	$(GO) generate ./schemas/...
 
-lint: fmt vet ## gofmt + go vet
+lint: fmt vet staticcheck deadcode ## gofmt, go vet, staticcheck, no unreachable functions (tools pinned in go.mod)
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+# deadcode exits 0 when it finds unreachable functions; any output fails the target.
+deadcode:
+	@out=$$($(GO) tool deadcode -test ./...) || exit 1; if [ -n "$$out" ]; then echo "unreachable functions (go tool deadcode -test ./...):"; echo "$$out"; exit 1; fi
 
 tools: $(VERSITYGW) ## install test servers (versitygw) into bin/
 
