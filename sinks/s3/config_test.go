@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/s3"
@@ -51,8 +53,12 @@ func TestParseURL(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || cfg.Bucket != tc.bucket || cfg.Prefix != tc.prefix {
-			t.Errorf("ParseURL(%q) = {%q %q}, %v; want {%q %q}", tc.in, cfg.Bucket, cfg.Prefix, err, tc.bucket, tc.prefix)
+		if err != nil {
+			t.Errorf("ParseURL(%q): %v", tc.in, err)
+			continue
+		}
+		if diff := cmp.Diff(s3.Config{Bucket: tc.bucket, Prefix: tc.prefix}, cfg); diff != "" {
+			t.Errorf("ParseURL(%q) (-want +got):\n%s", tc.in, diff)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
@@ -601,8 +603,9 @@ func TestGC(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: GC: %v", tc.name, err)
 		}
-		if strings.Join(st.Runs, ",") != strings.Join(tc.wantRuns, ",") || st.Objects != tc.wantObjects || st.Uploads != tc.wantUploads {
-			t.Errorf("%s: GC = %+v, want runs %v, %d objects, %d uploads", tc.name, st, tc.wantRuns, tc.wantObjects, tc.wantUploads)
+		want := s3.GCStats{Runs: tc.wantRuns, Objects: tc.wantObjects, Uploads: tc.wantUploads}
+		if diff := cmp.Diff(want, st, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: GC (-want +got):\n%s", tc.name, diff)
 		}
 	}
 	if got := e.keys(e.prefix + "/_staging/"); len(got) != 1 || !strings.Contains(got[0], own) {

@@ -12,8 +12,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
@@ -62,16 +64,23 @@ func TestPublishLayout(t *testing.T) {
 	for table, rows := range map[string]int64{"users": 80, "teams": 0} {
 		tr := res.Tables[table]
 		wantLoc := "s3://" + e.bucket + "/" + e.part(table, date1)
-		if tr.Rows != rows || tr.Files != 1 || tr.Location != wantLoc || tr.Bytes <= 0 {
-			t.Errorf("Result[%s] = %+v, want rows %d, 1 file, location %s", table, tr, rows, wantLoc)
+		// Bytes is checked against the published object below.
+		if diff := cmp.Diff(sinks.TableResult{Rows: rows, Files: 1, Bytes: tr.Bytes, Location: wantLoc}, tr); diff != "" {
+			t.Errorf("Result[%s] (-want +got):\n%s", table, diff)
 		}
 		body, _ := e.get(e.part(table, date1) + "_manifest.json")
 		m, err := parquetfile.ParseManifest(table, body)
 		if err != nil {
 			t.Fatalf("manifest: %v", err)
 		}
-		if m.RunID != run.RunID || m.Table != table || m.SnapshotDate != date1 || m.TotalRows != rows || len(m.Files) != 1 {
-			t.Errorf("manifest %s = %+v", table, m)
+		type manifestSummary struct {
+			RunID, Table, SnapshotDate string
+			TotalRows                  int64
+			Files                      int
+		}
+		wantM := manifestSummary{RunID: run.RunID, Table: table, SnapshotDate: date1, TotalRows: rows, Files: 1}
+		if diff := cmp.Diff(wantM, manifestSummary{m.RunID, m.Table, m.SnapshotDate, m.TotalRows, len(m.Files)}); diff != "" {
+			t.Fatalf("manifest %s (-want +got):\n%s", table, diff)
 		}
 		data, _ := e.get(e.part(table, date1) + m.Files[0].Name)
 		sum := sha256.Sum256(data)
@@ -95,8 +104,8 @@ func TestPublishLayout(t *testing.T) {
 		for _, tg := range tags.TagSet {
 			got[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 		}
-		if got[s3.TagRunID] != run.RunID || got[s3.TagTable] != table {
-			t.Errorf("%s: tags = %v, want %s=%s and %s=%s", table, got, s3.TagRunID, run.RunID, s3.TagTable, table)
+		if diff := cmp.Diff(map[string]string{s3.TagRunID: run.RunID, s3.TagTable: table}, got); diff != "" {
+			t.Errorf("%s: tags (-want +got):\n%s", table, diff)
 		}
 		head, err := e.client.HeadObject(context.Background(), &awss3.HeadObjectInput{
 			Bucket: &e.bucket, Key: aws.String(e.part(table, date1) + "part-00000.parquet")})
