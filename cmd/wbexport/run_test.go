@@ -68,8 +68,17 @@ func TestRunTwiceSameDateIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sum pipeline.Summary
-	if err := json.Unmarshal(js, &sum); err != nil || sum.Status != "succeeded" || sum.Tables[schemas.Goals].Rows != int64(len(org.Goals)) {
-		t.Fatalf("summary file: %v %+v", err, sum)
+	if err := json.Unmarshal(js, &sum); err != nil {
+		t.Fatalf("summary file: %v", err)
+	}
+	type outcome struct {
+		Status    string
+		ExitCode  int
+		GoalsRows int64
+	}
+	want := outcome{Status: pipeline.StatusSucceeded, ExitCode: ExitOK, GoalsRows: int64(len(org.Goals))}
+	if diff := cmp.Diff(want, outcome{sum.Status, sum.ExitCode, sum.Tables[schemas.Goals].Rows}); diff != "" {
+		t.Errorf("summary file (-want +got):\n%s", diff)
 	}
 }
 
