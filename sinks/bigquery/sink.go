@@ -92,9 +92,10 @@ type stage struct {
 	err   error
 }
 
-// New returns a sink writing run to cfg's dataset. opts are passed to bq.NewClient
-// (none in production: Application Default Credentials are used). A zero RunInfo gives a
-// sink that can only Check (wbexport check); Write, Commit and AppendLedger then fail.
+// New returns a sink writing run to cfg's dataset. opts are passed to NewClient of
+// cloud.google.com/go/bigquery (none in production: Application Default Credentials are used).
+// A zero RunInfo gives a sink that can only Check (wbexport check); Write, Commit and
+// AppendLedger then fail.
 // New does not contact BigQuery.
 func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...option.ClientOption) (*Sink, error) {
 	if err := cfg.Validate(); err != nil {

@@ -9,7 +9,7 @@
 //	func TestSomething(t *testing.T) {
 //		srv := s3test.Shared(t)       // skips (or fails when $CI is set) if versitygw is missing
 //		bucket := srv.NewBucket(t)    // a fresh, empty bucket for this test
-//		client := srv.Client()        // an *awss3.Client talking to the server
+//		client := srv.Client()        // an AWS SDK *s3.Client talking to the server
 //		...
 //	}
 //
