@@ -22,7 +22,7 @@ BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet demo dbt emulate bench chaos generate clean tools
+.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt emulate bench chaos generate clean tools
 
 all: build
 
@@ -69,7 +69,7 @@ bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `m
 bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, < 1 min; not in `make bench`)
 	bash bench/run.sh instr
 
-bench-soak: ## soak: 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS, SOAK_CONC; results in bench/results/<UTC date>/soak-*, git-ignored)
+bench-soak: ## soak: a 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS, SOAK_CONC; results in bench/results/<UTC date>/soak-*, git-ignored)
 	bash bench/soak.sh
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
@@ -81,7 +81,7 @@ chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/
 generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
 	$(GO) generate ./schemas/...
 
-lint: fmt vet ## gofmt + go vet (both modules)
+lint: fmt vet staticcheck deadcode ## gofmt, go vet (both modules), staticcheck, no unreachable functions (tools pinned in go.mod)
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -89,6 +89,13 @@ fmt:
 vet:
 	$(GO) vet ./...
 	cd $(BENCH_MOD) && $(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+# deadcode exits 0 when it finds unreachable functions; any output fails the target.
+deadcode:
+	@out=$$($(GO) tool deadcode -test ./...) || exit 1; if [ -n "$$out" ]; then echo "unreachable functions (go tool deadcode -test ./...):"; echo "$$out"; exit 1; fi
 
 tools: $(VERSITYGW) ## install test servers (versitygw) into bin/
 

@@ -10,10 +10,7 @@
 // to the field it came from; analyst-friendly names are applied in dbt staging models.
 package schemas
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // Type is the logical type of a column. It maps to one Arrow type and one BigQuery type.
 type Type int
@@ -172,11 +169,4 @@ func validate(t *Table) error {
 		return fmt.Errorf("schemas: table %s: more than 4 clustering columns", t.Name)
 	}
 	return nil
-}
-
-// SortedNames returns the table names sorted alphabetically (handy for stable output).
-func SortedNames() []string {
-	n := Names()
-	sort.Strings(n)
-	return n
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/transform"
 )
 
@@ -46,7 +46,7 @@ cleans up after dead runs when it starts; gc does it on demand.
 			switch sink.scheme() {
 			case "s3":
 				cfg, _ := sink.s3Config()
-				s, err := s3sink.New(cmd.Context(), cfg, run, s3sink.WithLogger(lg))
+				s, err := s3.New(cmd.Context(), cfg, run, s3.WithLogger(lg))
 				if err != nil {
 					return err
 				}

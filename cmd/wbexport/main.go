@@ -33,15 +33,24 @@ func run(args []string) int {
 		return ExitOK
 	}
 	code := exitCode(err)
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-	// Auth failures carry the operator's next step (e.g. "needs Data-Admin access").
-	var ae *workboard.APIError
-	if errors.As(err, &ae) && (ae.Is(workboard.ErrAuth) || ae.Is(workboard.ErrDataAdmin)) {
-		msg += ". " + ae.Hint()
-	}
-	fmt.Fprintf(os.Stderr, "wbexport: %s\n", msg)
+	fmt.Fprintf(os.Stderr, "wbexport: %s\n", errorLine(err))
 	if errors.Is(ctx.Err(), context.Canceled) && code == ExitOK {
 		code = ExitFailed
 	}
 	return code
+}
+
+// errorLine is err as one line. Auth failures get the operator's next step appended as a
+// sentence of its own (e.g. "… needs Data-Admin access …"); WorkBoard's own error descriptions
+// usually end with a period already, which is then not doubled.
+func errorLine(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	var ae *workboard.APIError
+	if errors.As(err, &ae) && (ae.Is(workboard.ErrAuth) || ae.Is(workboard.ErrDataAdmin)) {
+		if !strings.HasSuffix(msg, ".") {
+			msg += "."
+		}
+		msg += " " + ae.Hint()
+	}
+	return msg
 }

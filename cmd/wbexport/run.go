@@ -173,7 +173,7 @@ type runFlags struct {
 func (f *runFlags) registerCommon(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.snapshotDate, "snapshot-date", "", "snapshot day YYYY-MM-DD (default: today, UTC)")
-	fl.StringSliceVar(&f.tables, "tables", nil, "export only these tables (comma list; default all): "+strings.Join(schemas.Names()[:len(schemas.Names())-1], ","))
+	fl.StringSliceVar(&f.tables, "tables", nil, "export only these tables (comma list; default all): "+strings.Join(dataTableNames(), ","))
 	fl.StringVar(&f.summaryFile, "summary-file", "", "write the run summary JSON to this file instead of stdout")
 	fl.IntVar(&f.batchRows, "batch-rows", transform.DefaultBatchRows, "maximum rows per Arrow record batch")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bars on stderr: auto (when stderr is a terminal and --log-format text), always, never")
@@ -219,32 +219,37 @@ func parseSnapshotDate(s string) (time.Time, error) {
 	return d, nil
 }
 
-// selectTables resolves --tables.
+// selectTables resolves --tables: every data table when names is empty, otherwise each named
+// table once, in export order (the order of schemas.DataTables, whatever the order of names).
+// A name that is not a data table (the run ledger included) is a usage error.
 func selectTables(names []string) ([]*schemas.Table, error) {
 	if len(names) == 0 {
 		return schemas.DataTables(), nil
 	}
-	var out []*schemas.Table
-	seen := map[string]bool{}
+	want := map[string]bool{}
 	for _, n := range names {
 		n = strings.TrimSpace(n)
-		t, ok := schemas.Lookup(n)
-		if !ok || t.Ledger {
-			return nil, usageError("--tables: unknown table %q (known: %s)", n, strings.Join(schemas.Names()[:len(schemas.Names())-1], ", "))
+		if t, ok := schemas.Lookup(n); !ok || t.Ledger {
+			return nil, usageError("--tables: unknown table %q (known: %s)", n, strings.Join(dataTableNames(), ", "))
 		}
-		if !seen[n] {
-			seen[n] = true
+		want[n] = true
+	}
+	var out []*schemas.Table
+	for _, t := range schemas.DataTables() {
+		if want[t.Name] {
 			out = append(out, t)
 		}
 	}
-	// Keep export order.
-	var ordered []*schemas.Table
+	return out, nil
+}
+
+// dataTableNames returns the names --tables accepts, in export order.
+func dataTableNames() []string {
+	var names []string
 	for _, t := range schemas.DataTables() {
-		if seen[t.Name] {
-			ordered = append(ordered, t)
-		}
+		names = append(names, t.Name)
 	}
-	return ordered, nil
+	return names
 }
 
 // exporterFactory builds the exporter once logging and progress are set up.

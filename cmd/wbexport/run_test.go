@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbexport/wbexport/extract/wbtest"
 	"github.com/wbexport/wbexport/internal/pipeline"
@@ -65,8 +68,17 @@ func TestRunTwiceSameDateIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sum pipeline.Summary
-	if err := json.Unmarshal(js, &sum); err != nil || sum.Status != "succeeded" || sum.Tables[schemas.Goals].Rows != int64(len(org.Goals)) {
-		t.Fatalf("summary file: %v %+v", err, sum)
+	if err := json.Unmarshal(js, &sum); err != nil {
+		t.Fatalf("summary file: %v", err)
+	}
+	type outcome struct {
+		Status    string
+		ExitCode  int
+		GoalsRows int64
+	}
+	want := outcome{Status: pipeline.StatusSucceeded, ExitCode: ExitOK, GoalsRows: int64(len(org.Goals))}
+	if diff := cmp.Diff(want, outcome{sum.Status, sum.ExitCode, sum.Tables[schemas.Goals].Rows}); diff != "" {
+		t.Errorf("summary file (-want +got):\n%s", diff)
 	}
 }
 
@@ -99,5 +111,39 @@ func TestExitCodes(t *testing.T) {
 	// Nothing was published by any of the failing runs.
 	if entries, _ := os.ReadDir(filepath.Join(out, schemas.Goals)); len(entries) != 0 {
 		t.Fatalf("a failing run published %v", entries)
+	}
+}
+
+// TestSelectTables checks how --tables resolves: each named data table once, in export order
+// whatever the order given, and a usage error for a name that is not a data table.
+func TestSelectTables(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"default is every data table", nil, dataTableNames()},
+		{"export order", []string{schemas.GoalComments, schemas.Users, schemas.Goals}, []string{schemas.Users, schemas.Goals, schemas.GoalComments}},
+		{"repeated names once", []string{schemas.Goals, schemas.KeyResults, schemas.Goals, " goals "}, []string{schemas.Goals, schemas.KeyResults}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tables, err := selectTables(tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, tb := range tables {
+				got = append(got, tb.Name)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("selectTables(%q) (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+	for _, args := range [][]string{{"goals", "goalz"}, {schemas.SyncRuns}, {"goals", ""}} {
+		_, err := selectTables(args)
+		if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "unknown table") {
+			t.Errorf("selectTables(%q) = %v (exit code %d), want a usage error naming the unknown table", args, err, exitCode(err))
+		}
 	}
 }

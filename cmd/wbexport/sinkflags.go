@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wbexport/wbexport/sinks"
-	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
+	"github.com/wbexport/wbexport/sinks/bigquery"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 )
 
 // DefaultSink is where `wbexport run` writes when --sink is not given.
@@ -48,10 +48,10 @@ func (f *sinkFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.s3KMSKey, "s3-kms-key-id", "", "S3: KMS key id/ARN/alias for --s3-sse aws:kms")
 	fl.StringVar(&f.s3StorageClass, "s3-storage-class", "", "S3: storage class of published objects (default: the bucket's)")
 	fl.StringVar(&f.s3Profile, "s3-profile", "", "S3: shared config profile (default $AWS_PROFILE)")
-	fl.Int64Var(&f.s3PartSize, "s3-part-size", s3sink.DefaultPartSize, "S3: multipart part size in bytes")
-	fl.IntVar(&f.s3Concurrency, "s3-concurrency", s3sink.DefaultConcurrency, "S3: parts uploaded at once per object")
+	fl.Int64Var(&f.s3PartSize, "s3-part-size", s3.DefaultPartSize, "S3: multipart part size in bytes")
+	fl.IntVar(&f.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "S3: parts uploaded at once per object")
 	f.registerParquet(cmd)
-	fl.StringVar(&f.bqLocation, "bq-location", bqsink.DefaultLocation, "BigQuery: dataset and job location")
+	fl.StringVar(&f.bqLocation, "bq-location", bigquery.DefaultLocation, "BigQuery: dataset and job location")
 	fl.DurationVar(&f.bqPartExpiry, "bq-partition-expiration", 0, "BigQuery: partition expiration of data tables (e.g. 8760h; 0 = never)")
 	fl.StringVar(&f.gcsStaging, "gcs-staging", "", "BigQuery: stage Parquet in gs://BUCKET/PREFIX and load from there (for very large exports)")
 }
@@ -116,8 +116,8 @@ func localRoot(raw string) (string, error) {
 	return p, nil
 }
 
-func (f *sinkFlags) s3Config() (s3sink.Config, error) {
-	cfg, err := s3sink.ParseURL(f.url)
+func (f *sinkFlags) s3Config() (s3.Config, error) {
+	cfg, err := s3.ParseURL(f.url)
 	if err != nil {
 		return cfg, usageError("--sink: %v", err)
 	}
@@ -125,22 +125,22 @@ func (f *sinkFlags) s3Config() (s3sink.Config, error) {
 	cfg.SSE, cfg.KMSKeyID, cfg.StorageClass, cfg.Profile = f.s3SSE, f.s3KMSKey, f.s3StorageClass, f.s3Profile
 	cfg.PartSize, cfg.Concurrency = f.s3PartSize, f.s3Concurrency
 	switch cfg.SSE {
-	case s3sink.SSENone, s3sink.SSEAES256, s3sink.SSEKMS:
+	case s3.SSENone, s3.SSEAES256, s3.SSEKMS:
 	default:
 		return cfg, usageError("--s3-sse must be AES256 or aws:kms, not %q", cfg.SSE)
 	}
-	if cfg.KMSKeyID != "" && cfg.SSE != s3sink.SSEKMS {
+	if cfg.KMSKeyID != "" && cfg.SSE != s3.SSEKMS {
 		return cfg, usageError("--s3-kms-key-id needs --s3-sse aws:kms")
 	}
 	return cfg, nil
 }
 
-func (f *sinkFlags) bqConfig() (bqsink.Config, error) {
+func (f *sinkFlags) bqConfig() (bigquery.Config, error) {
 	raw := f.url
 	if strings.HasPrefix(strings.ToLower(raw), "bq://") {
 		raw = "bigquery://" + raw[len("bq://"):]
 	}
-	cfg, err := bqsink.ParseURL(raw)
+	cfg, err := bigquery.ParseURL(raw)
 	if err != nil {
 		return cfg, usageError("--sink: %v", err)
 	}
@@ -166,14 +166,14 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 		return s, "file://" + root, nil
 	case "s3":
 		cfg, _ := f.s3Config()
-		s, err := s3sink.New(ctx, cfg, run, s3sink.WithLogger(log), s3sink.WithParquetOptions(f.parquetOptions()...))
+		s, err := s3.New(ctx, cfg, run, s3.WithLogger(log), s3.WithParquetOptions(f.parquetOptions()...))
 		if err != nil {
 			return nil, "", err
 		}
 		return s, cfg.String(), nil
 	default:
 		cfg, _ := f.bqConfig()
-		s, err := bqsink.New(ctx, cfg, run)
+		s, err := bigquery.New(ctx, cfg, run)
 		if err != nil {
 			return nil, "", err
 		}

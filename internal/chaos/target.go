@@ -20,16 +20,16 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
-	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
+	"github.com/wbexport/wbexport/sinks/bigquery"
 	"github.com/wbexport/wbexport/sinks/bigquery/bqtest"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
@@ -239,7 +239,7 @@ type S3 struct {
 	Proxy  *s3test.Proxy
 	Bucket string
 	Prefix string
-	client *s3.Client
+	client *awss3.Client
 }
 
 // NewS3 returns an S3 target on the test package's shared versitygw server (see
@@ -252,18 +252,18 @@ func NewS3(t testing.TB) *S3 {
 func (d *S3) Name() string { return "s3" }
 
 // Config is the sink configuration (endpoint: the proxy).
-func (d *S3) Config() s3sink.Config {
-	return s3sink.Config{Bucket: d.Bucket, Prefix: d.Prefix, Region: s3test.Region, Endpoint: d.Proxy.URL,
-		PathStyle: true, PartSize: s3sink.MinPartSize, Concurrency: 2}
+func (d *S3) Config() s3.Config {
+	return s3.Config{Bucket: d.Bucket, Prefix: d.Prefix, Region: s3test.Region, Endpoint: d.Proxy.URL,
+		PathStyle: true, PartSize: s3.MinPartSize, Concurrency: 2}
 }
 
 func (d *S3) Open(t testing.TB, run sinks.RunInfo, mem memory.Allocator) sinks.Sink {
 	t.Helper()
-	s, err := s3sink.New(context.Background(), d.Config(), run,
-		s3sink.WithCredentials(d.Srv.Credentials()), s3sink.WithAllocator(mem), s3sink.WithMaxAttempts(2),
-		s3sink.WithLogger(slog.New(slog.DiscardHandler)))
+	s, err := s3.New(context.Background(), d.Config(), run,
+		s3.WithCredentials(d.Srv.Credentials()), s3.WithAllocator(mem), s3.WithMaxAttempts(2),
+		s3.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
-		t.Fatalf("s3sink.New: %v", err)
+		t.Fatalf("s3.New: %v", err)
 	}
 	return s
 }
@@ -277,7 +277,7 @@ func (d *S3) objects(t testing.TB, prefix string) map[string]s3Object {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]s3Object{}
-	p := s3.NewListObjectsV2Paginator(d.client, &s3.ListObjectsV2Input{Bucket: aws.String(d.Bucket), Prefix: aws.String(prefix)})
+	p := awss3.NewListObjectsV2Paginator(d.client, &awss3.ListObjectsV2Input{Bucket: aws.String(d.Bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -285,7 +285,7 @@ func (d *S3) objects(t testing.TB, prefix string) map[string]s3Object {
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
-			g, err := d.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(key)})
+			g, err := d.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(key)})
 			if err != nil {
 				t.Fatalf("get s3://%s/%s: %v", d.Bucket, key, err)
 			}
@@ -401,14 +401,14 @@ func (d *S3) Faults() []SinkFault {
 // client library.
 type BigQuery struct {
 	Srv *bqtest.Server
-	Cfg bqsink.Config
+	Cfg bigquery.Config
 }
 
 // NewBigQuery starts a bqtest server (closed when the test ends) with quick polling.
 func NewBigQuery(t testing.TB) *BigQuery {
 	srv := bqtest.NewServer(bqtest.WithPollsUntilDone(2))
 	t.Cleanup(srv.Close)
-	return &BigQuery{Srv: srv, Cfg: bqsink.Config{
+	return &BigQuery{Srv: srv, Cfg: bigquery.Config{
 		Project: "chaos-project", Dataset: "workboard", Location: "EU",
 		PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, RetryInterval: time.Millisecond,
 		TempDir: t.TempDir(),
@@ -419,9 +419,9 @@ func (d *BigQuery) Name() string { return "bigquery" }
 
 func (d *BigQuery) Open(t testing.TB, run sinks.RunInfo, _ memory.Allocator) sinks.Sink {
 	t.Helper()
-	s, err := bqsink.New(context.Background(), d.Cfg, run, d.Srv.ClientOptions()...)
+	s, err := bigquery.New(context.Background(), d.Cfg, run, d.Srv.ClientOptions()...)
 	if err != nil {
-		t.Fatalf("bqsink.New: %v", err)
+		t.Fatalf("bigquery.New: %v", err)
 	}
 	return s
 }
@@ -519,7 +519,7 @@ func (d *BigQuery) Faults() []SinkFault {
 			Arm: func(testing.TB, sinks.RunInfo) {
 				d.Srv.FailNextLoad(schemas.Goals, "invalid", "chaos: injected load failure")
 			},
-			MayReplace:    true, // every table is its own load job (see bqsink's publish window)
+			MayReplace:    true, // every table is its own load job (see the BigQuery sink's publish window)
 			Intact:        []string{schemas.Goals},
 			ErrorContains: "chaos: injected load failure",
 		},

@@ -298,6 +298,3 @@ func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *
 	defer rec.Release()
 	return cfg.Sink.AppendLedger(ctx, rec)
 }
-
-// ErrNothingToDo is returned when the plan selects no table.
-var ErrNothingToDo = errors.New("no table selected")

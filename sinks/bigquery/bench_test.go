@@ -1,4 +1,4 @@
-package bqsink_test
+package bigquery_test
 
 import (
 	"context"

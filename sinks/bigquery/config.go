@@ -1,4 +1,4 @@
-package bqsink
+package bigquery
 
 import (
 	"fmt"
@@ -72,19 +72,19 @@ var (
 func ParseURL(raw string) (Config, error) {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok || scheme != "bigquery" {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: scheme must be bigquery://", redact(raw))
+		return Config{}, fmt.Errorf("bigquery: sink URL %q: scheme must be bigquery://", redact(raw))
 	}
 	if strings.ContainsAny(rest, "@?#") {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: only bigquery://PROJECT/DATASET is accepted (no user info, query or fragment; credentials come from Application Default Credentials)", redact(raw))
+		return Config{}, fmt.Errorf("bigquery: sink URL %q: only bigquery://PROJECT/DATASET is accepted (no user info, query or fragment; credentials come from Application Default Credentials)", redact(raw))
 	}
 	project, ds, _ := strings.Cut(rest, "/")
 	ds = strings.TrimSuffix(ds, "/")
 	if strings.Contains(ds, "/") {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: want bigquery://PROJECT/DATASET, the path has more than one segment", raw)
+		return Config{}, fmt.Errorf("bigquery: sink URL %q: want bigquery://PROJECT/DATASET, the path has more than one segment", raw)
 	}
 	cfg := Config{Project: project, Dataset: ds, Location: DefaultLocation}
 	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("bqsink: sink URL %q: %w", raw, err)
+		return Config{}, fmt.Errorf("bigquery: sink URL %q: %w", raw, err)
 	}
 	return cfg, nil
 }

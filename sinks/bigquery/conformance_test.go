@@ -1,11 +1,11 @@
-package bqsink_test
+package bigquery_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"google.golang.org/api/iterator"
 
 	"github.com/wbexport/wbexport/schemas"
@@ -54,12 +54,12 @@ func TestConformance(t *testing.T) {
 }
 
 // readAll reads a whole table through the client (helper for the integration tests).
-func readAll(ctx context.Context, t testing.TB, tbl *bigquery.Table) [][]bigquery.Value {
+func readAll(ctx context.Context, t testing.TB, tbl *bq.Table) [][]bq.Value {
 	t.Helper()
 	it := tbl.Read(ctx)
-	var out [][]bigquery.Value
+	var out [][]bq.Value
 	for {
-		var row []bigquery.Value
+		var row []bq.Value
 		err := it.Next(&row)
 		if err == iterator.Done {
 			return out

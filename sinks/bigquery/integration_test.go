@@ -1,4 +1,4 @@
-package bqsink_test
+package bigquery_test
 
 import (
 	"bytes"
@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	"github.com/wbexport/wbexport/schemas"
-	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
+	"github.com/wbexport/wbexport/sinks/bigquery"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
@@ -25,7 +25,7 @@ import (
 // holds its HTTP endpoint (e.g. http://127.0.0.1:9050, started with
 // `bigquery-emulator --project=test-project`). The emulator rejects partition decorators and
 // ignores WRITE_TRUNCATE, so this test does not run the sink's Commit; it checks what the
-// emulator does support: dataset and table creation from bqsink.TableSchema, WRITE_APPEND
+// emulator does support: dataset and table creation from bigquery.TableSchema, WRITE_APPEND
 // Parquet loads of files from the shared writer, and a query.
 func TestEmulatorIntegration(t *testing.T) {
 	endpoint := os.Getenv("WBEXPORT_BQ_EMULATOR")
@@ -44,28 +44,28 @@ func TestEmulatorScenarioOnBqtest(t *testing.T) {
 
 func emulatorScenario(t *testing.T, opts ...option.ClientOption) {
 	ctx := context.Background()
-	c, err := bigquery.NewClient(ctx, testProject, opts...)
+	c, err := bq.NewClient(ctx, testProject, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ds := c.Dataset(fmt.Sprintf("wbexport_it_%d", time.Now().UnixNano()))
-	if err := ds.Create(ctx, &bigquery.DatasetMetadata{Location: "US"}); err != nil {
+	if err := ds.Create(ctx, &bq.DatasetMetadata{Location: "US"}); err != nil {
 		t.Fatal(err)
 	}
 	defer ds.DeleteWithContents(ctx)
 	teams, _ := schemas.Lookup(schemas.Teams)
 	tbl := ds.Table(teams.Name)
-	if err := tbl.Create(ctx, &bigquery.TableMetadata{Schema: bqsink.TableSchema(teams)}); err != nil {
+	if err := tbl.Create(ctx, &bq.TableMetadata{Schema: bigquery.TableSchema(teams)}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
 		data := stageParquet(t, teams, 5, int64(i+1))
-		src := bigquery.NewReaderSource(bytes.NewReader(data))
-		src.SourceFormat = bigquery.Parquet
-		src.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: true}
+		src := bq.NewReaderSource(bytes.NewReader(data))
+		src.SourceFormat = bq.Parquet
+		src.ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
 		l := tbl.LoaderFrom(src)
-		l.WriteDisposition = bigquery.WriteAppend
+		l.WriteDisposition = bq.WriteAppend
 		job, err := l.Run(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -79,7 +79,7 @@ func emulatorScenario(t *testing.T, opts ...option.ClientOption) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var row []bigquery.Value
+	var row []bq.Value
 	if err := it.Next(&row); err != nil {
 		t.Fatal(err)
 	}
@@ -128,12 +128,12 @@ func TestRealBigQuery(t *testing.T) {
 	}
 	location := os.Getenv("WBEXPORT_BQ_LOCATION")
 	if location == "" {
-		location = bqsink.DefaultLocation
+		location = bigquery.DefaultLocation
 	}
 	ctx := context.Background()
-	cfg := bqsink.Config{Project: project, Dataset: fmt.Sprintf("wbexport_it_%d", time.Now().Unix()), Location: location,
+	cfg := bigquery.Config{Project: project, Dataset: fmt.Sprintf("wbexport_it_%d", time.Now().Unix()), Location: location,
 		PartitionExpiration: 7 * 24 * time.Hour, Labels: map[string]string{"purpose": "wbexport-it"}}
-	c, err := bigquery.NewClient(ctx, project)
+	c, err := bq.NewClient(ctx, project)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestRealBigQuery(t *testing.T) {
 	ledger, _ := schemas.Lookup(schemas.SyncRuns)
 	for i, n := range []int{7, 4} { // the rerun of the same date replaces the partition
 		run := runInfo(fmt.Sprintf("0190a5e0-0000-7000-8000-00000000000%d", i+1), "2026-03-01", teams, goals)
-		s, err := bqsink.New(ctx, cfg, run)
+		s, err := bigquery.New(ctx, cfg, run)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +167,7 @@ func TestRealBigQuery(t *testing.T) {
 			got := 0
 			it := c.Dataset(cfg.Dataset).Table(tb.Name + "$20260301").Read(ctx)
 			for {
-				var row []bigquery.Value
+				var row []bq.Value
 				err := it.Next(&row)
 				if err == iterator.Done {
 					break

@@ -1,40 +1,40 @@
-package bqsink
+package bigquery
 
 import (
 	"fmt"
 	"strings"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"github.com/wbexport/wbexport/schemas"
 )
 
 // FieldType returns the BigQuery type of a logical column type (the element type for lists).
 // JSON columns are STRING holding JSON text.
-func FieldType(t schemas.Type) bigquery.FieldType {
+func FieldType(t schemas.Type) bq.FieldType {
 	switch t {
 	case schemas.Int64, schemas.ListInt64:
-		return bigquery.IntegerFieldType
+		return bq.IntegerFieldType
 	case schemas.Float64:
-		return bigquery.FloatFieldType
+		return bq.FloatFieldType
 	case schemas.String, schemas.JSON, schemas.ListString:
-		return bigquery.StringFieldType
+		return bq.StringFieldType
 	case schemas.Bool:
-		return bigquery.BooleanFieldType
+		return bq.BooleanFieldType
 	case schemas.Timestamp:
-		return bigquery.TimestampFieldType
+		return bq.TimestampFieldType
 	case schemas.Date:
-		return bigquery.DateFieldType
+		return bq.DateFieldType
 	}
-	panic(fmt.Sprintf("bqsink: unknown column type %v", t))
+	panic(fmt.Sprintf("bigquery: unknown column type %v", t))
 }
 
 // TableSchema converts a table definition into a BigQuery schema: one field per column in
 // column order, with its description; list columns are REPEATED, non-null columns REQUIRED,
 // the rest NULLABLE.
-func TableSchema(t *schemas.Table) bigquery.Schema {
-	out := make(bigquery.Schema, len(t.Columns))
+func TableSchema(t *schemas.Table) bq.Schema {
+	out := make(bq.Schema, len(t.Columns))
 	for i, c := range t.Columns {
-		out[i] = &bigquery.FieldSchema{
+		out[i] = &bq.FieldSchema{
 			Name:        c.Name,
 			Description: c.Description,
 			Type:        FieldType(c.Type),
@@ -55,10 +55,10 @@ type schemaPlan struct {
 	// update is the schema to set on the table (nil when nothing changes); load is the
 	// schema load jobs declare (the table's modes win where the table is NULLABLE and the
 	// definition REQUIRED, since a column can only be added as NULLABLE).
-	update, load bigquery.Schema
+	update, load bq.Schema
 }
 
-func modeOf(f *bigquery.FieldSchema) string {
+func modeOf(f *bq.FieldSchema) string {
 	switch {
 	case f.Repeated:
 		return "REPEATED"
@@ -69,7 +69,7 @@ func modeOf(f *bigquery.FieldSchema) string {
 }
 
 // normType maps legacy and standard SQL type names to one spelling.
-func normType(t bigquery.FieldType) string {
+func normType(t bq.FieldType) string {
 	switch strings.ToUpper(string(t)) {
 	case "INT64", "INTEGER":
 		return "INTEGER"
@@ -84,18 +84,18 @@ func normType(t bigquery.FieldType) string {
 // planSchema compares the existing schema have with want (from schemas/). Additive changes
 // (new columns, REQUIRED → NULLABLE) are planned; type changes, removed columns and other mode
 // changes are problems.
-func planSchema(have, want bigquery.Schema) schemaPlan {
+func planSchema(have, want bq.Schema) schemaPlan {
 	var p schemaPlan
-	hf := map[string]*bigquery.FieldSchema{}
+	hf := map[string]*bq.FieldSchema{}
 	for _, f := range have {
 		hf[f.Name] = f
 	}
 	wf := map[string]bool{}
-	update := make(bigquery.Schema, 0, len(have)+len(want))
-	p.load = make(bigquery.Schema, 0, len(want))
+	update := make(bq.Schema, 0, len(have)+len(want))
+	p.load = make(bq.Schema, 0, len(want))
 	// Keep the table's column order; new columns go at the end.
 	for _, h := range have {
-		var w *bigquery.FieldSchema
+		var w *bq.FieldSchema
 		for _, x := range want {
 			if x.Name == h.Name {
 				w = x
@@ -141,7 +141,7 @@ func planSchema(have, want bigquery.Schema) schemaPlan {
 	}
 	// The load schema: the wanted columns in the wanted order, with the mode the table will
 	// have after the update.
-	um := map[string]*bigquery.FieldSchema{}
+	um := map[string]*bq.FieldSchema{}
 	for _, f := range update {
 		um[f.Name] = f
 	}
@@ -176,7 +176,7 @@ func (e *SchemaError) add(table string, problems []string) {
 
 func (e *SchemaError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "bqsink: dataset %s: existing tables are incompatible with wbexport's schema; nothing was loaded (only added columns and REQUIRED→NULLABLE are applied automatically; migrate or drop these tables):", e.Dataset)
+	fmt.Fprintf(&b, "bigquery: dataset %s: existing tables are incompatible with wbexport's schema; nothing was loaded (only added columns and REQUIRED→NULLABLE are applied automatically; migrate or drop these tables):", e.Dataset)
 	for _, t := range e.order {
 		for _, p := range e.Tables[t] {
 			fmt.Fprintf(&b, "\n  %s: %s", t, p)

@@ -1,4 +1,4 @@
-package bqsink_test
+package bigquery_test
 
 import (
 	"os"
@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbexport/wbexport/schemas"
-	bqsink "github.com/wbexport/wbexport/sinks/bigquery"
+	"github.com/wbexport/wbexport/sinks/bigquery"
 )
 
 // TestTableSchemaMatchesGenerated compares TableSchema with the generated golden files
@@ -22,31 +23,40 @@ func TestTableSchemaMatchesGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		golden, err := bigquery.SchemaFromJSON(b)
+		golden, err := bq.SchemaFromJSON(b)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		got := bqsink.TableSchema(tb)
-		if len(got) != len(golden) {
-			t.Fatalf("%s: %d fields, golden has %d", tb.Name, len(got), len(golden))
-		}
-		norm := func(t bigquery.FieldType) string {
-			switch s := strings.ToUpper(string(t)); s {
-			case "INT64":
-				return "INTEGER"
-			case "FLOAT64":
-				return "FLOAT"
-			case "BOOL":
-				return "BOOLEAN"
-			default:
-				return s
-			}
-		}
-		for i, g := range got {
-			w := golden[i]
-			if g.Name != w.Name || norm(g.Type) != norm(w.Type) || g.Required != w.Required || g.Repeated != w.Repeated || g.Description != w.Description {
-				t.Errorf("%s field %d: got %+v, golden %+v", tb.Name, i, *g, *w)
-			}
+		if diff := cmp.Diff(fieldsOf(golden), fieldsOf(bigquery.TableSchema(tb))); diff != "" {
+			t.Errorf("%s: TableSchema differs from %s (-golden +got):\n%s", tb.Name, path, diff)
 		}
 	}
+}
+
+// field is what TestTableSchemaMatchesGenerated compares of a bq.FieldSchema, with the type
+// spelled one way (the golden files use the standard SQL names such as INT64, the client's
+// constants the legacy ones such as INTEGER).
+type field struct {
+	Name, Type, Description string
+	Required, Repeated      bool
+}
+
+func fieldsOf(s bq.Schema) []field {
+	norm := func(t bq.FieldType) string {
+		switch s := strings.ToUpper(string(t)); s {
+		case "INT64":
+			return "INTEGER"
+		case "FLOAT64":
+			return "FLOAT"
+		case "BOOL":
+			return "BOOLEAN"
+		default:
+			return s
+		}
+	}
+	var out []field
+	for _, f := range s {
+		out = append(out, field{Name: f.Name, Type: norm(f.Type), Description: f.Description, Required: f.Required, Repeated: f.Repeated})
+	}
+	return out
 }

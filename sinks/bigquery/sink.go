@@ -1,9 +1,9 @@
-// Package bqsink publishes a run's tables to BigQuery with load jobs (never streaming inserts).
+// Package bigquery publishes a run's tables to BigQuery with load jobs (never streaming inserts).
 //
 // Usage (credentials come from Application Default Credentials, never from flags):
 //
-//	cfg, err := bqsink.ParseURL("bigquery://my-project/workboard") // then set Location etc.
-//	s, err := bqsink.New(ctx, cfg, run)
+//	cfg, err := bigquery.ParseURL("bigquery://my-project/workboard") // then set Location etc.
+//	s, err := bigquery.New(ctx, cfg, run)
 //	... s.Write(ctx, "users", rec) ...
 //	res, err := s.Commit(ctx)
 //	s.AppendLedger(ctx, ledgerRec)
@@ -37,7 +37,7 @@
 // AppendLedger loads the _sync_runs row(s) with WRITE_APPEND into _sync_runs$YYYYMMDD.
 //
 // Running against real BigQuery: see README.md in this directory (WBEXPORT_BQ_PROJECT).
-package bqsink
+package bigquery
 
 import (
 	"context"
@@ -51,7 +51,7 @@ import (
 	"sync"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"cloud.google.com/go/storage"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -67,15 +67,15 @@ import (
 type Sink struct {
 	cfg    Config
 	run    sinks.RunInfo
-	client *bigquery.Client
+	client *bq.Client
 	gcs    *storage.Client
-	ds     *bigquery.Dataset
+	ds     *bq.Dataset
 	tmpDir string
 
 	tables map[string]*schemas.Table
 	stages map[string]*stage
 
-	ensured map[string]bigquery.Schema // table → load schema, after ensureTable
+	ensured map[string]bq.Schema // table → load schema, after ensureTable
 	dsReady bool
 
 	committed, aborted, closed bool
@@ -92,25 +92,26 @@ type stage struct {
 	err   error
 }
 
-// New returns a sink writing run to cfg's dataset. opts are passed to bigquery.NewClient
-// (none in production: Application Default Credentials are used). A zero RunInfo gives a
-// sink that can only Check (wbexport check); Write, Commit and AppendLedger then fail.
+// New returns a sink writing run to cfg's dataset. opts are passed to NewClient of
+// cloud.google.com/go/bigquery (none in production: Application Default Credentials are used).
+// A zero RunInfo gives a sink that can only Check (wbexport check); Write, Commit and
+// AppendLedger then fail.
 // New does not contact BigQuery.
 func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...option.ClientOption) (*Sink, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("bqsink: %w", err)
+		return nil, fmt.Errorf("bigquery: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	client, err := bigquery.NewClient(ctx, cfg.Project, opts...)
+	client, err := bq.NewClient(ctx, cfg.Project, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("bqsink: BigQuery client for project %s: %w", cfg.Project, err)
+		return nil, fmt.Errorf("bigquery: BigQuery client for project %s: %w", cfg.Project, err)
 	}
 	s := &Sink{cfg: cfg, run: run, client: client, ds: client.Dataset(cfg.Dataset),
-		tables: map[string]*schemas.Table{}, stages: map[string]*stage{}, ensured: map[string]bigquery.Schema{}}
+		tables: map[string]*schemas.Table{}, stages: map[string]*stage{}, ensured: map[string]bq.Schema{}}
 	for _, t := range run.Tables {
 		if t.Ledger {
 			client.Close()
-			return nil, fmt.Errorf("bqsink: run table %s is the ledger; it is written by AppendLedger", t.Name)
+			return nil, fmt.Errorf("bigquery: run table %s is the ledger; it is written by AppendLedger", t.Name)
 		}
 		s.tables[t.Name] = t
 	}
@@ -118,13 +119,13 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...option.Clie
 		s.gcs, err = storage.NewClient(ctx, cfg.StorageOptions...)
 		if err != nil {
 			client.Close()
-			return nil, fmt.Errorf("bqsink: GCS client for staging %s: %w", cfg.GCSStaging, err)
+			return nil, fmt.Errorf("bigquery: GCS client for staging %s: %w", cfg.GCSStaging, err)
 		}
 	}
 	s.tmpDir, err = os.MkdirTemp(cfg.TempDir, "wbexport-bq-")
 	if err != nil {
 		s.closeClients()
-		return nil, fmt.Errorf("bqsink: staging directory: %w", err)
+		return nil, fmt.Errorf("bigquery: staging directory: %w", err)
 	}
 	return s, nil
 }
@@ -134,7 +135,7 @@ func (s *Sink) partition() string { return s.run.SnapshotDate.UTC().Format("2006
 // Write stages rec for table in a temp Parquet file.
 func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
 	if s.committed || s.aborted || s.closed {
-		return fmt.Errorf("bqsink: Write(%s) after Commit, Abort or Close", table)
+		return fmt.Errorf("bigquery: Write(%s) after Commit, Abort or Close", table)
 	}
 	st, err := s.stageFor(table)
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 		return err
 	}
 	if err := st.w.Write(rec); err != nil {
-		return fmt.Errorf("bqsink: staging %s: %w", table, err)
+		return fmt.Errorf("bigquery: staging %s: %w", table, err)
 	}
 	return nil
 }
@@ -154,7 +155,7 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 func (s *Sink) checkPartition(t *schemas.Table, rec arrow.RecordBatch) error {
 	idx := rec.Schema().FieldIndices(t.PartitionBy)
 	if err := parquetfile.CheckSchema(t, rec.Schema()); err != nil {
-		return fmt.Errorf("bqsink: staging %s: %w", t.Name, err)
+		return fmt.Errorf("bigquery: staging %s: %w", t.Name, err)
 	}
 	if len(idx) != 1 {
 		return nil
@@ -170,7 +171,7 @@ func (s *Sink) checkPartition(t *schemas.Table, rec arrow.RecordBatch) error {
 			if col.IsValid(i) {
 				got = col.Value(i).FormattedString()
 			}
-			return fmt.Errorf("bqsink: table %s: row %d of the batch has %s %s, the run's snapshot date is %s (rows are loaded into %s$%s)",
+			return fmt.Errorf("bigquery: table %s: row %d of the batch has %s %s, the run's snapshot date is %s (rows are loaded into %s$%s)",
 				t.Name, i, t.PartitionBy, got, s.run.Date(), t.Name, s.partition())
 		}
 	}
@@ -179,7 +180,7 @@ func (s *Sink) checkPartition(t *schemas.Table, rec arrow.RecordBatch) error {
 
 func (s *Sink) checkRun() error {
 	if s.run.RunID == "" || s.run.SnapshotDate.IsZero() {
-		return errors.New("bqsink: the sink was opened without a run (RunID and SnapshotDate are required to write)")
+		return errors.New("bigquery: the sink was opened without a run (RunID and SnapshotDate are required to write)")
 	}
 	return nil
 }
@@ -193,7 +194,7 @@ func (s *Sink) stageFor(table string) (*stage, error) {
 	}
 	t, ok := s.tables[table]
 	if !ok {
-		return nil, fmt.Errorf("bqsink: table %q is not one of the run's tables", table)
+		return nil, fmt.Errorf("bigquery: table %q is not one of the run's tables", table)
 	}
 	return s.newStage(t, "")
 }
@@ -208,14 +209,14 @@ func (s *Sink) newStage(t *schemas.Table, suffix string) (*stage, error) {
 		if st.path != "" {
 			f.Close()
 			os.Remove(f.Name())
-			return nil, fmt.Errorf("bqsink: table %s: a load job takes one file; the Parquet writer rotated", t.Name)
+			return nil, fmt.Errorf("bigquery: table %s: a load job takes one file; the Parquet writer rotated", t.Name)
 		}
 		st.path = f.Name()
 		return f, nil
 	}
 	w, err := parquetfile.NewWriter(t, factory, parquetfile.WithRun(s.run), parquetfile.WithFileBytes(0), parquetfile.WithAllocator(s.cfg.Allocator))
 	if err != nil {
-		return nil, fmt.Errorf("bqsink: Parquet writer for %s: %w", t.Name, err)
+		return nil, fmt.Errorf("bigquery: Parquet writer for %s: %w", t.Name, err)
 	}
 	st.w = w
 	if suffix == "" {
@@ -239,7 +240,7 @@ func (st *stage) close() error {
 // the package documentation for the order of operations and the publish window.
 func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	if s.committed || s.aborted || s.closed {
-		return nil, errors.New("bqsink: Commit after Commit, Abort or Close")
+		return nil, errors.New("bigquery: Commit after Commit, Abort or Close")
 	}
 	if err := s.checkRun(); err != nil {
 		return nil, err
@@ -253,9 +254,9 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 			return nil, err
 		}
 		if err := st.close(); err != nil {
-			return nil, fmt.Errorf("bqsink: staging %s: %w", t.Name, err)
+			return nil, fmt.Errorf("bigquery: staging %s: %w", t.Name, err)
 		}
-		loads = append(loads, &load{table: t, path: st.path, file: st.files[0], write: bigquery.WriteTruncate})
+		loads = append(loads, &load{table: t, path: st.path, file: st.files[0], write: bq.WriteTruncate})
 	}
 	// Tables first, all of them, before any load.
 	if err := s.ensure(ctx, s.run.Tables); err != nil {
@@ -284,7 +285,7 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 	}
 	type pending struct {
 		t    *schemas.Table
-		meta *bigquery.TableMetadata
+		meta *bq.TableMetadata
 		plan schemaPlan
 	}
 	var todo []pending
@@ -300,10 +301,10 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("bqsink: reading table %s.%s: %w", s.cfg.Dataset, t.Name, err)
+			return fmt.Errorf("bigquery: reading table %s.%s: %w", s.cfg.Dataset, t.Name, err)
 		}
 		plan := planSchema(meta.Schema, want)
-		if tp := meta.TimePartitioning; tp == nil || tp.Field != t.PartitionBy || (tp.Type != "" && tp.Type != bigquery.DayPartitioningType) {
+		if tp := meta.TimePartitioning; tp == nil || tp.Field != t.PartitionBy || (tp.Type != "" && tp.Type != bq.DayPartitioningType) {
 			plan.problems = append(plan.problems, fmt.Sprintf("table is not DAY-partitioned on %s (partitioning %+v)", t.PartitionBy, tp))
 		}
 		if len(plan.problems) > 0 {
@@ -323,7 +324,7 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 			s.ensured[p.t.Name] = TableSchema(p.t)
 			continue
 		}
-		var upd bigquery.TableMetadataToUpdate
+		var upd bq.TableMetadataToUpdate
 		changed := false
 		if p.plan.update != nil {
 			upd.Schema, changed = p.plan.update, true
@@ -341,7 +342,7 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 			// The etag makes a concurrent change of the table fail this update (412) instead
 			// of being overwritten.
 			if _, err := s.ds.Table(p.t.Name).Update(ctx, upd, p.meta.ETag); err != nil {
-				return fmt.Errorf("bqsink: updating metadata of %s.%s (adding columns %v, relaxing %v): %w", s.cfg.Dataset, p.t.Name, p.plan.added, p.plan.relaxed, err)
+				return fmt.Errorf("bigquery: updating metadata of %s.%s (adding columns %v, relaxing %v): %w", s.cfg.Dataset, p.t.Name, p.plan.added, p.plan.relaxed, err)
 			}
 		}
 		s.ensured[p.t.Name] = p.plan.load
@@ -356,29 +357,29 @@ func (s *Sink) ensureDataset(ctx context.Context) error {
 	md, err := s.ds.Metadata(ctx)
 	switch {
 	case isNotFound(err):
-		err = s.ds.Create(ctx, &bigquery.DatasetMetadata{
+		err = s.ds.Create(ctx, &bq.DatasetMetadata{
 			Location:    s.cfg.Location,
 			Description: "WorkBoard goal progress exported by wbexport.",
 			Labels:      s.cfg.Labels,
 		})
 		if err != nil && !isDuplicate(err) {
-			return fmt.Errorf("bqsink: creating dataset %s.%s in %s: %w", s.cfg.Project, s.cfg.Dataset, s.cfg.Location, err)
+			return fmt.Errorf("bigquery: creating dataset %s.%s in %s: %w", s.cfg.Project, s.cfg.Dataset, s.cfg.Location, err)
 		}
 	case err != nil:
-		return fmt.Errorf("bqsink: reading dataset %s.%s: %w", s.cfg.Project, s.cfg.Dataset, err)
+		return fmt.Errorf("bigquery: reading dataset %s.%s: %w", s.cfg.Project, s.cfg.Dataset, err)
 	case !strings.EqualFold(md.Location, s.cfg.Location):
-		return fmt.Errorf("bqsink: dataset %s.%s is in location %s, but --bq-location is %s", s.cfg.Project, s.cfg.Dataset, md.Location, s.cfg.Location)
+		return fmt.Errorf("bigquery: dataset %s.%s is in location %s, but --bq-location is %s", s.cfg.Project, s.cfg.Dataset, md.Location, s.cfg.Location)
 	}
 	s.dsReady = true
 	return nil
 }
 
 func (s *Sink) createTable(ctx context.Context, t *schemas.Table) error {
-	tp := &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: t.PartitionBy}
+	tp := &bq.TimePartitioning{Type: bq.DayPartitioningType, Field: t.PartitionBy}
 	if !t.Ledger && s.cfg.PartitionExpiration > 0 {
 		tp.Expiration = s.cfg.PartitionExpiration
 	}
-	md := &bigquery.TableMetadata{
+	md := &bq.TableMetadata{
 		Description:            t.Description,
 		Schema:                 TableSchema(t),
 		TimePartitioning:       tp,
@@ -386,11 +387,11 @@ func (s *Sink) createTable(ctx context.Context, t *schemas.Table) error {
 		Labels:                 s.cfg.Labels,
 	}
 	if len(t.ClusterBy) > 0 {
-		md.Clustering = &bigquery.Clustering{Fields: t.ClusterBy}
+		md.Clustering = &bq.Clustering{Fields: t.ClusterBy}
 	}
 	err := s.ds.Table(t.Name).Create(ctx, md)
 	if err != nil && !isDuplicate(err) {
-		return fmt.Errorf("bqsink: creating table %s.%s: %w", s.cfg.Dataset, t.Name, err)
+		return fmt.Errorf("bigquery: creating table %s.%s: %w", s.cfg.Dataset, t.Name, err)
 	}
 	return nil
 }
@@ -399,7 +400,7 @@ func (s *Sink) createTable(ctx context.Context, t *schemas.Table) error {
 // partition of the snapshot date. It may be called after a failed Commit.
 func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 	if s.closed {
-		return errors.New("bqsink: AppendLedger after Close")
+		return errors.New("bigquery: AppendLedger after Close")
 	}
 	if err := s.checkRun(); err != nil {
 		return err
@@ -418,16 +419,16 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 		if st.path != "" {
 			os.Remove(st.path)
 		}
-		return fmt.Errorf("bqsink: staging ledger rows: %w", err)
+		return fmt.Errorf("bigquery: staging ledger rows: %w", err)
 	}
 	if err := st.close(); err != nil {
-		return fmt.Errorf("bqsink: staging ledger rows: %w", err)
+		return fmt.Errorf("bigquery: staging ledger rows: %w", err)
 	}
 	defer os.Remove(st.path)
 	if err := s.ensure(ctx, []*schemas.Table{ledger}); err != nil {
 		return err
 	}
-	return s.runLoads(ctx, []*load{{table: ledger, path: st.path, file: st.files[0], write: bigquery.WriteAppend}})
+	return s.runLoads(ctx, []*load{{table: ledger, path: st.path, file: st.files[0], write: bq.WriteAppend}})
 }
 
 // Abort discards the staged files. Nothing was published (loads happen in Commit only).
@@ -476,9 +477,9 @@ func (s *Sink) Check(ctx context.Context) error {
 	switch {
 	case isNotFound(err):
 	case err != nil:
-		return fmt.Errorf("bqsink: check: reading dataset %s.%s: %w", s.cfg.Project, s.cfg.Dataset, err)
+		return fmt.Errorf("bigquery: check: reading dataset %s.%s: %w", s.cfg.Project, s.cfg.Dataset, err)
 	case !strings.EqualFold(md.Location, s.cfg.Location):
-		return fmt.Errorf("bqsink: check: dataset %s.%s is in location %s, but --bq-location is %s", s.cfg.Project, s.cfg.Dataset, md.Location, s.cfg.Location)
+		return fmt.Errorf("bigquery: check: dataset %s.%s is in location %s, but --bq-location is %s", s.cfg.Project, s.cfg.Dataset, md.Location, s.cfg.Location)
 	default:
 		serr := &SchemaError{Dataset: s.cfg.Project + "." + s.cfg.Dataset}
 		for _, t := range schemas.All() {
@@ -487,7 +488,7 @@ func (s *Sink) Check(ctx context.Context) error {
 				continue
 			}
 			if err != nil {
-				return fmt.Errorf("bqsink: check: reading table %s.%s: %w", s.cfg.Dataset, t.Name, err)
+				return fmt.Errorf("bigquery: check: reading table %s.%s: %w", s.cfg.Dataset, t.Name, err)
 			}
 			if p := planSchema(meta.Schema, TableSchema(t)); len(p.problems) > 0 {
 				serr.add(t.Name, p.problems)
@@ -502,10 +503,10 @@ func (s *Sink) Check(ctx context.Context) error {
 	q.Location = s.cfg.Location
 	job, err := q.Run(ctx)
 	if err != nil {
-		return fmt.Errorf("bqsink: check: dry-run query in project %s (%s): %w", s.cfg.Project, s.cfg.Location, err)
+		return fmt.Errorf("bigquery: check: dry-run query in project %s (%s): %w", s.cfg.Project, s.cfg.Location, err)
 	}
 	if st := job.LastStatus(); st != nil && st.Err() != nil {
-		return fmt.Errorf("bqsink: check: dry-run query in project %s: %w", s.cfg.Project, st.Err())
+		return fmt.Errorf("bigquery: check: dry-run query in project %s: %w", s.cfg.Project, st.Err())
 	}
 	return nil
 }
@@ -516,9 +517,9 @@ type load struct {
 	table *schemas.Table
 	path  string
 	file  parquetfile.FileInfo
-	write bigquery.TableWriteDisposition
+	write bq.TableWriteDisposition
 	jobID string
-	job   *bigquery.Job
+	job   *bq.Job
 	uri   string // gs:// object when staged on GCS
 }
 
@@ -612,7 +613,7 @@ func (s *Sink) start(ctx context.Context, l *load) error {
 		if isDuplicate(err) {
 			job, gerr := s.client.JobFromIDLocation(ctx, l.jobID, s.cfg.Location)
 			if gerr != nil {
-				return fmt.Errorf("bqsink: table %s: job %s already exists but cannot be read: %w", l.table.Name, l.jobID, gerr)
+				return fmt.Errorf("bigquery: table %s: job %s already exists but cannot be read: %w", l.table.Name, l.jobID, gerr)
 			}
 			l.job = job
 			return nil
@@ -623,24 +624,24 @@ func (s *Sink) start(ctx context.Context, l *load) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("bqsink: table %s: inserting load job %s: %w", l.table.Name, l.jobID, ctx.Err())
+			return fmt.Errorf("bigquery: table %s: inserting load job %s: %w", l.table.Name, l.jobID, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay *= 2
 	}
-	return fmt.Errorf("bqsink: table %s: inserting load job %s: %w", l.table.Name, l.jobID, lastErr)
+	return fmt.Errorf("bigquery: table %s: inserting load job %s: %w", l.table.Name, l.jobID, lastErr)
 }
 
-func (s *Sink) insert(ctx context.Context, l *load) (*bigquery.Job, error) {
-	var src bigquery.LoadSource
+func (s *Sink) insert(ctx context.Context, l *load) (*bq.Job, error) {
+	var src bq.LoadSource
 	var f *os.File
-	fc := bigquery.FileConfig{
-		SourceFormat:   bigquery.Parquet,
+	fc := bq.FileConfig{
+		SourceFormat:   bq.Parquet,
 		Schema:         s.ensured[l.table.Name],
-		ParquetOptions: &bigquery.ParquetOptions{EnableListInference: true, EnumAsString: true},
+		ParquetOptions: &bq.ParquetOptions{EnableListInference: true, EnumAsString: true},
 	}
 	if l.uri != "" {
-		ref := bigquery.NewGCSReference(l.uri)
+		ref := bq.NewGCSReference(l.uri)
 		ref.FileConfig = fc
 		src = ref
 	} else {
@@ -650,7 +651,7 @@ func (s *Sink) insert(ctx context.Context, l *load) (*bigquery.Job, error) {
 			return nil, fmt.Errorf("opening staged file: %w", err)
 		}
 		defer f.Close()
-		rs := bigquery.NewReaderSource(f)
+		rs := bq.NewReaderSource(f)
 		rs.FileConfig = fc
 		src = rs
 	}
@@ -659,7 +660,7 @@ func (s *Sink) insert(ctx context.Context, l *load) (*bigquery.Job, error) {
 	loader.JobID = l.jobID
 	loader.Location = s.cfg.Location
 	loader.WriteDisposition = l.write
-	loader.CreateDisposition = bigquery.CreateNever
+	loader.CreateDisposition = bq.CreateNever
 	loader.SchemaUpdateOptions = []string{"ALLOW_FIELD_ADDITION"}
 	loader.Labels = s.jobLabels(l.table.Name)
 	if s.cfg.ChunkSize > 0 {
@@ -677,7 +678,7 @@ func (s *Sink) wait(ctx context.Context, l *load) error {
 			var err error
 			st, err = l.job.Status(ctx)
 			if err != nil {
-				return fmt.Errorf("bqsink: table %s: polling load job %s: %w", l.table.Name, l.jobID, err)
+				return fmt.Errorf("bigquery: table %s: polling load job %s: %w", l.table.Name, l.jobID, err)
 			}
 		}
 		if st.Done() {
@@ -686,24 +687,24 @@ func (s *Sink) wait(ctx context.Context, l *load) error {
 			}
 			// Cross-check: BigQuery's count of loaded rows must equal the rows staged.
 			if st.Statistics != nil {
-				if ls, ok := st.Statistics.Details.(*bigquery.LoadStatistics); ok && ls.OutputRows != l.file.Rows {
-					return fmt.Errorf("bqsink: table %s: load job %s reports %d rows loaded, %d were staged", l.table.Name, l.jobID, ls.OutputRows, l.file.Rows)
+				if ls, ok := st.Statistics.Details.(*bq.LoadStatistics); ok && ls.OutputRows != l.file.Rows {
+					return fmt.Errorf("bigquery: table %s: load job %s reports %d rows loaded, %d were staged", l.table.Name, l.jobID, ls.OutputRows, l.file.Rows)
 				}
 			}
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("bqsink: table %s: waiting for load job %s: %w", l.table.Name, l.jobID, ctx.Err())
+			return fmt.Errorf("bigquery: table %s: waiting for load job %s: %w", l.table.Name, l.jobID, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, s.cfg.MaxPollInterval)
 	}
 }
 
-func jobErrors(st *bigquery.JobStatus) []bigquery.Error {
-	var out []bigquery.Error
-	if e, ok := st.Err().(*bigquery.Error); ok && e != nil {
+func jobErrors(st *bq.JobStatus) []bq.Error {
+	var out []bq.Error
+	if e, ok := st.Err().(*bq.Error); ok && e != nil {
 		out = append(out, *e)
 	}
 	for _, e := range st.Errors {
@@ -717,7 +718,7 @@ func jobErrors(st *bigquery.JobStatus) []bigquery.Error {
 // JobError is a load job that finished with an error.
 type JobError struct {
 	Table, JobID, Location string
-	Errors                 []bigquery.Error // BigQuery's errorResult first, then errors[]
+	Errors                 []bq.Error // BigQuery's errorResult first, then errors[]
 }
 
 func (e *JobError) Error() string {
@@ -725,7 +726,7 @@ func (e *JobError) Error() string {
 	for _, x := range e.Errors {
 		parts = append(parts, fmt.Sprintf("%s: %s", x.Reason, x.Message))
 	}
-	return fmt.Sprintf("bqsink: load of table %s failed (job %s, location %s): %s", e.Table, e.JobID, e.Location, strings.Join(parts, "; "))
+	return fmt.Sprintf("bigquery: load of table %s failed (job %s, location %s): %s", e.Table, e.JobID, e.Location, strings.Join(parts, "; "))
 }
 
 // ---- GCS staging ----
@@ -739,7 +740,7 @@ func (s *Sink) upload(ctx context.Context, l *load) (string, error) {
 	uri := "gs://" + bucket + "/" + name
 	f, err := os.Open(l.path)
 	if err != nil {
-		return "", fmt.Errorf("bqsink: table %s: opening staged file: %w", l.table.Name, err)
+		return "", fmt.Errorf("bigquery: table %s: opening staged file: %w", l.table.Name, err)
 	}
 	defer f.Close()
 	w := s.gcs.Bucket(bucket).Object(name).NewWriter(ctx)
@@ -749,10 +750,10 @@ func (s *Sink) upload(ctx context.Context, l *load) (string, error) {
 	}
 	if _, err := io.Copy(w, f); err != nil {
 		w.Close()
-		return "", fmt.Errorf("bqsink: table %s: uploading %s: %w", l.table.Name, uri, err)
+		return "", fmt.Errorf("bigquery: table %s: uploading %s: %w", l.table.Name, uri, err)
 	}
 	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("bqsink: table %s: uploading %s: %w", l.table.Name, uri, err)
+		return "", fmt.Errorf("bigquery: table %s: uploading %s: %w", l.table.Name, uri, err)
 	}
 	return uri, nil
 }

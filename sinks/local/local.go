@@ -56,7 +56,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -118,7 +117,6 @@ type Option func(*config)
 type config struct {
 	pq  []parquetfile.Option
 	mem memory.Allocator
-	now func() time.Time
 }
 
 // WithParquetOptions passes options to every parquetfile.Writer the sink creates (compression,
@@ -129,9 +127,6 @@ func WithParquetOptions(opts ...parquetfile.Option) Option {
 
 // WithAllocator sets the allocator for Parquet writing (default memory.DefaultAllocator).
 func WithAllocator(mem memory.Allocator) Option { return func(c *config) { c.mem = mem } }
-
-// WithClock sets the clock used for manifests' created_at (default time.Now).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
 type state int
 
@@ -170,7 +165,7 @@ var (
 // removes staging directories left by dead older runs (see the package doc), then creates and
 // locks this run's staging directory. ctx bounds the wait for the publish lock.
 func New(ctx context.Context, root string, run sinks.RunInfo, opts ...Option) (*Sink, error) {
-	cfg := config{mem: memory.DefaultAllocator, now: time.Now}
+	cfg := config{mem: memory.DefaultAllocator}
 	for _, o := range opts {
 		o(&cfg)
 	}

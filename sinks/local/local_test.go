@@ -20,8 +20,9 @@ import (
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
 
-// checkedHarness is localtest.Harness with a checked allocator per destination that must end
-// with zero bytes allocated (the sink's Parquet buffers are all released).
+// checkedHarness returns a sinktest.Harness whose destinations are fresh temp directories with
+// a checked allocator each that must end with zero bytes allocated (the sink's Parquet buffers
+// are all released); opts are passed to every local.New.
 func checkedHarness(opts ...local.Option) sinktest.Harness {
 	return func(t *testing.T) sinktest.Destination {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())

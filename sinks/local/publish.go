@@ -110,7 +110,7 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 		}
 		j.Partitions = append(j.Partitions, journalPartition{
 			Table:    t.Name,
-			Manifest: parquetfile.NewManifest(s.run, t, files, s.cfg.now()),
+			Manifest: parquetfile.NewManifest(s.run, t, files, time.Now()),
 		})
 	}
 	for _, t := range s.run.Tables {
@@ -137,7 +137,7 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 	}
 	// The journal's time orders this commit after every manifest published so far (all were
 	// written under the lock we hold) and before any later one.
-	j.CreatedAt = s.cfg.now().UTC()
+	j.CreatedAt = time.Now().UTC()
 	for _, p := range j.Partitions {
 		p.Manifest.CreatedAt = j.CreatedAt
 	}

@@ -81,13 +81,17 @@ const (
 
 // Defaults of the Writer options.
 const (
-	DefaultRowGroupBytes    int64 = 16 << 20  // 16 MiB of Arrow data per row group
-	DefaultFileBytes        int64 = 512 << 20 // 512 MiB target file size
-	DefaultSliceRows              = 16 << 10  // rows written between two size checks
-	DefaultCompression            = Zstd
-	DefaultCompressionLevel       = 3 // zstd's default level
-	DefaultDataPageBytes    int64 = 1 << 20
-	DefaultEncodeAhead            = 1 // record batches queued for the encoder goroutine (0: synchronous)
+	DefaultRowGroupBytes int64 = 16 << 20  // 16 MiB of Arrow data per row group
+	DefaultFileBytes     int64 = 512 << 20 // 512 MiB target file size
+	DefaultSliceRows           = 16 << 10  // rows written between two size checks
+	DefaultCompression         = Zstd
+	DefaultEncodeAhead         = 1 // record batches queued for the encoder goroutine (0: synchronous)
+)
+
+// Fixed writer settings.
+const (
+	zstdLevel           = 3       // zstd's default level
+	dataPageBytes int64 = 1 << 20 // target data page size
 )
 
 // FileFactory creates the destination of one Parquet file. name is the file's base name (e.g.
@@ -145,11 +149,9 @@ type Option func(*config)
 type config struct {
 	mem           memory.Allocator
 	compression   Compression
-	level         int
 	rowGroupBytes int64
 	fileBytes     int64
 	sliceRows     int64
-	pageBytes     int64
 	namer         func(i int) string
 	meta          [][2]string
 	encodeAhead   int
@@ -159,11 +161,9 @@ func defaults() config {
 	return config{
 		mem:           memory.DefaultAllocator,
 		compression:   DefaultCompression,
-		level:         DefaultCompressionLevel,
 		rowGroupBytes: DefaultRowGroupBytes,
 		fileBytes:     DefaultFileBytes,
 		sliceRows:     DefaultSliceRows,
-		pageBytes:     DefaultDataPageBytes,
 		namer:         PartName,
 		encodeAhead:   DefaultEncodeAhead,
 	}
@@ -176,9 +176,6 @@ func WithAllocator(mem memory.Allocator) Option { return func(c *config) { c.mem
 // WithCompression selects the codec (default Zstd).
 func WithCompression(comp Compression) Option { return func(c *config) { c.compression = comp } }
 
-// WithCompressionLevel sets the codec's level (default 3, zstd's default; ignored by snappy).
-func WithCompressionLevel(level int) Option { return func(c *config) { c.level = level } }
-
 // WithRowGroupBytes sets the approximate Arrow bytes per row group (default 16 MiB: the
 // buffered row group is held in memory, and an export writes nine tables at once).
 func WithRowGroupBytes(n int64) Option { return func(c *config) { c.rowGroupBytes = n } }
@@ -189,9 +186,6 @@ func WithFileBytes(n int64) Option { return func(c *config) { c.fileBytes = n } 
 
 // WithSliceRows sets how many rows are written between two size checks (default 16Ki).
 func WithSliceRows(n int) Option { return func(c *config) { c.sliceRows = int64(n) } }
-
-// WithDataPageBytes sets the target data page size (default 1 MiB).
-func WithDataPageBytes(n int64) Option { return func(c *config) { c.pageBytes = n } }
 
 // WithEncodeAhead sets how many record batches Write may queue for the Writer's encoder
 // goroutine (default DefaultEncodeAhead = 1). With n > 0, Write retains the batch, queues it and
@@ -285,11 +279,11 @@ func NewWriter(table *schemas.Table, create FileFactory, opts ...Option) (*Write
 		parquet.WithStats(true),
 		// Row groups are cut by bytes (see package doc); the row cap only guards int32 limits.
 		parquet.WithMaxRowGroupLength(1 << 30),
-		parquet.WithDataPageSize(cfg.pageBytes),
+		parquet.WithDataPageSize(dataPageBytes),
 		parquet.WithCreatedBy("wbexport (arrow-go parquet)"),
 	}
 	if cfg.compression == Zstd || cfg.compression == "" {
-		pprops = append(pprops, parquet.WithCompressionLevel(cfg.level))
+		pprops = append(pprops, parquet.WithCompressionLevel(zstdLevel))
 	}
 	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(cfg.mem))
 	// Dictionary encoding only where it pays: ids, timestamps and measures (INT64 and DOUBLE

@@ -1,4 +1,4 @@
-package s3sink_test
+package s3_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 )
 
 // BenchmarkWriteCommit measures end-to-end throughput of one run against versitygw on
@@ -19,7 +19,7 @@ import (
 func BenchmarkWriteCommit(b *testing.B) {
 	e := newEnv(b)
 	cfg := e.config()
-	cfg.PartSize, cfg.Concurrency = s3sink.MinPartSize, 4
+	cfg.PartSize, cfg.Concurrency = s3.MinPartSize, 4
 	seedRun := newRun(date1, schemas.Goals)
 	rec := bigRecords(e.mem, seedRun, 2000, 4096, 1)
 	defer rec.Release()
@@ -28,9 +28,9 @@ func BenchmarkWriteCommit(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		run := newRun(date1, schemas.Goals)
-		s, err := s3sink.New(context.Background(), cfg, run, s3sink.WithCredentials(e.srv.Credentials()),
-			s3sink.WithAllocator(e.mem),
-			s3sink.WithParquetOptions(parquetfile.WithCompression(parquetfile.None)))
+		s, err := s3.New(context.Background(), cfg, run, s3.WithCredentials(e.srv.Credentials()),
+			s3.WithAllocator(e.mem),
+			s3.WithParquetOptions(parquetfile.WithCompression(parquetfile.None)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func BenchmarkStreamingMemory(b *testing.B) {
 func benchStreamingMemory(b *testing.B, batches int) {
 	e := newEnv(b)
 	cfg := e.config()
-	cfg.PartSize, cfg.Concurrency = s3sink.MinPartSize, 4
+	cfg.PartSize, cfg.Concurrency = s3.MinPartSize, 4
 	seedRun := newRun(date1, schemas.Goals)
 	rec := bigRecords(e.mem, seedRun, 500, 4096, 1) // ≈2 MiB
 	defer rec.Release()
@@ -88,9 +88,9 @@ func benchStreamingMemory(b *testing.B, batches int) {
 			}
 		}()
 		run := newRun(date1, schemas.Goals)
-		s, err := s3sink.New(context.Background(), cfg, run, s3sink.WithCredentials(e.srv.Credentials()),
-			s3sink.WithAllocator(e.mem),
-			s3sink.WithParquetOptions(parquetfile.WithCompression(parquetfile.None), parquetfile.WithRowGroupBytes(8<<20)))
+		s, err := s3.New(context.Background(), cfg, run, s3.WithCredentials(e.srv.Credentials()),
+			s3.WithAllocator(e.mem),
+			s3.WithParquetOptions(parquetfile.WithCompression(parquetfile.None), parquetfile.WithRowGroupBytes(8<<20)))
 		if err != nil {
 			b.Fatal(err)
 		}

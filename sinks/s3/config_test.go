@@ -1,13 +1,15 @@
-package s3sink_test
+package s3_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 )
 
 func TestParseURL(t *testing.T) {
@@ -41,7 +43,7 @@ func TestParseURL(t *testing.T) {
 		{in: "s3://AKIA:secret@bucket/x", err: "credentials in the URL"},
 	}
 	for _, tc := range tests {
-		cfg, err := s3sink.ParseURL(tc.in)
+		cfg, err := s3.ParseURL(tc.in)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("ParseURL(%q) = %+v, %v; want error containing %q", tc.in, cfg, err, tc.err)
@@ -51,8 +53,12 @@ func TestParseURL(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || cfg.Bucket != tc.bucket || cfg.Prefix != tc.prefix {
-			t.Errorf("ParseURL(%q) = {%q %q}, %v; want {%q %q}", tc.in, cfg.Bucket, cfg.Prefix, err, tc.bucket, tc.prefix)
+		if err != nil {
+			t.Errorf("ParseURL(%q): %v", tc.in, err)
+			continue
+		}
+		if diff := cmp.Diff(s3.Config{Bucket: tc.bucket, Prefix: tc.prefix}, cfg); diff != "" {
+			t.Errorf("ParseURL(%q) (-want +got):\n%s", tc.in, diff)
 		}
 	}
 }
@@ -65,39 +71,39 @@ func TestNewValidatesConfig(t *testing.T) {
 	users, _ := schemas.Lookup(schemas.Users)
 	ledger, _ := schemas.Lookup(schemas.SyncRuns)
 	run := sinks.RunInfo{RunID: "01a2b3c4-0000-7000-8000-000000000001", Tables: []*schemas.Table{users}}
-	ok := s3sink.Config{Bucket: "bucket", Region: "eu-west-1"}
+	ok := s3.Config{Bucket: "bucket", Region: "eu-west-1"}
 	tests := []struct {
 		name string
-		mod  func(c *s3sink.Config, r *sinks.RunInfo)
+		mod  func(c *s3.Config, r *sinks.RunInfo)
 		err  string
 	}{
-		{"valid", func(*s3sink.Config, *sinks.RunInfo) {}, ""},
-		{"bad bucket", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Bucket = "Bad" }, "lowercase"},
-		{"bad sse", func(c *s3sink.Config, _ *sinks.RunInfo) { c.SSE = "aws:kms:dsse-x" }, "--s3-sse"},
-		{"kms key without kms", func(c *s3sink.Config, _ *sinks.RunInfo) { c.SSE, c.KMSKeyID = "AES256", "k" }, "--s3-kms-key-id"},
-		{"kms", func(c *s3sink.Config, _ *sinks.RunInfo) {
+		{"valid", func(*s3.Config, *sinks.RunInfo) {}, ""},
+		{"bad bucket", func(c *s3.Config, _ *sinks.RunInfo) { c.Bucket = "Bad" }, "lowercase"},
+		{"bad sse", func(c *s3.Config, _ *sinks.RunInfo) { c.SSE = "aws:kms:dsse-x" }, "--s3-sse"},
+		{"kms key without kms", func(c *s3.Config, _ *sinks.RunInfo) { c.SSE, c.KMSKeyID = "AES256", "k" }, "--s3-kms-key-id"},
+		{"kms", func(c *s3.Config, _ *sinks.RunInfo) {
 			c.SSE, c.KMSKeyID = "aws:kms", "arn:aws:kms:eu-west-1:1:key/x"
 		}, ""},
-		{"storage class", func(c *s3sink.Config, _ *sinks.RunInfo) { c.StorageClass = "COLD" }, "--s3-storage-class"},
-		{"part size small", func(c *s3sink.Config, _ *sinks.RunInfo) { c.PartSize = 1 << 20 }, "--s3-part-size"},
-		{"concurrency", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Concurrency = -1 }, "--s3-concurrency"},
-		{"endpoint scheme", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Endpoint = "minio:9000" }, "--s3-endpoint"},
-		{"endpoint creds", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Endpoint = "http://k:s3cr3t@minio:9000" }, "credentials in the endpoint"},
-		{"run id", func(_ *s3sink.Config, r *sinks.RunInfo) { r.RunID = "../x" }, "run id"},
-		{"ledger in tables", func(_ *s3sink.Config, r *sinks.RunInfo) { r.Tables = []*schemas.Table{ledger} }, "ledger"},
-		{"no region on AWS", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Region = "" }, "no AWS region"},
-		{"custom endpoint defaults the region", func(c *s3sink.Config, _ *sinks.RunInfo) { c.Region, c.Endpoint = "", "http://127.0.0.1:9" }, ""},
+		{"storage class", func(c *s3.Config, _ *sinks.RunInfo) { c.StorageClass = "COLD" }, "--s3-storage-class"},
+		{"part size small", func(c *s3.Config, _ *sinks.RunInfo) { c.PartSize = 1 << 20 }, "--s3-part-size"},
+		{"concurrency", func(c *s3.Config, _ *sinks.RunInfo) { c.Concurrency = -1 }, "--s3-concurrency"},
+		{"endpoint scheme", func(c *s3.Config, _ *sinks.RunInfo) { c.Endpoint = "minio:9000" }, "--s3-endpoint"},
+		{"endpoint creds", func(c *s3.Config, _ *sinks.RunInfo) { c.Endpoint = "http://k:s3cr3t@minio:9000" }, "credentials in the endpoint"},
+		{"run id", func(_ *s3.Config, r *sinks.RunInfo) { r.RunID = "../x" }, "run id"},
+		{"ledger in tables", func(_ *s3.Config, r *sinks.RunInfo) { r.Tables = []*schemas.Table{ledger} }, "ledger"},
+		{"no region on AWS", func(c *s3.Config, _ *sinks.RunInfo) { c.Region = "" }, "no AWS region"},
+		{"custom endpoint defaults the region", func(c *s3.Config, _ *sinks.RunInfo) { c.Region, c.Endpoint = "", "http://127.0.0.1:9" }, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, r := ok, run
 			tc.mod(&cfg, &r)
-			s, err := s3sink.New(context.Background(), cfg, r)
+			s, err := s3.New(context.Background(), cfg, r)
 			if tc.err == "" {
 				if err != nil {
 					t.Fatalf("New: %v", err)
 				}
-				if got := s.Config(); got.PartSize != s3sink.DefaultPartSize || got.Concurrency != s3sink.DefaultConcurrency {
+				if got := s.Config(); got.PartSize != s3.DefaultPartSize || got.Concurrency != s3.DefaultConcurrency {
 					t.Errorf("defaults not applied: %+v", got)
 				}
 				s.Close()

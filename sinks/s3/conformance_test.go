@@ -1,4 +1,4 @@
-package s3sink_test
+package s3_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
 
@@ -30,12 +30,12 @@ type s3Destination struct{ e *env }
 func (d *s3Destination) Open(t testing.TB, run sinks.RunInfo) sinks.Sink {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-	s, err := s3sink.New(context.Background(), d.e.config(), run,
-		s3sink.WithCredentials(d.e.srv.Credentials()),
-		s3sink.WithAllocator(mem),
-		s3sink.WithLogger(slog.New(slog.NewTextHandler(d.e.logs, nil))))
+	s, err := s3.New(context.Background(), d.e.config(), run,
+		s3.WithCredentials(d.e.srv.Credentials()),
+		s3.WithAllocator(mem),
+		s3.WithLogger(slog.New(slog.NewTextHandler(d.e.logs, nil))))
 	if err != nil {
-		t.Fatalf("s3sink.New: %v", err)
+		t.Fatalf("s3.New: %v", err)
 	}
 	t.Cleanup(func() {
 		s.Close()

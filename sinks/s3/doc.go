@@ -1,4 +1,4 @@
-// Package s3sink is the S3 sink: Parquet on Amazon S3 and S3-compatible stores (MinIO, Ceph
+// Package s3 is the S3 sink: Parquet on Amazon S3 and S3-compatible stores (MinIO, Ceph
 // RGW, Cloudflare R2, versitygw, ...), published all at once like a Hadoop/Spark output
 // committer.
 //
@@ -107,4 +107,4 @@
 // IAM permissions are s3:PutObject, s3:GetObject, s3:ListBucket, s3:DeleteObject,
 // s3:AbortMultipartUpload, s3:ListBucketMultipartUploads (GC) and s3:PutObjectTagging, plus
 // kms:GenerateDataKey and kms:Decrypt for SSE-KMS.
-package s3sink
+package s3

@@ -1,22 +1,22 @@
-package s3sink_test
+package s3_test
 
 import (
 	"fmt"
 
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 )
 
 func ExampleParseURL() {
-	cfg, err := s3sink.ParseURL("s3://acme-analytics/exports/workboard/")
+	cfg, err := s3.ParseURL("s3://acme-analytics/exports/workboard/")
 	if err != nil {
 		panic(err)
 	}
 	// Flags fill in the rest; credentials come from the AWS default chain.
 	cfg.Region = "eu-west-1"
-	cfg.SSE, cfg.KMSKeyID = s3sink.SSEKMS, "alias/wbexport"
+	cfg.SSE, cfg.KMSKeyID = s3.SSEKMS, "alias/wbexport"
 	fmt.Println(cfg.Bucket, cfg.Prefix, cfg)
 
-	_, err = s3sink.ParseURL("s3://Acme_Analytics/exports")
+	_, err = s3.ParseURL("s3://Acme_Analytics/exports")
 	fmt.Println(err)
 	// Output:
 	// acme-analytics exports/workboard s3://acme-analytics/exports/workboard

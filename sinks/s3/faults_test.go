@@ -1,4 +1,4 @@
-package s3sink_test
+package s3_test
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 )
 
@@ -24,16 +26,16 @@ import (
 // ≈4 MB: 3 batches make two 6 MiB+ files, each a multipart upload; 1 batch one file) through
 // e's sink, then commits. It returns the first error and the sink (not closed: a failed
 // process may die without cleaning up).
-func faultRun(e *env, run sinks.RunInfo, seed int64, goalBatches int, opts ...s3sink.Option) (*s3sink.Sink, error) {
+func faultRun(e *env, run sinks.RunInfo, seed int64, goalBatches int, opts ...s3.Option) (*s3.Sink, error) {
 	e.t.Helper()
 	cfg := e.config()
 	cfg.Concurrency = 1 // deterministic request order
-	opts = append([]s3sink.Option{s3sink.WithParquetOptions(
+	opts = append([]s3.Option{s3.WithParquetOptions(
 		parquetfile.WithCompression(parquetfile.None), parquetfile.WithFileBytes(6<<20),
 		parquetfile.WithRowGroupBytes(1<<20), parquetfile.WithSliceRows(100))}, opts...)
-	s, err := s3sink.New(context.Background(), cfg, run, append([]s3sink.Option{
-		s3sink.WithCredentials(e.srv.Credentials()), s3sink.WithAllocator(e.mem), s3sink.WithMaxAttempts(2),
-		s3sink.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+	s, err := s3.New(context.Background(), cfg, run, append([]s3.Option{
+		s3.WithCredentials(e.srv.Credentials()), s3.WithAllocator(e.mem), s3.WithMaxAttempts(2),
+		s3.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}, opts...)...)
 	if err != nil {
 		e.t.Fatal(err)
@@ -105,7 +107,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 		name   string
 		run1   []string // tables of the run that publishes the previous snapshot
 		goals2 int      // goal batches of the failed run (default 3)
-		opts   []s3sink.Option
+		opts   []s3.Option
 		inject func(p *s3test.Proxy)
 		want   string // in the failed run's error
 		// journalKept: the journal could not be deleted after the rollback; the next run
@@ -173,7 +175,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			// multipart copies; goals's first file (two parts) is replaced, the first part of
 			// its second file fails.
 			name:   "UploadPartCopy fails inside the second partition",
-			opts:   []s3sink.Option{s3sink.WithCopyThreshold(4<<20, 5<<20)},
+			opts:   []s3.Option{s3.WithCopyThreshold(4<<20, 5<<20)},
 			inject: func(p *s3test.Proxy) { p.FailFunc("UploadPartCopy", publishCopy("goals"), 2, 500) },
 			want:   "rolled back 2 partition(s): the previous snapshot is intact",
 		},
@@ -212,11 +214,11 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			}
 			// Run 1 publishes the snapshot the failed run must not damage.
 			run1 := newRun(date1, tc.run1...)
-			s1, err := faultRun(e, run1, 1, 3, tc.opts...)
+			sink1, err := faultRun(e, run1, 1, 3, tc.opts...)
 			if err != nil {
 				t.Fatalf("run 1: %v", err)
 			}
-			s1.Close()
+			sink1.Close()
 			before := e.published()
 			if n := len(e.keys(e.part("goals", date1))); len(tc.run1) == 2 && n != 4 {
 				t.Fatalf("setup: goals holds %d objects, want 2 files + manifest + _SUCCESS", n)
@@ -225,7 +227,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			// Run 2 fails; its process "dies" (no Close), leaving its staging behind.
 			tc.inject(p)
 			run2 := newRun(date1, schemas.Users, schemas.Goals)
-			s2, err := faultRun(e, run2, 2, tc.goals2, tc.opts...)
+			sink2, err := faultRun(e, run2, 2, tc.goals2, tc.opts...)
 			if err == nil {
 				t.Fatal("run 2 succeeded despite the injected fault")
 			}
@@ -235,24 +237,24 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 					t.Errorf("run 2 error lacks %q", want)
 				}
 			}
-			if _, err := s2.Commit(context.Background()); err == nil || !strings.Contains(err.Error(), "earlier failure") {
+			if _, err := sink2.Commit(context.Background()); err == nil || !strings.Contains(err.Error(), "earlier failure") {
 				t.Errorf("Commit after a failure = %v, want an error naming the earlier failure", err)
 			}
 			if d := diffSnapshots(before, e.published()); d != "" {
 				t.Errorf("published objects changed by the failed run:\n%s", d)
 			}
-			if e.exists(s2.StagingKey(run2.RunID)+"_journal.json") != tc.journalKept {
+			if e.exists(sink2.StagingKey(run2.RunID)+"_journal.json") != tc.journalKept {
 				t.Errorf("journal of the rolled-back run present = %v, want %v", !tc.journalKept, tc.journalKept)
 			}
 
 			// Run 3 (no faults) publishes the full snapshot and removes run 2's staging.
 			p.ClearFaults()
 			run3 := newRun(date1, schemas.Users, schemas.Goals)
-			s3, err := faultRun(e, run3, 3, 3, append(tc.opts, s3sink.WithStaleStagingAge(0))...)
+			sink3, err := faultRun(e, run3, 3, 3, append(tc.opts, s3.WithStaleStagingAge(0))...)
 			if err != nil {
 				t.Fatalf("run 3: %v", err)
 			}
-			s3.Close()
+			sink3.Close()
 			checkPublished(t, e, run3, date1, schemas.Users, schemas.Goals)
 			if st := e.keys(e.prefix + "/_staging/"); len(st) != 0 {
 				t.Errorf("staging left after the repair run: %v", st)
@@ -260,7 +262,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			if n := e.multipartUploads(); n != 0 {
 				t.Errorf("%d multipart uploads left", n)
 			}
-			s2.Close()
+			sink2.Close()
 		})
 	}
 }
@@ -341,11 +343,11 @@ func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
 	}{
 		{"next run's Commit", func(t *testing.T, e *env) {
 			run3 := newRun(date2, schemas.Users, schemas.Goals)
-			s3, err := faultRun(e, run3, 3, 1)
+			sink3, err := faultRun(e, run3, 3, 1)
 			if err != nil {
 				t.Fatalf("run 3: %v", err)
 			}
-			s3.Close()
+			sink3.Close()
 			checkPublished(t, e, run3, date2, schemas.Users, schemas.Goals)
 		}},
 		{"wbexport gc", func(t *testing.T, e *env) {
@@ -365,16 +367,16 @@ func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
 				e := newEnv(t)
 				p := e.withProxy()
 				run1 := newRun(date1, schemas.Users, schemas.Goals)
-				s1, err := faultRun(e, run1, 1, 3)
+				sink1, err := faultRun(e, run1, 1, 3)
 				if err != nil {
 					t.Fatalf("run 1: %v", err)
 				}
-				s1.Close()
+				sink1.Close()
 				before := e.published()
 
 				crash.inject(p)
 				run2 := newRun(date1, schemas.Users, schemas.Goals)
-				s2, err := faultRun(e, run2, 2, 1)
+				sink2, err := faultRun(e, run2, 2, 1)
 				if err == nil {
 					t.Fatal("run 2 succeeded despite the injected fault")
 				}
@@ -387,10 +389,10 @@ func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
 				}
 				crash.left(t, e)
 				p.ClearFaults()
-				if err := s2.Close(); err != nil {
+				if err := sink2.Close(); err != nil {
 					t.Fatalf("Close: %v", err)
 				}
-				journal := s2.StagingKey(run2.RunID) + "_journal.json"
+				journal := sink2.StagingKey(run2.RunID) + "_journal.json"
 				if !e.exists(journal) {
 					t.Fatalf("Close removed %s, which the next run needs", journal)
 				}
@@ -435,11 +437,11 @@ func TestCanceledMidPublishRollsBack(t *testing.T) {
 	e := newEnv(t)
 	p := e.withProxy()
 	run1 := newRun(date1, schemas.Users, schemas.Goals)
-	s1, err := faultRun(e, run1, 1, 3)
+	sink1, err := faultRun(e, run1, 1, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s1.Close()
+	sink1.Close()
 	before := e.published()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -455,18 +457,18 @@ func TestCanceledMidPublishRollsBack(t *testing.T) {
 	run2 := newRun(date1, schemas.Users, schemas.Goals)
 	cfg := e.config()
 	cfg.Concurrency = 1
-	s2 := e.open(run2, cfg, s3sink.WithParquetOptions(parquetfile.WithCompression(parquetfile.None),
+	sink2 := e.open(run2, cfg, s3.WithParquetOptions(parquetfile.WithCompression(parquetfile.None),
 		parquetfile.WithFileBytes(6<<20), parquetfile.WithRowGroupBytes(1<<20), parquetfile.WithSliceRows(100)))
-	e.writeSample(s2, run2, schemas.Users, 20, 2)
+	e.writeSample(sink2, run2, schemas.Users, 20, 2)
 	for i := range 3 {
 		rec := bigRecords(e.mem, run2, 1000, 4096, 20+int64(i))
-		err := s2.Write(ctx, schemas.Goals, rec)
+		err := sink2.Write(ctx, schemas.Goals, rec)
 		rec.Release()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = s2.Commit(ctx)
+	_, err = sink2.Commit(ctx)
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "rolled back 2 partition(s): the previous snapshot is intact") {
 		t.Fatalf("Commit = %v, want context.Canceled and a complete rollback", err)
 	}
@@ -484,7 +486,7 @@ func TestCanceledMidPublishRollsBack(t *testing.T) {
 	if !restored {
 		t.Errorf("goals/part-00000.parquet was not restored from its backup")
 	}
-	if err := s2.Close(); err != nil {
+	if err := sink2.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if st := e.keys(e.prefix + "/_staging/"); len(st) != 0 {
@@ -499,23 +501,23 @@ func TestUnrecoverableJournalBlocksPublishing(t *testing.T) {
 	e := newEnv(t)
 	p := e.withProxy()
 	run1 := newRun(date1, schemas.Users)
-	s1, err := faultRun(e, run1, 1, 0)
+	sink1, err := faultRun(e, run1, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s1.Close()
+	sink1.Close()
 	p.FailFunc("PutObject", keySuffix("/users/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
 	p.FailFunc("CopyObject", copyFrom("users", "/_backup/", ""), 0, 500)
 	run2 := newRun(date1, schemas.Users)
-	s2, err := faultRun(e, run2, 2, 0)
+	sink2, err := faultRun(e, run2, 2, 0)
 	if err == nil {
 		t.Fatal("run 2 succeeded")
 	}
 	p.ClearFaults()
-	s2.Close()
-	backup := s2.StagingKey(run2.RunID) + "_backup/"
+	sink2.Close()
+	backup := sink2.StagingKey(run2.RunID) + "_backup/"
 	for _, k := range e.keys(backup) {
-		if _, err := e.client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &e.bucket, Key: aws.String(k)}); err != nil {
+		if _, err := e.client.DeleteObject(context.Background(), &awss3.DeleteObjectInput{Bucket: &e.bucket, Key: aws.String(k)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -527,7 +529,7 @@ func TestUnrecoverableJournalBlocksPublishing(t *testing.T) {
 		t.Fatal("run 3 published over an unfinished rollback")
 	}
 	t.Logf("run 3: %v", err)
-	for _, want := range []string{"run " + run2.RunID + " died while publishing", "is missing", "delete s3://" + e.bucket + "/" + s2.StagingKey(run2.RunID) + "_journal.json"} {
+	for _, want := range []string{"run " + run2.RunID + " died while publishing", "is missing", "delete s3://" + e.bucket + "/" + sink2.StagingKey(run2.RunID) + "_journal.json"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("run 3 error lacks %q", want)
 		}
@@ -569,12 +571,12 @@ func TestGC(t *testing.T) {
 		e.prefix + "/_staging/" + own + "/users/snapshot_date=2026-03-01/part-00000.parquet",
 		e.prefix + "/_staging/_probe-0123456789abcdef",
 	} {
-		if _, err := e.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &e.bucket, Key: aws.String(k), Body: strings.NewReader("x")}); err != nil {
+		if _, err := e.client.PutObject(ctx, &awss3.PutObjectInput{Bucket: &e.bucket, Key: aws.String(k), Body: strings.NewReader("x")}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, k := range []string{dead, own} {
-		if _, err := e.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		if _, err := e.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
 			Bucket: &e.bucket, Key: aws.String(e.prefix + "/_staging/" + k + "/goals/snapshot_date=2026-03-01/part-00001.parquet")}); err != nil {
 			t.Fatal(err)
 		}
@@ -596,13 +598,14 @@ func TestGC(t *testing.T) {
 	}
 	for _, tc := range tests {
 		clock := tc.clock
-		g := e.open(ownRun, e.config(), s3sink.WithClock(func() time.Time { return clock }))
+		g := e.open(ownRun, e.config(), s3.WithClock(func() time.Time { return clock }))
 		st, err := g.GC(ctx, time.Hour)
 		if err != nil {
 			t.Fatalf("%s: GC: %v", tc.name, err)
 		}
-		if strings.Join(st.Runs, ",") != strings.Join(tc.wantRuns, ",") || st.Objects != tc.wantObjects || st.Uploads != tc.wantUploads {
-			t.Errorf("%s: GC = %+v, want runs %v, %d objects, %d uploads", tc.name, st, tc.wantRuns, tc.wantObjects, tc.wantUploads)
+		want := s3.GCStats{Runs: tc.wantRuns, Objects: tc.wantObjects, Uploads: tc.wantUploads}
+		if diff := cmp.Diff(want, st, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: GC (-want +got):\n%s", tc.name, diff)
 		}
 	}
 	if got := e.keys(e.prefix + "/_staging/"); len(got) != 1 || !strings.Contains(got[0], own) {

@@ -1,4 +1,4 @@
-package s3sink_test
+package s3_test
 
 import (
 	"bytes"
@@ -20,13 +20,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
@@ -41,7 +41,7 @@ type env struct {
 	bucket string
 	prefix string
 	proxy  *s3test.Proxy
-	client *s3.Client // talks to the server directly
+	client *awss3.Client // talks to the server directly
 	mem    *memory.CheckedAllocator
 	logs   *syncBuffer
 }
@@ -64,28 +64,28 @@ func (e *env) withProxy() *s3test.Proxy {
 	return e.proxy
 }
 
-func (e *env) config() s3sink.Config {
+func (e *env) config() s3.Config {
 	endpoint := e.srv.URL
 	if e.proxy != nil {
 		endpoint = e.proxy.URL
 	}
-	return s3sink.Config{
+	return s3.Config{
 		Bucket: e.bucket, Prefix: e.prefix, Region: s3test.Region, Endpoint: endpoint, PathStyle: true,
-		PartSize: s3sink.MinPartSize, Concurrency: 2,
+		PartSize: s3.MinPartSize, Concurrency: 2,
 	}
 }
 
-func (e *env) open(run sinks.RunInfo, cfg s3sink.Config, opts ...s3sink.Option) *s3sink.Sink {
+func (e *env) open(run sinks.RunInfo, cfg s3.Config, opts ...s3.Option) *s3.Sink {
 	e.t.Helper()
-	base := []s3sink.Option{
-		s3sink.WithCredentials(e.srv.Credentials()),
-		s3sink.WithAllocator(e.mem),
-		s3sink.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-		s3sink.WithMaxAttempts(2),
+	base := []s3.Option{
+		s3.WithCredentials(e.srv.Credentials()),
+		s3.WithAllocator(e.mem),
+		s3.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		s3.WithMaxAttempts(2),
 	}
-	s, err := s3sink.New(context.Background(), cfg, run, append(base, opts...)...)
+	s, err := s3.New(context.Background(), cfg, run, append(base, opts...)...)
 	if err != nil {
-		e.t.Fatalf("s3sink.New: %v", err)
+		e.t.Fatalf("s3.New: %v", err)
 	}
 	e.t.Cleanup(func() { s.Close() })
 	return s
@@ -108,7 +108,7 @@ func newRun(date string, tables ...string) sinks.RunInfo {
 }
 
 // writeSample writes n sample rows (seed) of table into s.
-func (e *env) writeSample(s *s3sink.Sink, run sinks.RunInfo, table string, n int, seed int64) {
+func (e *env) writeSample(s *s3.Sink, run sinks.RunInfo, table string, n int, seed int64) {
 	e.t.Helper()
 	tbl, _ := schemas.Lookup(table)
 	rec := sinktest.SampleRecords(e.mem, tbl, n, seed, sinktest.WithDate(run.Date()), sinktest.WithRunID(run.RunID))
@@ -147,7 +147,7 @@ func (e *env) snapshot(prefix string) map[string]objInfo {
 func (e *env) keys(prefix string) []string {
 	e.t.Helper()
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(e.client, &s3.ListObjectsV2Input{Bucket: &e.bucket, Prefix: aws.String(prefix)})
+	p := awss3.NewListObjectsV2Paginator(e.client, &awss3.ListObjectsV2Input{Bucket: &e.bucket, Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
 		if err != nil {
@@ -163,7 +163,7 @@ func (e *env) keys(prefix string) []string {
 
 func (e *env) get(key string) ([]byte, string) {
 	e.t.Helper()
-	out, err := e.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &e.bucket, Key: aws.String(key)})
+	out, err := e.client.GetObject(context.Background(), &awss3.GetObjectInput{Bucket: &e.bucket, Key: aws.String(key)})
 	if err != nil {
 		e.t.Fatalf("get %s: %v", key, err)
 	}
@@ -176,13 +176,13 @@ func (e *env) get(key string) ([]byte, string) {
 }
 
 func (e *env) exists(key string) bool {
-	_, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &e.bucket, Key: aws.String(key)})
+	_, err := e.client.HeadObject(context.Background(), &awss3.HeadObjectInput{Bucket: &e.bucket, Key: aws.String(key)})
 	return err == nil
 }
 
 func (e *env) multipartUploads() int {
 	e.t.Helper()
-	out, err := e.client.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: &e.bucket})
+	out, err := e.client.ListMultipartUploads(context.Background(), &awss3.ListMultipartUploadsInput{Bucket: &e.bucket})
 	if err != nil {
 		e.t.Fatalf("ListMultipartUploads: %v", err)
 	}

@@ -1,4 +1,4 @@
-package s3sink_test
+package s3_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -31,7 +31,7 @@ func TestPublishProtocolGolden(t *testing.T) {
 
 	// The previous snapshot: users in two files, so the rerun has a stale file to delete.
 	run1 := newRun(date1, schemas.Users, schemas.Teams)
-	s1 := e.open(run1, cfg, s3sink.WithParquetOptions(parquetfile.WithFileBytes(16<<10),
+	s1 := e.open(run1, cfg, s3.WithParquetOptions(parquetfile.WithFileBytes(16<<10),
 		parquetfile.WithRowGroupBytes(8<<10), parquetfile.WithSliceRows(50)))
 	e.writeSample(s1, run1, schemas.Users, 400, 1)
 	e.writeSample(s1, run1, schemas.Teams, 5, 1)

@@ -1,4 +1,4 @@
-package s3sink
+package s3
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
@@ -176,7 +176,7 @@ func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, tabl
 	source := copySource(s.cfg.Bucket, src)
 	sse, kms := s.sse()
 	if size <= s.opts.copyThreshold {
-		_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
+		_, err := s.client.CopyObject(ctx, &awss3.CopyObjectInput{
 			Bucket:               aws.String(s.cfg.Bucket),
 			Key:                  aws.String(dst),
 			CopySource:           aws.String(source),
@@ -190,7 +190,7 @@ func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, tabl
 		return nil
 	}
 
-	mpu, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+	mpu, err := s.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
 		Bucket:               aws.String(s.cfg.Bucket),
 		Key:                  aws.String(dst),
 		ContentType:          aws.String(ContentTypeParquet),
@@ -205,7 +205,7 @@ func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, tabl
 	abort := func(cause error) error {
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+		s.client.AbortMultipartUpload(actx, &awss3.AbortMultipartUploadInput{
 			Bucket: aws.String(s.cfg.Bucket), Key: aws.String(dst), UploadId: mpu.UploadId,
 		})
 		return fmt.Errorf("copy %s to %s: %w%s", s.uri(src), s.uri(dst), cause, hint(cause))
@@ -219,7 +219,7 @@ func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, tabl
 		g.Go(func() error {
 			first := int64(i) * partSize
 			last := min(first+partSize, size) - 1
-			out, err := s.client.UploadPartCopy(gctx, &s3.UploadPartCopyInput{
+			out, err := s.client.UploadPartCopy(gctx, &awss3.UploadPartCopyInput{
 				Bucket:          aws.String(s.cfg.Bucket),
 				Key:             aws.String(dst),
 				UploadId:        mpu.UploadId,
@@ -240,7 +240,7 @@ func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, tabl
 	if err := g.Wait(); err != nil {
 		return abort(err)
 	}
-	if _, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	if _, err := s.client.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
 		Bucket: aws.String(s.cfg.Bucket), Key: aws.String(dst), UploadId: mpu.UploadId,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 	}); err != nil {
@@ -261,7 +261,7 @@ func copySource(bucket, key string) string {
 // putSmall writes a small object (manifest, _SUCCESS) with the configured encryption and
 // storage class.
 func (s *Sink) putSmall(ctx context.Context, key string, body []byte, contentType, table string) error {
-	in := &s3.PutObjectInput{
+	in := &awss3.PutObjectInput{
 		Bucket:      aws.String(s.cfg.Bucket),
 		Key:         aws.String(key),
 		Body:        bytes.NewReader(body),
@@ -277,7 +277,7 @@ func (s *Sink) putSmall(ctx context.Context, key string, body []byte, contentTyp
 
 // getSmall reads a small object; ok is false when it does not exist.
 func (s *Sink) getSmall(ctx context.Context, key string) (body []byte, ok bool, err error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
@@ -294,7 +294,7 @@ func (s *Sink) getSmall(ctx context.Context, key string) (body []byte, ok bool, 
 }
 
 func (s *Sink) deleteObject(ctx context.Context, key string) error {
-	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}); err != nil {
+	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}); err != nil {
 		return fmt.Errorf("delete %s: %w%s", s.uri(key), err, hint(err))
 	}
 	return nil
@@ -310,7 +310,7 @@ type object struct {
 // list returns every object whose key starts with prefix, in key order.
 func (s *Sink) list(ctx context.Context, prefix string) ([]object, error) {
 	var objs []object
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+	p := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{
 		Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(prefix),
 	})
 	for p.HasMorePages() {
@@ -351,7 +351,7 @@ func (s *Sink) deleteKeys(ctx context.Context, keys []string) error {
 		for i, k := range batch {
 			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
 		}
-		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+		out, err := s.client.DeleteObjects(ctx, &awss3.DeleteObjectsInput{
 			Bucket: aws.String(s.cfg.Bucket),
 			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
 		})
@@ -457,7 +457,7 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 	// Incomplete multipart uploads (a killed run's uploads are invisible to ListObjects).
 	var keyMarker, uploadMarker *string
 	for {
-		out, err := s.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{
+		out, err := s.client.ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{
 			Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(root),
 			KeyMarker: keyMarker, UploadIdMarker: uploadMarker,
 		})
@@ -469,7 +469,7 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 			if (own != "" && strings.HasPrefix(k, own)) || !aws.ToTime(u.Initiated).Before(cutoff) {
 				continue
 			}
-			if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+			if _, err := s.client.AbortMultipartUpload(ctx, &awss3.AbortMultipartUploadInput{
 				Bucket: aws.String(s.cfg.Bucket), Key: u.Key, UploadId: u.UploadId,
 			}); err != nil {
 				return st, fmt.Errorf("gc: abort multipart upload of %s: %w%s", s.uri(k), err, hint(err))

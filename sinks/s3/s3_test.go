@@ -1,4 +1,4 @@
-package s3sink_test
+package s3_test
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	s3sink "github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
 )
 
@@ -62,16 +64,23 @@ func TestPublishLayout(t *testing.T) {
 	for table, rows := range map[string]int64{"users": 80, "teams": 0} {
 		tr := res.Tables[table]
 		wantLoc := "s3://" + e.bucket + "/" + e.part(table, date1)
-		if tr.Rows != rows || tr.Files != 1 || tr.Location != wantLoc || tr.Bytes <= 0 {
-			t.Errorf("Result[%s] = %+v, want rows %d, 1 file, location %s", table, tr, rows, wantLoc)
+		// Bytes is checked against the published object below.
+		if diff := cmp.Diff(sinks.TableResult{Rows: rows, Files: 1, Bytes: tr.Bytes, Location: wantLoc}, tr); diff != "" {
+			t.Errorf("Result[%s] (-want +got):\n%s", table, diff)
 		}
 		body, _ := e.get(e.part(table, date1) + "_manifest.json")
 		m, err := parquetfile.ParseManifest(table, body)
 		if err != nil {
 			t.Fatalf("manifest: %v", err)
 		}
-		if m.RunID != run.RunID || m.Table != table || m.SnapshotDate != date1 || m.TotalRows != rows || len(m.Files) != 1 {
-			t.Errorf("manifest %s = %+v", table, m)
+		type manifestSummary struct {
+			RunID, Table, SnapshotDate string
+			TotalRows                  int64
+			Files                      int
+		}
+		wantM := manifestSummary{RunID: run.RunID, Table: table, SnapshotDate: date1, TotalRows: rows, Files: 1}
+		if diff := cmp.Diff(wantM, manifestSummary{m.RunID, m.Table, m.SnapshotDate, m.TotalRows, len(m.Files)}); diff != "" {
+			t.Fatalf("manifest %s (-want +got):\n%s", table, diff)
 		}
 		data, _ := e.get(e.part(table, date1) + m.Files[0].Name)
 		sum := sha256.Sum256(data)
@@ -86,7 +95,7 @@ func TestPublishLayout(t *testing.T) {
 		}
 
 		// Tags on the published (copied) object.
-		tags, err := e.client.GetObjectTagging(context.Background(), &s3.GetObjectTaggingInput{
+		tags, err := e.client.GetObjectTagging(context.Background(), &awss3.GetObjectTaggingInput{
 			Bucket: &e.bucket, Key: aws.String(e.part(table, date1) + "part-00000.parquet")})
 		if err != nil {
 			t.Fatalf("GetObjectTagging: %v", err)
@@ -95,15 +104,15 @@ func TestPublishLayout(t *testing.T) {
 		for _, tg := range tags.TagSet {
 			got[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 		}
-		if got[s3sink.TagRunID] != run.RunID || got[s3sink.TagTable] != table {
-			t.Errorf("%s: tags = %v, want %s=%s and %s=%s", table, got, s3sink.TagRunID, run.RunID, s3sink.TagTable, table)
+		if diff := cmp.Diff(map[string]string{s3.TagRunID: run.RunID, s3.TagTable: table}, got); diff != "" {
+			t.Errorf("%s: tags (-want +got):\n%s", table, diff)
 		}
-		head, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{
+		head, err := e.client.HeadObject(context.Background(), &awss3.HeadObjectInput{
 			Bucket: &e.bucket, Key: aws.String(e.part(table, date1) + "part-00000.parquet")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ct := aws.ToString(head.ContentType); ct != s3sink.ContentTypeParquet {
+		if ct := aws.ToString(head.ContentType); ct != s3.ContentTypeParquet {
 			t.Errorf("%s: Content-Type %q", table, ct)
 		}
 	}
@@ -126,7 +135,7 @@ func TestRerunReplaces(t *testing.T) {
 	const date2 = "2026-03-02"
 	publish := func(date string, rows int, seed int64, popts ...parquetfile.Option) string {
 		run := newRun(date, schemas.Goals)
-		s := e.open(run, e.config(), s3sink.WithParquetOptions(popts...))
+		s := e.open(run, e.config(), s3.WithParquetOptions(popts...))
 		e.writeSample(s, run, schemas.Goals, rows, seed)
 		if _, err := s.Commit(context.Background()); err != nil {
 			t.Fatalf("Commit %s: %v", date, err)
@@ -249,12 +258,12 @@ func TestMultipart50MB(t *testing.T) {
 	e := newEnv(t)
 	p := e.withProxy()
 	cfg := e.config()
-	cfg.PartSize = s3sink.MinPartSize
+	cfg.PartSize = s3.MinPartSize
 	cfg.Concurrency = 3
 	run := newRun(date1, schemas.Goals)
 	s := e.open(run, cfg,
-		s3sink.WithParquetOptions(parquetfile.WithCompression(parquetfile.None), parquetfile.WithRowGroupBytes(8<<20)),
-		s3sink.WithCopyThreshold(16<<20, 8<<20))
+		s3.WithParquetOptions(parquetfile.WithCompression(parquetfile.None), parquetfile.WithRowGroupBytes(8<<20)),
+		s3.WithCopyThreshold(16<<20, 8<<20))
 	const batches, rows, strLen = 13, 1000, 4096 // ≈53 MB of incompressible strings
 	for i := range batches {
 		rec := bigRecords(e.mem, run, rows, strLen, int64(i))
@@ -301,8 +310,8 @@ func TestSSEStorageClassAndTagsOnTheWire(t *testing.T) {
 	tests := []struct {
 		name, sse, kms string
 	}{
-		{"aes256", s3sink.SSEAES256, ""},
-		{"kms", s3sink.SSEKMS, "alias/wbexport-test"},
+		{"aes256", s3.SSEAES256, ""},
+		{"kms", s3.SSEKMS, "alias/wbexport-test"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -311,8 +320,8 @@ func TestSSEStorageClassAndTagsOnTheWire(t *testing.T) {
 			cfg := e.config()
 			cfg.SSE, cfg.KMSKeyID, cfg.StorageClass = tc.sse, tc.kms, "STANDARD_IA"
 			run := newRun(date1, schemas.Goals)
-			s := e.open(run, cfg, s3sink.WithParquetOptions(parquetfile.WithCompression(parquetfile.None)),
-				s3sink.WithCopyThreshold(4<<20, 5<<20))
+			s := e.open(run, cfg, s3.WithParquetOptions(parquetfile.WithCompression(parquetfile.None)),
+				s3.WithCopyThreshold(4<<20, 5<<20))
 			if err := s.Check(context.Background()); err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -348,8 +357,8 @@ func TestSSEStorageClassAndTagsOnTheWire(t *testing.T) {
 						continue // tags are copied from the staged object
 					}
 					tags, _ := url.ParseQuery(r.Header.Get("X-Amz-Tagging"))
-					if tags.Get(s3sink.TagRunID) != run.RunID {
-						t.Errorf("%s %s: x-amz-tagging = %q, want %s=%s", r.Op, r.Key, r.Header.Get("X-Amz-Tagging"), s3sink.TagRunID, run.RunID)
+					if tags.Get(s3.TagRunID) != run.RunID {
+						t.Errorf("%s %s: x-amz-tagging = %q, want %s=%s", r.Op, r.Key, r.Header.Get("X-Amz-Tagging"), s3.TagRunID, run.RunID)
 					}
 				case "UploadPart":
 					if r.Header.Get("X-Amz-Server-Side-Encryption") != "" {
@@ -387,13 +396,13 @@ func TestAddressing(t *testing.T) {
 			p := e.withProxy()
 			cfg := e.config()
 			cfg.PathStyle = pathStyle
-			var opts []s3sink.Option
+			var opts []s3.Option
 			wantHost := p.Addr
 			if !pathStyle {
 				_, port, _ := strings.Cut(p.Addr, ":")
 				cfg.Endpoint = "http://" + e.srv.VirtualDomain + ":" + port
 				wantHost = e.bucket + "." + e.srv.VirtualDomain + ":" + port
-				opts = append(opts, s3sink.WithHTTPClient(s3test.DialTo(p.Addr)))
+				opts = append(opts, s3.WithHTTPClient(s3test.DialTo(p.Addr)))
 			}
 			run := newRun(date1, schemas.Teams)
 			s := e.open(run, cfg, opts...)
@@ -440,7 +449,7 @@ func TestCheck(t *testing.T) {
 	}
 
 	const secret = "wrong-secret-value-1234567890"
-	s3c := e.open(newRun(date1), e.config(), s3sink.WithCredentials(staticCreds("AKIAWRONG", secret)))
+	s3c := e.open(newRun(date1), e.config(), s3.WithCredentials(staticCreds("AKIAWRONG", secret)))
 	err = s3c.Check(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "credentials") {
 		t.Fatalf("Check with wrong credentials = %v", err)

@@ -1,4 +1,4 @@
-package s3sink
+package s3
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/wbexport/wbexport/schemas"
@@ -59,7 +59,7 @@ type Sink struct {
 	opts   options
 	run    sinks.RunInfo
 	log    *slog.Logger
-	client *s3.Client
+	client *awss3.Client
 	tm     *transfermanager.Client
 
 	// uploads run under upCtx, which Write/Commit/Abort/Close cancel when their own context
@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...Option) (*S
 		}
 		awsCfg.Region = "us-east-1"
 	}
-	client := s3.NewFromConfig(awsCfg, func(so *s3.Options) {
+	client := awss3.NewFromConfig(awsCfg, func(so *awss3.Options) {
 		if cfg.Endpoint != "" {
 			so.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
@@ -181,7 +181,7 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...Option) (*S
 func (s *Sink) Config() Config { return s.cfg }
 
 // Client returns the underlying S3 client.
-func (s *Sink) Client() *s3.Client { return s.client }
+func (s *Sink) Client() *awss3.Client { return s.client }
 
 // key joins the prefix and parts into an object key.
 func (s *Sink) key(parts ...string) string {
@@ -523,7 +523,7 @@ func (s *Sink) Check(ctx context.Context) error {
 	b := make([]byte, 8)
 	rand.Read(b)
 	key := s.key(stagingDir, probePrefix+hex.EncodeToString(b))
-	in := &s3.PutObjectInput{
+	in := &awss3.PutObjectInput{
 		Bucket:      aws.String(s.cfg.Bucket),
 		Key:         aws.String(key),
 		Body:        strings.NewReader("wbexport check probe; safe to delete\n"),
@@ -534,9 +534,9 @@ func (s *Sink) Check(ctx context.Context) error {
 	if _, err := s.client.PutObject(ctx, in); err != nil {
 		return s.errorf("check: write probe object %s: %w%s", s.uri(key), err, hint(err))
 	}
-	out, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(key)})
+	out, err := s.client.ListObjectsV2(ctx, &awss3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(key)})
 	if err != nil {
-		s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+		s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 		return s.errorf("check: list %s: %w%s", s.uri(key), err, hint(err))
 	}
 	found := false
@@ -546,14 +546,14 @@ func (s *Sink) Check(ctx context.Context) error {
 	if !found {
 		return s.errorf("check: probe object %s was written but is not listed", s.uri(key))
 	}
-	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}); err != nil {
+	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}); err != nil {
 		return s.errorf("check: delete probe object %s: %w%s", s.uri(key), err, hint(err))
 	}
 	return nil
 }
 
 // applyPut sets encryption and storage class on a PutObject.
-func (s *Sink) applyPut(in *s3.PutObjectInput) {
+func (s *Sink) applyPut(in *awss3.PutObjectInput) {
 	in.ServerSideEncryption, in.SSEKMSKeyId = s.sse()
 	in.StorageClass = types.StorageClass(s.cfg.StorageClass)
 }

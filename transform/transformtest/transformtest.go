@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -133,6 +132,3 @@ func (c *Collector) Release() {
 	}
 	c.recs = nil
 }
-
-// Micros truncates t to microseconds in UTC, the precision of TIMESTAMP columns.
-func Micros(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 
 	"github.com/wbexport/wbexport/sinks/bigquery/bqtest"
 )
@@ -19,7 +19,7 @@ func ExampleServer() {
 		panic(err)
 	}
 	defer client.Close()
-	if err := client.Dataset("wb").Create(ctx, &bigquery.DatasetMetadata{Location: "EU"}); err != nil {
+	if err := client.Dataset("wb").Create(ctx, &bq.DatasetMetadata{Location: "EU"}); err != nil {
 		panic(err)
 	}
 	md, err := client.Dataset("wb").Metadata(ctx)

@@ -13,18 +13,18 @@ import (
 	"strings"
 	"time"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 )
 
 var jobIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // insertJob registers a job. media is the uploaded data of a load job (nil otherwise).
-func (s *Server) insertJob(project string, j *bq.Job, media []byte) (any, *apiError) {
+func (s *Server) insertJob(project string, j *bqapi.Job, media []byte) (any, *apiError) {
 	if j.Configuration == nil {
 		return nil, errf(400, "invalid", "Job configuration is missing")
 	}
 	if j.JobReference == nil {
-		j.JobReference = &bq.JobReference{}
+		j.JobReference = &bqapi.JobReference{}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -47,14 +47,14 @@ func (s *Server) insertJob(project string, j *bq.Job, media []byte) (any, *apiEr
 	j.Kind = "bigquery#job"
 	j.Id = project + ":" + j.JobReference.Location + "." + j.JobReference.JobId
 	now := time.Now().UnixMilli()
-	j.Statistics = &bq.JobStatistics{CreationTime: now, StartTime: now}
+	j.Statistics = &bqapi.JobStatistics{CreationTime: now, StartTime: now}
 
 	if q := j.Configuration.Query; q != nil && j.Configuration.DryRun {
 		if e := s.validateQueryLocked(project, q); e != nil {
 			return nil, e
 		}
-		j.Status = &bq.JobStatus{State: "DONE"}
-		j.Statistics.Query = &bq.JobStatistics2{TotalBytesProcessed: 0, StatementType: "SELECT"}
+		j.Status = &bqapi.JobStatus{State: "DONE"}
+		j.Statistics.Query = &bqapi.JobStatistics2{TotalBytesProcessed: 0, StatementType: "SELECT"}
 		j.Statistics.TotalBytesProcessed = 0
 		j.Statistics.ForceSendFields = []string{"TotalBytesProcessed"}
 		return j, nil
@@ -99,20 +99,20 @@ func (s *Server) insertJob(project string, j *bq.Job, media []byte) (any, *apiEr
 		if f := s.failLoads[base]; len(f) > 0 {
 			s.failLoads[base] = f[1:]
 			fail := f[0]
-			jb.run = func() *bq.ErrorProto { return fail }
+			jb.run = func() *bqapi.ErrorProto { return fail }
 		} else {
-			jb.run = func() *bq.ErrorProto { return s.runLoadLocked(jb, data) }
+			jb.run = func() *bqapi.ErrorProto { return s.runLoadLocked(jb, data) }
 		}
 	case j.Configuration.Query != nil:
 		q := j.Configuration.Query
 		if e := s.validateQueryLocked(project, q); e != nil {
 			return nil, e
 		}
-		jb.run = func() *bq.ErrorProto { return nil }
+		jb.run = func() *bqapi.ErrorProto { return nil }
 	default:
 		return nil, errf(400, "invalid", "bqtest supports load and query jobs only")
 	}
-	j.Status = &bq.JobStatus{State: "RUNNING"}
+	j.Status = &bqapi.JobStatus{State: "RUNNING"}
 	s.jobs[key] = jb
 	s.jobOrder = append(s.jobOrder, jb)
 	if s.pollsUntilDone <= 0 {
@@ -140,7 +140,7 @@ func checkLabel(k, v string) *apiError {
 
 var fromRe = regexp.MustCompile("(?i)\\bFROM\\s+`?([A-Za-z0-9_.-]+)`?")
 
-func (s *Server) validateQueryLocked(project string, q *bq.JobConfigurationQuery) *apiError {
+func (s *Server) validateQueryLocked(project string, q *bqapi.JobConfigurationQuery) *apiError {
 	sql := strings.TrimSpace(q.Query)
 	if !strings.HasPrefix(strings.ToUpper(sql), "SELECT") {
 		return errf(400, "invalidQuery", "bqtest only understands SELECT statements, got %q", sql)
@@ -186,18 +186,18 @@ func (s *Server) getJob(project, id, location string) (any, *apiError) {
 }
 
 func (s *Server) finishLocked(jb *job) {
-	var e *bq.ErrorProto
+	var e *bqapi.ErrorProto
 	if jb.run != nil {
 		e = jb.run()
 	}
-	jb.meta.Status = &bq.JobStatus{State: "DONE"}
+	jb.meta.Status = &bqapi.JobStatus{State: "DONE"}
 	jb.meta.Statistics.EndTime = time.Now().UnixMilli()
 	if jb.stats != nil {
 		jb.meta.Statistics.Load = jb.stats
 	}
 	if e != nil {
 		jb.meta.Status.ErrorResult = e
-		jb.meta.Status.Errors = []*bq.ErrorProto{e}
+		jb.meta.Status.Errors = []*bqapi.ErrorProto{e}
 	}
 }
 
@@ -226,7 +226,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, project st
 			s.resumableChunk(w, r, project, id)
 			return
 		}
-		var j bq.Job
+		var j bqapi.Job
 		if e := decodeBody(r.Body, &j); e != nil {
 			writeError(w, e)
 			return
@@ -245,7 +245,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, project st
 	}
 }
 
-func parseMultipart(r *http.Request) (*bq.Job, []byte, *apiError) {
+func parseMultipart(r *http.Request) (*bqapi.Job, []byte, *apiError) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
 		return nil, nil, errf(400, "invalid", "multipart upload needs a multipart Content-Type, got %q", r.Header.Get("Content-Type"))
@@ -255,7 +255,7 @@ func parseMultipart(r *http.Request) (*bq.Job, []byte, *apiError) {
 	if err != nil {
 		return nil, nil, errf(400, "invalid", "multipart upload: metadata part: %v", err)
 	}
-	var j bq.Job
+	var j bqapi.Job
 	if err := json.NewDecoder(p).Decode(&j); err != nil {
 		return nil, nil, errf(400, "invalid", "multipart upload: metadata JSON: %v", err)
 	}
@@ -448,7 +448,7 @@ var selectRe = regexp.MustCompile("(?is)^\\s*SELECT\\s+(\\*|COUNT\\(\\*\\)|1)\\s
 // SELECT 1, SELECT COUNT(*) FROM t, SELECT * FROM t, optionally WHERE col = 'literal'
 // (compared with the column's string form, e.g. a DATE as YYYY-MM-DD). t is dataset.table or
 // project.dataset.table.
-func (s *Server) query(project string, q *bq.QueryRequest) (any, *apiError) {
+func (s *Server) query(project string, q *bqapi.QueryRequest) (any, *apiError) {
 	m := selectRe.FindStringSubmatch(q.Query)
 	if m == nil {
 		return nil, errf(400, "invalidQuery", "bqtest understands only SELECT 1, SELECT COUNT(*) FROM t and SELECT * FROM t [WHERE col = 'v'], got %q", q.Query)
@@ -463,7 +463,7 @@ func (s *Server) query(project string, q *bq.QueryRequest) (any, *apiError) {
 		if m[1] != "1" {
 			return nil, errf(400, "invalidQuery", "SELECT %s needs a FROM clause", m[1])
 		}
-		resp["schema"] = &bq.TableSchema{Fields: []*bq.TableFieldSchema{{Name: "f0_", Type: "INTEGER", Mode: "NULLABLE"}}}
+		resp["schema"] = &bqapi.TableSchema{Fields: []*bqapi.TableFieldSchema{{Name: "f0_", Type: "INTEGER", Mode: "NULLABLE"}}}
 		resp["rows"] = []tableRow{{F: []cell{{V: "1"}}}}
 		resp["totalRows"] = "1"
 		return resp, nil
@@ -494,7 +494,7 @@ func (s *Server) query(project string, q *bq.QueryRequest) (any, *apiError) {
 		return nil, errf(400, "invalidQuery", "bqtest: SELECT 1 FROM is not supported")
 	}
 	if strings.EqualFold(m[1], "COUNT(*)") {
-		resp["schema"] = &bq.TableSchema{Fields: []*bq.TableFieldSchema{{Name: "f0_", Type: "INTEGER", Mode: "NULLABLE"}}}
+		resp["schema"] = &bqapi.TableSchema{Fields: []*bqapi.TableFieldSchema{{Name: "f0_", Type: "INTEGER", Mode: "NULLABLE"}}}
 		resp["rows"] = []tableRow{{F: []cell{{V: strconv.Itoa(len(rows))}}}}
 		resp["totalRows"] = "1"
 		return resp, nil

@@ -12,15 +12,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 )
 
-func jobErr(reason, format string, args ...any) *bq.ErrorProto {
-	return &bq.ErrorProto{Reason: reason, Message: fmt.Sprintf(format, args...)}
+func jobErr(reason, format string, args ...any) *bqapi.ErrorProto {
+	return &bqapi.ErrorProto{Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
 // runLoadLocked applies a load job. Nothing changes unless the whole job succeeds.
-func (s *Server) runLoadLocked(jb *job, data []byte) *bq.ErrorProto {
+func (s *Server) runLoadLocked(jb *job, data []byte) *bqapi.ErrorProto {
 	l := jb.meta.Configuration.Load
 	dst := l.DestinationTable
 	base, decorator, hasDec := cutDecorator(dst.TableId)
@@ -32,8 +32,8 @@ func (s *Server) runLoadLocked(jb *job, data []byte) *bq.ErrorProto {
 		return jobErr("invalid", "bqtest supports only PARQUET loads, got sourceFormat %q", l.SourceFormat)
 	}
 	t := d.tables[base]
-	var schema *bq.TableSchema
-	var tp *bq.TimePartitioning
+	var schema *bqapi.TableSchema
+	var tp *bqapi.TimePartitioning
 	if t == nil {
 		if l.CreateDisposition == "CREATE_NEVER" {
 			return jobErr("notFound", "Not found: Table %s:%s.%s", dst.ProjectId, dst.DatasetId, base)
@@ -42,7 +42,7 @@ func (s *Server) runLoadLocked(jb *job, data []byte) *bq.ErrorProto {
 			return jobErr("invalid", "No schema specified on job or table %s.", base)
 		}
 		schema, tp = l.Schema, l.TimePartitioning
-		if e := validateTable(&bq.Table{Schema: schema, TimePartitioning: tp, Clustering: l.Clustering}); e != nil {
+		if e := validateTable(&bqapi.Table{Schema: schema, TimePartitioning: tp, Clustering: l.Clustering}); e != nil {
 			return jobErr(e.reason, "%s", e.message)
 		}
 	} else {
@@ -91,7 +91,7 @@ func (s *Server) runLoadLocked(jb *job, data []byte) *bq.ErrorProto {
 	}
 	// Commit.
 	if t == nil {
-		tbl := &bq.Table{TableReference: &bq.TableReference{TableId: base}, Schema: schema,
+		tbl := &bqapi.Table{TableReference: &bqapi.TableReference{TableId: base}, Schema: schema,
 			TimePartitioning: tp, Clustering: l.Clustering}
 		s.createTableLocked(d, dst.ProjectId, dst.DatasetId, tbl)
 		t = d.tables[base]
@@ -112,7 +112,7 @@ func (s *Server) runLoadLocked(jb *job, data []byte) *bq.ErrorProto {
 		}
 		t.parts[p] = append(t.parts[p], rs...)
 	}
-	jb.stats = &bq.JobStatistics3{InputFiles: 1, InputFileBytes: int64(len(data)), OutputRows: int64(len(rows)),
+	jb.stats = &bqapi.JobStatistics3{InputFiles: 1, InputFileBytes: int64(len(data)), OutputRows: int64(len(rows)),
 		OutputBytes: int64(len(data)), ForceSendFields: []string{"OutputRows", "InputFiles"}}
 	return nil
 }
@@ -141,7 +141,7 @@ func partitionOf(v any) string {
 
 // decodeParquet reads a Parquet file into rows of schema, checking column types as BigQuery
 // does.
-func decodeParquet(data []byte, schema *bq.TableSchema, opts *bq.ParquetOptions) ([]row, *bq.ErrorProto) {
+func decodeParquet(data []byte, schema *bqapi.TableSchema, opts *bqapi.ParquetOptions) ([]row, *bqapi.ErrorProto) {
 	ctx := context.Background()
 	tbl, err := pqarrow.ReadTable(ctx, bytes.NewReader(data), parquet.NewReaderProperties(memory.DefaultAllocator),
 		pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)

@@ -45,9 +45,9 @@ import (
 	"sync"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"cloud.google.com/go/storage"
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/option"
 )
 
@@ -66,16 +66,12 @@ type Option func(*Server)
 // WithPollsUntilDone sets how many jobs.get calls a job takes to finish (0: DONE at insert).
 func WithPollsUntilDone(n int) Option { return func(s *Server) { s.pollsUntilDone = n } }
 
-// WithPageSize sets the default tabledata.list page size.
-func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
-
 // Server is the fake BigQuery endpoint. Create it with NewServer and Close it when done.
 type Server struct {
 	URL string // base URL, e.g. http://127.0.0.1:1234
 	hs  *httptest.Server
 
 	pollsUntilDone int
-	pageSize       int
 
 	mu       sync.Mutex
 	datasets map[string]*dataset // "project.dataset"
@@ -86,7 +82,7 @@ type Server struct {
 	requests []Request
 	nextID   int
 
-	failLoads     map[string][]*bq.ErrorProto // table id → pending failures
+	failLoads     map[string][]*bqapi.ErrorProto // table id → pending failures
 	failPolls     int
 	failInsertRes int
 }
@@ -99,13 +95,13 @@ type Request struct {
 }
 
 type dataset struct {
-	meta   *bq.Dataset
+	meta   *bqapi.Dataset
 	tables map[string]*table
 	gen    int
 }
 
 type table struct {
-	meta  *bq.Table
+	meta  *bqapi.Table
 	gen   int
 	parts map[string][]row // partition id ("20260101", or "" when unpartitioned/NULL) → rows
 }
@@ -116,11 +112,11 @@ type row map[string]any
 
 type job struct {
 	project string
-	meta    *bq.Job
+	meta    *bqapi.Job
 	polls   int
-	run     func() *bq.ErrorProto // applies the job; nil for no-ops
+	run     func() *bqapi.ErrorProto // applies the job; nil for no-ops
 	table   string
-	stats   *bq.JobStatistics3
+	stats   *bqapi.JobStatistics3
 }
 
 type upload struct {
@@ -134,12 +130,11 @@ type upload struct {
 func NewServer(opts ...Option) *Server {
 	s := &Server{
 		pollsUntilDone: DefaultPollsUntilDone,
-		pageSize:       DefaultPageSize,
 		datasets:       map[string]*dataset{},
 		jobs:           map[string]*job{},
 		uploads:        map[string]*upload{},
 		objects:        map[string][]byte{},
-		failLoads:      map[string][]*bq.ErrorProto{},
+		failLoads:      map[string][]*bqapi.ErrorProto{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -162,8 +157,8 @@ func (s *Server) ClientOptions() []option.ClientOption {
 }
 
 // Client returns a real BigQuery client talking to this server.
-func (s *Server) Client(ctx context.Context, project string) (*bigquery.Client, error) {
-	return bigquery.NewClient(ctx, project, s.ClientOptions()...)
+func (s *Server) Client(ctx context.Context, project string) (*bq.Client, error) {
+	return bq.NewClient(ctx, project, s.ClientOptions()...)
 }
 
 // StorageClientOptions returns options for a cloud.google.com/go/storage client (JSON API)
@@ -186,7 +181,7 @@ func (s *Server) StorageClient(ctx context.Context) (*storage.Client, error) {
 func (s *Server) FailNextLoad(tableID, reason, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failLoads[tableID] = append(s.failLoads[tableID], &bq.ErrorProto{Reason: reason, Message: message})
+	s.failLoads[tableID] = append(s.failLoads[tableID], &bqapi.ErrorProto{Reason: reason, Message: message})
 }
 
 // FailPolls makes the next n jobs.get calls answer 503 backendError.
@@ -219,7 +214,7 @@ type JobInfo struct {
 	WriteDisposition      string
 	State                 string
 	Labels                map[string]string
-	Error                 *bq.ErrorProto
+	Error                 *bqapi.ErrorProto
 	SourceURIs            []string
 }
 
@@ -379,12 +374,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case len(rest) == 5 && rest[0] == "datasets" && rest[2] == "tables" && rest[4] == "data" && r.Method == http.MethodGet:
 		resp, e = s.tabledataList(r, project, rest[1], rest[3])
 	case len(rest) == 1 && rest[0] == "jobs" && r.Method == http.MethodPost:
-		var j bq.Job
+		var j bqapi.Job
 		if e = decodeBody(r.Body, &j); e == nil {
 			resp, e = s.insertJob(project, &j, nil)
 		}
 	case len(rest) == 1 && rest[0] == "queries" && r.Method == http.MethodPost:
-		var q bq.QueryRequest
+		var q bqapi.QueryRequest
 		if e = decodeBody(r.Body, &q); e == nil {
 			resp, e = s.query(project, &q)
 		}
@@ -411,7 +406,7 @@ func (s *Server) etag(kind string, gen int) string { return fmt.Sprintf("%s-%d",
 // ---- datasets ----
 
 func (s *Server) insertDataset(r *http.Request, project string) (any, *apiError) {
-	var ds bq.Dataset
+	var ds bqapi.Dataset
 	if e := decodeBody(r.Body, &ds); e != nil {
 		return nil, e
 	}
@@ -437,7 +432,7 @@ func (s *Server) insertDataset(r *http.Request, project string) (any, *apiError)
 }
 
 func (s *Server) dataset(_ http.ResponseWriter, r *http.Request, project, id string) (any, *apiError) {
-	var patch bq.Dataset
+	var patch bqapi.Dataset
 	var labels map[string]*string
 	if r.Method == http.MethodPatch || r.Method == http.MethodPut {
 		var e *apiError
@@ -481,7 +476,7 @@ func (s *Server) dataset(_ http.ResponseWriter, r *http.Request, project, id str
 // ---- tables ----
 
 func (s *Server) insertTable(r *http.Request, project, datasetID string) (any, *apiError) {
-	var t bq.Table
+	var t bqapi.Table
 	if e := decodeBody(r.Body, &t); e != nil {
 		return nil, e
 	}
@@ -503,7 +498,7 @@ func (s *Server) insertTable(r *http.Request, project, datasetID string) (any, *
 	return s.createTableLocked(d, project, datasetID, &t), nil
 }
 
-func (s *Server) createTableLocked(d *dataset, project, datasetID string, t *bq.Table) *bq.Table {
+func (s *Server) createTableLocked(d *dataset, project, datasetID string, t *bqapi.Table) *bqapi.Table {
 	t.TableReference.ProjectId, t.TableReference.DatasetId = project, datasetID
 	t.Id = project + ":" + datasetID + "." + t.TableReference.TableId
 	t.Kind = "bigquery#table"
@@ -516,11 +511,11 @@ func (s *Server) createTableLocked(d *dataset, project, datasetID string, t *bq.
 	return t
 }
 
-func validateTable(t *bq.Table) *apiError {
+func validateTable(t *bqapi.Table) *apiError {
 	if t.Schema == nil {
 		return nil
 	}
-	fields := map[string]*bq.TableFieldSchema{}
+	fields := map[string]*bqapi.TableFieldSchema{}
 	for _, f := range t.Schema.Fields {
 		if _, dup := fields[f.Name]; dup {
 			return errf(400, "invalid", "Field %s already exists in schema", f.Name)
@@ -550,7 +545,7 @@ func validateTable(t *bq.Table) *apiError {
 }
 
 func (s *Server) tableCall(_ http.ResponseWriter, r *http.Request, project, datasetID, tableID string) (any, *apiError) {
-	var patch bq.Table
+	var patch bqapi.Table
 	var labels map[string]*string
 	if r.Method == http.MethodPatch || r.Method == http.MethodPut {
 		var e *apiError
@@ -623,11 +618,11 @@ func (t *table) numRows() int {
 // checkSchemaChange reports whether new may replace old: fields may be added (NULLABLE or
 // REPEATED) if allowAdd, REQUIRED may become NULLABLE if allowRelax; nothing may be removed or
 // retyped.
-func checkSchemaChange(old, new *bq.TableSchema, allowAdd, allowRelax bool) *apiError {
+func checkSchemaChange(old, new *bqapi.TableSchema, allowAdd, allowRelax bool) *apiError {
 	if old == nil {
 		return nil
 	}
-	nf := map[string]*bq.TableFieldSchema{}
+	nf := map[string]*bqapi.TableFieldSchema{}
 	for _, f := range new.Fields {
 		nf[f.Name] = f
 	}
@@ -713,7 +708,7 @@ func (s *Server) tabledataList(r *http.Request, project, datasetID, tableID stri
 		}
 		start = min(n, len(rows))
 	}
-	size := s.pageSize
+	size := DefaultPageSize
 	if mr := q.Get("maxResults"); mr != "" {
 		if n, err := strconv.Atoi(mr); err == nil && n > 0 {
 			size = n
@@ -747,7 +742,7 @@ type cell struct {
 	V any `json:"v"`
 }
 
-func encodeRow(r row, schema *bq.TableSchema, useInt64 bool) tableRow {
+func encodeRow(r row, schema *bqapi.TableSchema, useInt64 bool) tableRow {
 	var tr tableRow
 	for _, f := range schema.Fields {
 		v := r[f.Name]

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -28,12 +28,12 @@ const project = "test-project"
 
 // fixture: a dataset "ds" and a table "t" (id INT64 REQUIRED, name STRING, ts TIMESTAMP,
 // day DATE REQUIRED, tags REPEATED STRING) DAY-partitioned on day.
-var tSchema = bigquery.Schema{
-	{Name: "id", Type: bigquery.IntegerFieldType, Required: true},
-	{Name: "name", Type: bigquery.StringFieldType},
-	{Name: "ts", Type: bigquery.TimestampFieldType},
-	{Name: "day", Type: bigquery.DateFieldType, Required: true},
-	{Name: "tags", Type: bigquery.StringFieldType, Repeated: true},
+var tSchema = bq.Schema{
+	{Name: "id", Type: bq.IntegerFieldType, Required: true},
+	{Name: "name", Type: bq.StringFieldType},
+	{Name: "ts", Type: bq.TimestampFieldType},
+	{Name: "day", Type: bq.DateFieldType, Required: true},
+	{Name: "tags", Type: bq.StringFieldType, Repeated: true},
 }
 
 var arrowSchema = arrow.NewSchema([]arrow.Field{
@@ -112,7 +112,7 @@ func parquetFile(t *testing.T, schema *arrow.Schema, rows []trow) []byte {
 	return buf.Bytes()
 }
 
-func setup(t *testing.T, opts ...bqtest.Option) (*bqtest.Server, *bigquery.Client) {
+func setup(t *testing.T, opts ...bqtest.Option) (*bqtest.Server, *bq.Client) {
 	t.Helper()
 	srv := bqtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
@@ -122,13 +122,13 @@ func setup(t *testing.T, opts ...bqtest.Option) (*bqtest.Server, *bigquery.Clien
 	}
 	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()
-	if err := c.Dataset("ds").Create(ctx, &bigquery.DatasetMetadata{Location: "EU"}); err != nil {
+	if err := c.Dataset("ds").Create(ctx, &bq.DatasetMetadata{Location: "EU"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Dataset("ds").Table("t").Create(ctx, &bigquery.TableMetadata{
+	if err := c.Dataset("ds").Table("t").Create(ctx, &bq.TableMetadata{
 		Schema:           tSchema,
-		TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: "day"},
-		Clustering:       &bigquery.Clustering{Fields: []string{"id"}},
+		TimePartitioning: &bq.TimePartitioning{Type: bq.DayPartitioningType, Field: "day"},
+		Clustering:       &bq.Clustering{Fields: []string{"id"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -137,19 +137,19 @@ func setup(t *testing.T, opts ...bqtest.Option) (*bqtest.Server, *bigquery.Clien
 
 type loadOpts struct {
 	table     string
-	write     bigquery.TableWriteDisposition
+	write     bq.TableWriteDisposition
 	chunkSize int
-	schema    bigquery.Schema
+	schema    bq.Schema
 	noListInf bool
 	jobID     string
 }
 
-func load(t *testing.T, c *bigquery.Client, data []byte, o loadOpts) (*bigquery.Job, error) {
+func load(t *testing.T, c *bq.Client, data []byte, o loadOpts) (*bq.Job, error) {
 	t.Helper()
-	src := bigquery.NewReaderSource(bytes.NewReader(data))
-	src.SourceFormat = bigquery.Parquet
+	src := bq.NewReaderSource(bytes.NewReader(data))
+	src.SourceFormat = bq.Parquet
 	src.Schema = o.schema
-	src.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: !o.noListInf}
+	src.ParquetOptions = &bq.ParquetOptions{EnableListInference: !o.noListInf}
 	l := c.Dataset("ds").Table(o.table).LoaderFrom(src)
 	l.WriteDisposition = o.write
 	l.JobID = o.jobID
@@ -168,13 +168,13 @@ func load(t *testing.T, c *bigquery.Client, data []byte, o loadOpts) (*bigquery.
 	return job, st.Err()
 }
 
-func readRows(t *testing.T, c *bigquery.Client, table string, pageSize int) [][]bigquery.Value {
+func readRows(t *testing.T, c *bq.Client, table string, pageSize int) [][]bq.Value {
 	t.Helper()
 	it := c.Dataset("ds").Table(table).Read(context.Background())
 	it.PageInfo().MaxSize = pageSize
-	var out [][]bigquery.Value
+	var out [][]bq.Value
 	for {
-		var r []bigquery.Value
+		var r []bq.Value
 		err := it.Next(&r)
 		if err == iterator.Done {
 			return out
@@ -198,17 +198,17 @@ func TestLoadAndReadEncodings(t *testing.T) {
 		{id: 2, day: "2026-03-01", ts: &ts0},
 		{id: 3, name: str(""), day: "2026-03-02", tags: []string{"x"}},
 	}
-	if _, err := load(t, c, parquetFile(t, arrowSchema, rows), loadOpts{table: "t", write: bigquery.WriteAppend}); err != nil {
+	if _, err := load(t, c, parquetFile(t, arrowSchema, rows), loadOpts{table: "t", write: bq.WriteAppend}); err != nil {
 		t.Fatal(err)
 	}
 	got := readRows(t, c, "t", 2)
 	if len(got) != 3 {
 		t.Fatalf("%d rows, want 3", len(got))
 	}
-	want := [][]bigquery.Value{
-		{int64(1), "Grüße", ts1, civil.Date{Year: 2026, Month: 3, Day: 1}, []bigquery.Value{"a", ""}},
-		{int64(2), nil, ts0, civil.Date{Year: 2026, Month: 3, Day: 1}, []bigquery.Value(nil)},
-		{int64(3), "", nil, civil.Date{Year: 2026, Month: 3, Day: 2}, []bigquery.Value{"x"}},
+	want := [][]bq.Value{
+		{int64(1), "Grüße", ts1, civil.Date{Year: 2026, Month: 3, Day: 1}, []bq.Value{"a", ""}},
+		{int64(2), nil, ts0, civil.Date{Year: 2026, Month: 3, Day: 1}, []bq.Value(nil)},
+		{int64(3), "", nil, civil.Date{Year: 2026, Month: 3, Day: 2}, []bq.Value{"x"}},
 	}
 	for i := range want {
 		for j := range want[i] {
@@ -219,8 +219,8 @@ func TestLoadAndReadEncodings(t *testing.T) {
 				}
 				continue
 			}
-			if gl, ok := g.([]bigquery.Value); ok {
-				wl, _ := w.([]bigquery.Value)
+			if gl, ok := g.([]bq.Value); ok {
+				wl, _ := w.([]bq.Value)
 				if len(gl) != len(wl) || (len(gl) > 0 && gl[0] != wl[0]) {
 					t.Errorf("row %d col %d: %v, want %v", i, j, g, w)
 				}
@@ -264,7 +264,7 @@ func TestWriteDispositions(t *testing.T) {
 	d1 := parquetFile(t, arrowSchema, []trow{{id: 1, day: "2026-03-01"}, {id: 2, day: "2026-03-01"}})
 	d2 := parquetFile(t, arrowSchema, []trow{{id: 3, day: "2026-03-02"}})
 	d1b := parquetFile(t, arrowSchema, []trow{{id: 4, day: "2026-03-01"}})
-	mustLoad := func(data []byte, table string, wd bigquery.TableWriteDisposition) {
+	mustLoad := func(data []byte, table string, wd bq.TableWriteDisposition) {
 		t.Helper()
 		if _, err := load(t, c, data, loadOpts{table: table, write: wd}); err != nil {
 			t.Fatalf("load into %s (%s): %v", table, wd, err)
@@ -274,24 +274,24 @@ func TestWriteDispositions(t *testing.T) {
 		rows, _ := srv.Rows(project, "ds", "t", part)
 		return len(rows)
 	}
-	mustLoad(d1, "t$20260301", bigquery.WriteTruncate)
-	mustLoad(d2, "t$20260302", bigquery.WriteTruncate)
-	mustLoad(d1b, "t$20260301", bigquery.WriteTruncate) // replaces only that day
+	mustLoad(d1, "t$20260301", bq.WriteTruncate)
+	mustLoad(d2, "t$20260302", bq.WriteTruncate)
+	mustLoad(d1b, "t$20260301", bq.WriteTruncate) // replaces only that day
 	if count("20260301") != 1 || count("20260302") != 1 {
 		t.Fatalf("after truncate of one partition: %d / %d rows", count("20260301"), count("20260302"))
 	}
-	mustLoad(d1, "t$20260301", bigquery.WriteAppend)
+	mustLoad(d1, "t$20260301", bq.WriteAppend)
 	if count("20260301") != 3 {
 		t.Errorf("after append: %d rows, want 3", count("20260301"))
 	}
 	// WRITE_EMPTY fails on a non-empty partition, works on an empty one.
-	_, err := load(t, c, d1, loadOpts{table: "t$20260301", write: bigquery.WriteEmpty})
+	_, err := load(t, c, d1, loadOpts{table: "t$20260301", write: bq.WriteEmpty})
 	if err == nil || !strings.Contains(err.Error(), "duplicate") {
 		t.Errorf("WRITE_EMPTY into a non-empty partition: %v", err)
 	}
-	mustLoad(parquetFile(t, arrowSchema, []trow{{id: 9, day: "2026-03-05"}}), "t$20260305", bigquery.WriteEmpty)
+	mustLoad(parquetFile(t, arrowSchema, []trow{{id: 9, day: "2026-03-05"}}), "t$20260305", bq.WriteEmpty)
 	// Rows outside the decorator's partition fail the job.
-	_, err = load(t, c, d2, loadOpts{table: "t$20260301", write: bigquery.WriteTruncate})
+	_, err = load(t, c, d2, loadOpts{table: "t$20260301", write: bq.WriteTruncate})
 	if err == nil || !strings.Contains(err.Error(), "different partitions") {
 		t.Errorf("rows outside the partition: %v", err)
 	}
@@ -299,7 +299,7 @@ func TestWriteDispositions(t *testing.T) {
 		t.Errorf("a failed job changed the partition: %d rows", count("20260301"))
 	}
 	// WRITE_TRUNCATE on the whole table replaces every partition.
-	mustLoad(d2, "t", bigquery.WriteTruncate)
+	mustLoad(d2, "t", bq.WriteTruncate)
 	if count("") != 1 {
 		t.Errorf("after whole-table truncate: %d rows, want 1", count(""))
 	}
@@ -323,7 +323,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not parquet", []byte("id,name\n1,x\n"), loadOpts{table: "t"}, "Read Parquet file failed"},
 		{"missing table create never", good, loadOpts{table: "nope"}, "No schema specified"},
 		{"schema drops a column", good, loadOpts{table: "t", schema: tSchema[:4]}, "Field tags is missing in new schema"},
-		{"schema adds a column without option", good, loadOpts{table: "t", schema: append(append(bigquery.Schema{}, tSchema...), &bigquery.FieldSchema{Name: "extra", Type: bigquery.StringFieldType})}, "Cannot add fields"},
+		{"schema adds a column without option", good, loadOpts{table: "t", schema: append(append(bq.Schema{}, tSchema...), &bq.FieldSchema{Name: "extra", Type: bq.StringFieldType})}, "Cannot add fields"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load(t, c, tc.data, tc.o)
@@ -356,15 +356,15 @@ func TestJobsProtocol(t *testing.T) {
 		t.Errorf("%d rows, want 1", len(rows))
 	}
 	j2, err := c.JobFromIDLocation(ctx, job.ID(), "EU")
-	if err != nil || j2.LastStatus().State != bigquery.Done {
+	if err != nil || j2.LastStatus().State != bq.Done {
 		t.Errorf("JobFromIDLocation: %v %+v", err, j2)
 	}
 	// Jobs and datasets are only found in their location.
 	if _, err := c.JobFromIDLocation(ctx, job.ID(), "US"); !errors.As(err, &ge) || ge.Code != 404 {
 		t.Errorf("job looked up in another location: %v", err)
 	}
-	src := bigquery.NewReaderSource(bytes.NewReader(data))
-	src.SourceFormat = bigquery.Parquet
+	src := bq.NewReaderSource(bytes.NewReader(data))
+	src.SourceFormat = bq.Parquet
 	l := c.Dataset("ds").Table("t").LoaderFrom(src)
 	l.Location = "US" // the dataset is in EU
 	if _, err := l.Run(ctx); err == nil || !strings.Contains(err.Error(), "not found in location US") {
@@ -376,7 +376,7 @@ func TestJobsProtocol(t *testing.T) {
 	}
 	// Injected failure for one table.
 	srv.FailNextLoad("t", "backendError", "boom")
-	if _, err := load(t, c, data, loadOpts{table: "t$20260301", write: bigquery.WriteTruncate}); err == nil || !strings.Contains(err.Error(), "boom") {
+	if _, err := load(t, c, data, loadOpts{table: "t$20260301", write: bq.WriteTruncate}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("injected failure: %v", err)
 	}
 	jobs := srv.Jobs()
@@ -472,26 +472,26 @@ func TestMetadataEtags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	added := append(append(bigquery.Schema{}, md.Schema...), &bigquery.FieldSchema{Name: "extra", Type: bigquery.StringFieldType})
-	if _, err := tbl.Update(ctx, bigquery.TableMetadataToUpdate{Schema: added}, md.ETag); err != nil {
+	added := append(append(bq.Schema{}, md.Schema...), &bq.FieldSchema{Name: "extra", Type: bq.StringFieldType})
+	if _, err := tbl.Update(ctx, bq.TableMetadataToUpdate{Schema: added}, md.ETag); err != nil {
 		t.Fatal(err)
 	}
 	// Stale etag: 412.
-	_, err = tbl.Update(ctx, bigquery.TableMetadataToUpdate{Description: "x"}, md.ETag)
+	_, err = tbl.Update(ctx, bq.TableMetadataToUpdate{Description: "x"}, md.ETag)
 	var ge *googleapi.Error
 	if !errors.As(err, &ge) || ge.Code != 412 {
 		t.Errorf("update with a stale etag: %v", err)
 	}
 	// Removing or retyping a column is refused.
 	md, _ = tbl.Metadata(ctx)
-	retyped := append(bigquery.Schema{}, md.Schema...)
+	retyped := append(bq.Schema{}, md.Schema...)
 	f := *retyped[1]
-	f.Type = bigquery.IntegerFieldType
+	f.Type = bq.IntegerFieldType
 	retyped[1] = &f
-	if _, err := tbl.Update(ctx, bigquery.TableMetadataToUpdate{Schema: retyped}, md.ETag); err == nil || !strings.Contains(err.Error(), "changed type") {
+	if _, err := tbl.Update(ctx, bq.TableMetadataToUpdate{Schema: retyped}, md.ETag); err == nil || !strings.Contains(err.Error(), "changed type") {
 		t.Errorf("retype: %v", err)
 	}
-	if _, err := tbl.Update(ctx, bigquery.TableMetadataToUpdate{Schema: md.Schema[:3]}, ""); err == nil || !strings.Contains(err.Error(), "missing in new schema") {
+	if _, err := tbl.Update(ctx, bq.TableMetadataToUpdate{Schema: md.Schema[:3]}, ""); err == nil || !strings.Contains(err.Error(), "missing in new schema") {
 		t.Errorf("remove: %v", err)
 	}
 	// Dataset: get, duplicate create, update with etag.
@@ -503,14 +503,14 @@ func TestMetadataEtags(t *testing.T) {
 	if err := ds.Create(ctx, nil); !errors.As(err, &ge) || ge.Code != 409 {
 		t.Errorf("duplicate dataset: %v", err)
 	}
-	if _, err := ds.Update(ctx, bigquery.DatasetMetadataToUpdate{Description: "d"}, dmd.ETag); err != nil {
+	if _, err := ds.Update(ctx, bq.DatasetMetadataToUpdate{Description: "d"}, dmd.ETag); err != nil {
 		t.Errorf("dataset update: %v", err)
 	}
-	if _, err := ds.Update(ctx, bigquery.DatasetMetadataToUpdate{Description: "e"}, dmd.ETag); !errors.As(err, &ge) || ge.Code != 412 {
+	if _, err := ds.Update(ctx, bq.DatasetMetadataToUpdate{Description: "e"}, dmd.ETag); !errors.As(err, &ge) || ge.Code != 412 {
 		t.Errorf("dataset update with a stale etag: %v", err)
 	}
 	// Clustering on an unknown column is refused at create.
-	err = c.Dataset("ds").Table("t2").Create(ctx, &bigquery.TableMetadata{Schema: tSchema, Clustering: &bigquery.Clustering{Fields: []string{"nope"}}})
+	err = c.Dataset("ds").Table("t2").Create(ctx, &bq.TableMetadata{Schema: tSchema, Clustering: &bq.Clustering{Fields: []string{"nope"}}})
 	if err == nil || !strings.Contains(err.Error(), "clustering") {
 		t.Errorf("bad clustering: %v", err)
 	}
@@ -544,19 +544,19 @@ func TestQueries(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		sql  string
-		want [][]bigquery.Value
+		want [][]bq.Value
 	}{
-		{"SELECT 1", [][]bigquery.Value{{int64(1)}}},
-		{"SELECT COUNT(*) FROM `test-project.ds.t`", [][]bigquery.Value{{int64(2)}}},
-		{"SELECT * FROM ds.t WHERE day = '2026-03-01'", [][]bigquery.Value{{int64(1), "a", ts1, civil.Date{Year: 2026, Month: 3, Day: 1}, []bigquery.Value{"t"}}}},
+		{"SELECT 1", [][]bq.Value{{int64(1)}}},
+		{"SELECT COUNT(*) FROM `test-project.ds.t`", [][]bq.Value{{int64(2)}}},
+		{"SELECT * FROM ds.t WHERE day = '2026-03-01'", [][]bq.Value{{int64(1), "a", ts1, civil.Date{Year: 2026, Month: 3, Day: 1}, []bq.Value{"t"}}}},
 	} {
 		it, err := c.Query(tc.sql).Read(ctx)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.sql, err)
 		}
-		var got [][]bigquery.Value
+		var got [][]bq.Value
 		for {
-			var r []bigquery.Value
+			var r []bq.Value
 			err := it.Next(&r)
 			if err == iterator.Done {
 				break
@@ -575,7 +575,7 @@ func TestQueries(t *testing.T) {
 				if gt, ok := g.(time.Time); ok && gt.Equal(w.(time.Time)) {
 					continue
 				}
-				if gl, ok := g.([]bigquery.Value); ok && len(gl) == 1 && gl[0] == w.([]bigquery.Value)[0] {
+				if gl, ok := g.([]bq.Value); ok && len(gl) == 1 && gl[0] == w.([]bq.Value)[0] {
 					continue
 				}
 				if g != w {
@@ -593,7 +593,7 @@ func TestQueries(t *testing.T) {
 func TestPathPrefixes(t *testing.T) {
 	srv, _ := setup(t)
 	ctx := context.Background()
-	c, err := bigquery.NewClient(ctx, project, option.WithEndpoint(srv.URL+"/"), option.WithoutAuthentication())
+	c, err := bq.NewClient(ctx, project, option.WithEndpoint(srv.URL+"/"), option.WithoutAuthentication())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,13 +615,13 @@ func TestLabelPatch(t *testing.T) {
 	_, c := setup(t)
 	ctx := context.Background()
 	tbl := c.Dataset("ds").Table("t")
-	var u bigquery.TableMetadataToUpdate
+	var u bq.TableMetadataToUpdate
 	u.SetLabel("a", "1")
 	u.SetLabel("b", "2")
 	if _, err := tbl.Update(ctx, u, ""); err != nil {
 		t.Fatal(err)
 	}
-	var u2 bigquery.TableMetadataToUpdate
+	var u2 bq.TableMetadataToUpdate
 	u2.SetLabel("c", "")
 	u2.DeleteLabel("a")
 	md, err := tbl.Update(ctx, u2, "")

@@ -1,4 +1,4 @@
-// Package localtest provides a sinktest.Harness for the local sink and readers of a local
+// Package localtest provides a sinktest.Destination for the local sink and readers of a local
 // wbexport root that go through an independent path: parquet-go for the files, _SUCCESS for
 // publication, and a check of every partition's _manifest.json against the files on disk.
 package localtest
@@ -23,14 +23,6 @@ import (
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/sinktest"
 )
-
-// Harness returns a sinktest.Harness whose destinations are fresh temp directories; opts are
-// passed to every local.New.
-func Harness(opts ...local.Option) sinktest.Harness {
-	return func(t *testing.T) sinktest.Destination {
-		return &Destination{Root: t.TempDir(), Opts: opts}
-	}
-}
 
 // Destination is a local root used as a sinktest.Destination.
 type Destination struct {

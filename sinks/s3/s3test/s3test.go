@@ -9,7 +9,7 @@
 //	func TestSomething(t *testing.T) {
 //		srv := s3test.Shared(t)       // skips (or fails when $CI is set) if versitygw is missing
 //		bucket := srv.NewBucket(t)    // a fresh, empty bucket for this test
-//		client := srv.Client()        // an *s3.Client talking to the server
+//		client := srv.Client()        // an AWS SDK *s3.Client talking to the server
 //		...
 //	}
 //
@@ -44,7 +44,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // EnvBinary names the environment variable that points at a versitygw binary.
@@ -217,14 +217,14 @@ func (s *Server) Credentials() aws.CredentialsProvider {
 
 // Client returns an S3 client for the server (path-style, the server's region and
 // credentials). optFns adjust the client's options.
-func (s *Server) Client(optFns ...func(*s3.Options)) *s3.Client {
-	opts := s3.Options{
+func (s *Server) Client(optFns ...func(*awss3.Options)) *awss3.Client {
+	opts := awss3.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(s.URL),
 		UsePathStyle: true,
 		Credentials:  s.Credentials(),
 	}
-	return s3.New(opts, optFns...)
+	return awss3.New(opts, optFns...)
 }
 
 var bucketUnsafe = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -241,7 +241,7 @@ func (s *Server) NewBucket(t testing.TB) string {
 	name := "t-" + base + suffix
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := s.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+	if _, err := s.Client().CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatalf("s3test: create bucket %s: %v", name, err)
 	}
 	return name

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/wbexport/wbexport/sinks/s3/s3test"
@@ -30,10 +30,10 @@ func TestServerRoundTrip(t *testing.T) {
 		t.Fatalf("NewBucket returned %q twice", b1)
 	}
 	body := []byte("hello, versitygw")
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &b1, Key: aws.String("a/b.txt"), Body: bytes.NewReader(body)}); err != nil {
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: &b1, Key: aws.String("a/b.txt"), Body: bytes.NewReader(body)}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &b1, Key: aws.String("a/b.txt")})
+	out, err := c.GetObject(ctx, &awss3.GetObjectInput{Bucket: &b1, Key: aws.String("a/b.txt")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestServerRoundTrip(t *testing.T) {
 		t.Fatalf("GetObject = %q, want %q", got, body)
 	}
 	// The second bucket is fresh: it does not see the first one's object.
-	l, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b2})
+	l, err := c.ListObjectsV2(ctx, &awss3.ListObjectsV2Input{Bucket: &b2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +57,14 @@ func TestProxyRecordsAndInjects(t *testing.T) {
 	ctx := context.Background()
 	bucket := srv.NewBucket(t)
 	p := s3test.NewProxy(t, srv)
-	c := s3.New(s3.Options{
+	c := awss3.New(awss3.Options{
 		Region: s3test.Region, BaseEndpoint: aws.String(p.URL), UsePathStyle: true,
 		Credentials: srv.Credentials(), RetryMaxAttempts: 1,
 	})
 	p.FailFunc("PutObject", func(_ *http.Request, key string) bool { return strings.HasSuffix(key, ".bad") }, 1, 0)
 
 	put := func(key string) error {
-		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(key), Body: strings.NewReader("x")})
+		_, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: &bucket, Key: aws.String(key), Body: strings.NewReader("x")})
 		return err
 	}
 	for _, tc := range []struct {
@@ -101,7 +101,7 @@ func TestProxyRecordsAndInjects(t *testing.T) {
 		}
 	}
 	// Injected failures never reached the server.
-	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("three.bad")}); err == nil {
+	if _, err := c.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &bucket, Key: aws.String("three.bad")}); err == nil {
 		t.Fatal("three.bad exists although its PutObject was failed by the proxy")
 	}
 }
