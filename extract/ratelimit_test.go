@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 )
 

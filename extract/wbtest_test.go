@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // gather collects every emitted batch.

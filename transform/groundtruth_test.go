@@ -1,7 +1,7 @@
 package transform_test
 
 // The key correctness test of the pipeline's front half: a synthetic org is served over HTTP
-// by the emulator (extract/wbtest), exported by the real exporter (extract.Exporter.Export) into
+// by the emulator (workboard/wbtest), exported by the real exporter (extract.Exporter.Export) into
 // transform, and EVERY column of EVERY row of EVERY data table is compared with a value
 // computed here from the emulator's Go ground truth (wbtest.Org), never from the client's
 // records. Expected values follow the documented contract: ids INT64, epoch seconds → UTC
@@ -25,7 +25,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"

@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // Recorded page files: one response body per line (JSON lines), in request order.

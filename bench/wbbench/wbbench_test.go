@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // results runs fn with the result lines captured and returns them decoded.

@@ -10,11 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // newEmulateCmd returns `wbexport emulate`: serve a generated WorkBoard organisation from the
-// in-memory emulator (extract/wbtest) until SIGINT/SIGTERM.
+// in-memory emulator (workboard/wbtest) until SIGINT/SIGTERM.
 func newEmulateCmd() *cobra.Command {
 	var (
 		addr, asOf, anchor, faults, goalStatus       string

@@ -3,7 +3,7 @@ package chaos_test
 import (
 	"testing"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/chaos"
 	"github.com/wbexport/wbexport/schemas"
 )

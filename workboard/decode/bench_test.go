@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wbexport/wbexport/extract/wbtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // synthPage builds a page of n copies of the resource object found at data.<key> of fixture,

@@ -7,7 +7,7 @@
 //     their progress history) and exposes it as typed Go values ("ground truth") so tests can
 //     compare an export against it without parsing JSON.
 //   - NewServer serves that organisation over HTTP with WorkBoard's envelopes, JSON types and
-//     quirks (see the API reference, /work/shared/workboard-api.md), plus test-only
+//     quirks (as the fixtures in testdata/workboard at the module root show them), plus test-only
 //     behaviours: fault injection, latency, a server-side rate limit, paging drift and
 //     structure drift.
 //
