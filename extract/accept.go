@@ -11,98 +11,81 @@ import (
 type seen struct {
 	users, teams, goals, goalComments, krs map[int64]bool
 	members                                map[[2]int64]bool // (team id, user id)
-	// pageCheckins are the metric_data_ids of the page being accepted (cleared per page).
-	pageCheckins map[int64]bool
 }
 
 func newSeen() seen {
 	return seen{users: map[int64]bool{}, teams: map[int64]bool{}, goals: map[int64]bool{},
-		goalComments: map[int64]bool{}, krs: map[int64]bool{}, members: map[[2]int64]bool{},
-		pageCheckins: map[int64]bool{}}
+		goalComments: map[int64]bool{}, krs: map[int64]bool{}, members: map[[2]int64]bool{}}
 }
 
-// The accept functions filter the page's slices in place (the page is not used after
-// accept), stamp Meta, and return the batch to emit with the new and duplicate item counts.
-
-func (r *run) acceptUsers(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
-	out := p.Users[:0]
-	for _, u := range p.Users {
-		if !r.seen.users[u.UserID] {
-			r.seen.users[u.UserID] = true
-			u.Meta = m
-			out = append(out, u)
+// keep filters rs in place to the records whose key was not seen yet (and records it), stamped
+// with m; it returns them and the number of duplicates dropped.
+func keep[T any, P interface {
+	*T
+	Stamp(workboard.Meta)
+}, K comparable](rs []T, seen map[K]bool, key func(*T) K, m workboard.Meta) ([]T, int) {
+	out := rs[:0]
+	for i := range rs {
+		if k := key(&rs[i]); !seen[k] {
+			seen[k] = true
+			P(&rs[i]).Stamp(m)
+			out = append(out, rs[i])
 		}
 	}
-	return &workboard.Batch{Users: out}, len(out), len(p.Users) - len(out)
+	return out, len(rs) - len(out)
+}
+
+// The accept functions de-duplicate a page (filtering its slices in place: the page is not
+// used afterwards) and return the batch to emit with the new and duplicate item counts.
+
+func (r *run) acceptUsers(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
+	users, dups := keep(p.Users, r.seen.users, func(u *workboard.User) int64 { return u.UserID }, m)
+	return &workboard.Batch{Users: users}, len(users), dups
 }
 
 func (r *run) acceptTeams(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
-	out := p.Teams[:0]
-	for _, t := range p.Teams {
-		if !r.seen.teams[t.TeamID] {
-			r.seen.teams[t.TeamID] = true
-			if r.plan.Has(schemas.TeamMembers) {
-				r.teamIDs = append(r.teamIDs, t.TeamID)
-			}
-			t.Meta = m
-			out = append(out, t)
+	teams, dups := keep(p.Teams, r.seen.teams, func(t *workboard.Team) int64 { return t.TeamID }, m)
+	for _, t := range teams {
+		if r.plan.Has(schemas.TeamMembers) {
+			r.teamIDs = append(r.teamIDs, t.TeamID)
 		}
 	}
-	n := len(out)
-	if !r.plan.Has(schemas.Teams) {
-		out = nil
+	b := &workboard.Batch{}
+	if r.plan.Has(schemas.Teams) {
+		b.Teams = teams
 	}
-	return &workboard.Batch{Teams: out}, n, len(p.Teams) - n
+	return b, len(teams), dups
 }
 
 func (r *run) acceptMembers(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
-	out := p.TeamMembers[:0]
-	for _, tm := range p.TeamMembers {
-		k := [2]int64{tm.TeamID, tm.UserID}
-		if !r.seen.members[k] {
-			r.seen.members[k] = true
-			tm.Meta = m
-			out = append(out, tm)
-		}
-	}
-	return &workboard.Batch{TeamMembers: out}, len(out), len(p.TeamMembers) - len(out)
+	members, dups := keep(p.TeamMembers, r.seen.members, func(t *workboard.TeamMember) [2]int64 { return [2]int64{t.TeamID, t.UserID} }, m)
+	return &workboard.Batch{TeamMembers: members}, len(members), dups
 }
 
 // acceptGoals also records, for the key-result calls, each new goal's id and the ids of its
 // key results (goal_metrics).
 func (r *run) acceptGoals(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
-	b := &workboard.Batch{Goals: p.Goals[:0], GoalComments: p.GoalComments[:0]}
-	fresh := 0
-	for _, g := range p.Goals {
-		if r.seen.goals[g.GoalID] {
-			continue
+	goals, dups := keep(p.Goals, r.seen.goals, func(g *workboard.Goal) int64 { return g.GoalID }, m)
+	for _, g := range goals {
+		if !r.plan.needKRs() {
+			break
 		}
-		fresh++
-		r.seen.goals[g.GoalID] = true
-		if r.plan.needKRs() {
-			for _, mid := range g.MetricIDs {
-				r.krRefs = append(r.krRefs, [2]int64{g.GoalID, mid})
-			}
-			if !r.plan.PerKeyResult {
-				r.goalIDs = append(r.goalIDs, g.GoalID)
-				r.goalsMore.Broadcast()
-			}
+		for _, mid := range g.MetricIDs {
+			r.krRefs = append(r.krRefs, [2]int64{g.GoalID, mid})
 		}
-		if r.plan.Has(schemas.Goals) {
-			g.Meta = m
-			b.Goals = append(b.Goals, g)
+		if !r.plan.PerKeyResult {
+			r.goalIDs = append(r.goalIDs, g.GoalID)
+			r.goalsMore.Broadcast()
 		}
+	}
+	b := &workboard.Batch{}
+	if r.plan.Has(schemas.Goals) {
+		b.Goals = goals
 	}
 	if r.plan.Has(schemas.GoalComments) {
-		for _, gc := range p.GoalComments {
-			if !r.seen.goalComments[gc.CommentID] {
-				r.seen.goalComments[gc.CommentID] = true
-				gc.Meta = m
-				b.GoalComments = append(b.GoalComments, gc)
-			}
-		}
+		b.GoalComments, _ = keep(p.GoalComments, r.seen.goalComments, func(c *workboard.GoalComment) int64 { return c.CommentID }, m)
 	}
-	return b, fresh, len(p.Goals) - fresh
+	return b, len(goals), dups
 }
 
 // acceptKRs drops key results whose metric_id was already accepted, together with everything
@@ -112,47 +95,46 @@ func (r *run) acceptGoals(p *decode.Page, m workboard.Meta) (*workboard.Batch, i
 // Keeping no run-wide check-in id set keeps the export's memory independent of the number of
 // check-ins (3 million at 100k goals).
 func (r *run) acceptKRs(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
-	b := &workboard.Batch{KeyResults: p.KeyResults[:0], Checkins: p.Checkins[:0], Confidence: p.Confidence[:0],
-		KRComments: p.KRComments[:0]}
-	dropped := map[int64]bool{}
-	fresh := 0
+	dropped := map[int64]bool{} // accepted on an earlier page, with their history
 	for _, k := range p.KeyResults {
 		if r.seen.krs[k.MetricID] {
 			dropped[k.MetricID] = true
-			continue
 		}
-		fresh++
-		r.seen.krs[k.MetricID] = true
-		if r.plan.Has(schemas.KeyResults) {
-			k.Meta = m
-			b.KeyResults = append(b.KeyResults, k)
-		}
+	}
+	krs, dups := keep(p.KeyResults, r.seen.krs, func(k *workboard.KeyResult) int64 { return k.MetricID }, m)
+	fresh := len(krs)
+	b := &workboard.Batch{}
+	if r.plan.Has(schemas.KeyResults) {
+		b.KeyResults = krs
 	}
 	if r.plan.Has(schemas.KeyResultCheckins) {
-		clear(r.seen.pageCheckins)
-		for _, c := range p.Checkins {
-			if !dropped[c.MetricID] && !r.seen.pageCheckins[c.MetricDataID] {
-				r.seen.pageCheckins[c.MetricDataID] = true
-				c.Meta = m
-				b.Checkins = append(b.Checkins, c)
-			}
-		}
+		slots := map[int64]bool{} // metric_data_ids of this page
+		b.Checkins = kept(p.Checkins, func(c *workboard.Checkin) bool {
+			ok := !dropped[c.MetricID] && !slots[c.MetricDataID]
+			slots[c.MetricDataID] = slots[c.MetricDataID] || ok
+			return ok
+		}, m)
 	}
 	if r.plan.Has(schemas.KeyResultConf) {
-		for _, c := range p.Confidence {
-			if !dropped[c.MetricID] {
-				c.Meta = m
-				b.Confidence = append(b.Confidence, c)
-			}
-		}
+		b.Confidence = kept(p.Confidence, func(c *workboard.Confidence) bool { return !dropped[c.MetricID] }, m)
 	}
 	if r.plan.Has(schemas.KeyResultComments) {
-		for _, c := range p.KRComments {
-			if !dropped[c.MetricID] {
-				c.Meta = m
-				b.KRComments = append(b.KRComments, c)
-			}
+		b.KRComments = kept(p.KRComments, func(c *workboard.KRComment) bool { return !dropped[c.MetricID] }, m)
+	}
+	return b, fresh, dups
+}
+
+// kept filters rs in place to the records ok keeps, stamped with m.
+func kept[T any, P interface {
+	*T
+	Stamp(workboard.Meta)
+}](rs []T, ok func(*T) bool, m workboard.Meta) []T {
+	out := rs[:0]
+	for i := range rs {
+		if ok(&rs[i]) {
+			P(&rs[i]).Stamp(m)
+			out = append(out, rs[i])
 		}
 	}
-	return b, fresh, len(p.KeyResults) - fresh
+	return out
 }

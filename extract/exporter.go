@@ -32,41 +32,30 @@ type config struct {
 }
 
 // Option configures an Exporter.
-type Option func(*config) error
+type Option func(*config)
 
 // WithPageSize sets limit= of paged listings (default DefaultPageSize).
-func WithPageSize(n int) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return fmt.Errorf("extract: page size must be positive, got %d", n)
-		}
-		c.pageSize = n
-		return nil
-	}
-}
+func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 
 // WithMaxTotal sets the largest totalCount accepted before a listing is rejected as absurd
 // (default DefaultMaxTotal).
-func WithMaxTotal(n int64) Option { return func(c *config) error { c.maxTotal = n; return nil } }
+func WithMaxTotal(n int64) Option { return func(c *config) { c.maxTotal = n } }
 
 // WithCustomAttributes controls custom_attributes=1 on GET /goal (default on).
-func WithCustomAttributes(on bool) Option {
-	return func(c *config) error { c.customAttrs = on; return nil }
-}
+func WithCustomAttributes(on bool) Option { return func(c *config) { c.customAttrs = on } }
 
 // WithProgress registers a callback for progress bars, called serially after each page or
 // per-item call.
-func WithProgress(fn func(Progress)) Option {
-	return func(c *config) error { c.progress = fn; return nil }
-}
+func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progress = fn } }
 
 // New returns an exporter that uses c.
 func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
 	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true}
 	for _, o := range opts {
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+		o(&cfg)
+	}
+	if cfg.pageSize <= 0 {
+		return nil, fmt.Errorf("extract: page size must be positive, got %d", cfg.pageSize)
 	}
 	return &Exporter{c: c, cfg: cfg}, nil
 }
@@ -190,7 +179,16 @@ func (r *run) count(b *workboard.Batch) {
 	}
 }
 
-// warn adds a warning to the report. Called with r.mu held.
+// warn adds a warning to the report.
 func (r *run) warn(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf(format, args...))
+}
+
+// endpoint returns the report's stats of the listing name.
+func (r *run) endpoint(name string) *EndpointStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rep.endpoint(name)
 }

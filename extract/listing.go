@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/wbexport/wbexport/workboard"
 	"github.com/wbexport/wbexport/workboard/decode"
 	"golang.org/x/sync/errgroup"
 )
+
+// ErrDrift: the API's paging was inconsistent beyond repair (an absurd totalCount).
+var ErrDrift = errors.New("workboard: inconsistent paging")
 
 // listing pages through one limit/offset endpoint:
 //
@@ -23,41 +25,35 @@ import (
 // When totalCount changed during the listing (offset paging then skips or repeats items), the
 // listing is run once more and the union kept. Drift and duplicates are reported.
 type listing struct {
-	r      *run
-	name   string
-	url    func(offset, limit int) string
-	decode func([]byte) (*decode.Page, error)
-	accept acceptFn
-	es     *EndpointStats
-
-	mu         sync.Mutex
-	tmin, tmax int64 // smallest and largest totalCount seen in the current pass (-1: none)
+	r          *run
+	name       string
+	url        func(offset, limit int) string
+	decode     func([]byte) (*decode.Page, error)
+	accept     acceptFn
+	es         *EndpointStats
+	tmin, tmax int64 // smallest and largest totalCount seen in the current pass (-1: none; under r.mu)
 }
 
 // list runs a listing of the endpoint that url spells for an offset and a page size.
 func (r *run) list(ctx context.Context, name string, url func(offset, limit int) string,
 	dec func([]byte) (*decode.Page, error), accept acceptFn) error {
-	r.mu.Lock()
-	l := &listing{r: r, name: name, url: url, decode: dec, accept: accept, es: r.rep.endpoint(name)}
-	r.mu.Unlock()
+	l := &listing{r: r, name: name, url: url, decode: dec, accept: accept, es: r.endpoint(name)}
 	if err := l.pass(ctx, true); err != nil {
 		return err
 	}
 	changed := l.tmin != l.tmax
 	if changed {
-		r.mu.Lock()
 		r.warn("%s: totalCount changed from %d to %d during the listing; listed again", name, l.tmin, l.tmax)
-		r.mu.Unlock()
 		if err := l.pass(ctx, false); err != nil {
 			return err
 		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	es := l.es
+	es := *l.es
+	l.es.Drift = es.ReportedTotal >= 0 && (changed || es.Fetched != es.ReportedTotal || es.LastTotal != es.ReportedTotal)
+	r.mu.Unlock()
 	switch {
-	case es.ReportedTotal >= 0 && (changed || es.Fetched != es.ReportedTotal || es.LastTotal != es.ReportedTotal):
-		es.Drift = true
+	case l.es.Drift:
 		r.warn("%s: totalCount reported %d (largest %d) but %d distinct items fetched (%d duplicates dropped)",
 			name, es.ReportedTotal, es.LastTotal, es.Fetched, es.Duplicates)
 	case es.Duplicates > 0:
@@ -82,8 +78,13 @@ func (l *listing) pass(ctx context.Context, first bool) error {
 		l.es.ReportedTotal = total
 		l.r.mu.Unlock()
 	}
-	step := l.step(p0.Items, total, first)
-	pages, last := 1, p0.Items
+	step, pages, last := l.r.e.cfg.pageSize, 1, p0.Items
+	if p0.Items > 0 && p0.Items < step && (total < 0 || int64(p0.Items) < total) {
+		if total >= 0 && first {
+			l.r.warn("%s: asked for %d items per page, the server sent %d; paging by %d", l.name, step, p0.Items, p0.Items)
+		}
+		step = p0.Items // the server clamps the page size (or, without a totalCount, may)
+	}
 	if total >= 0 && p0.Items > 0 && int64(step) < total {
 		pages = int((total + int64(step) - 1) / int64(step))
 		if last, err = l.rest(ctx, step, pages, total); err != nil {
@@ -91,21 +92,6 @@ func (l *listing) pass(ctx context.Context, first bool) error {
 		}
 	}
 	return l.more(ctx, step, pages, last, total)
-}
-
-// step is the page size to step by: the requested one, or what the server sent when it
-// clamps the page size below the request (and, without a totalCount, when it may).
-func (l *listing) step(items int, total int64, first bool) int {
-	L := l.r.e.cfg.pageSize
-	if items <= 0 || items >= L || (total >= 0 && int64(items) >= total) {
-		return L
-	}
-	if total >= 0 && first {
-		l.r.mu.Lock()
-		l.r.warn("%s: asked for %d items per page, the server sent %d; paging by %d", l.name, L, items, items)
-		l.r.mu.Unlock()
-	}
-	return items
 }
 
 // rest fetches pages 1 to pages-1 concurrently and returns the item count of the last one.
@@ -128,26 +114,19 @@ func (l *listing) rest(ctx context.Context, step, pages int, total int64) (int, 
 // more fetches pages one by one after the first pages (pages of them; last: the item count
 // of the last one) while items are missing.
 func (l *listing) more(ctx context.Context, step, pages, last int, total int64) error {
-	maxTotal := l.r.e.cfg.maxTotal
-	for next := pages * step; last > 0; next += step {
+	for next := pages * step; last > 0; next, pages = next+step, pages+1 {
 		l.r.mu.Lock()
 		fetched, largest := l.es.Fetched, l.es.LastTotal
 		l.r.mu.Unlock()
-		switch {
-		case largest >= 0 && (fetched >= largest || int64(pages) >= largest/int64(step)+2):
+		if largest >= 0 && (fetched >= largest || int64(pages) >= largest/int64(step)+2) ||
+			largest < 0 && int64(pages) >= l.r.e.cfg.maxTotal/int64(step)+2 { // no totalCount: within the absurd-total guard
 			return nil
-		case largest < 0 && int64(pages) >= maxTotal/int64(step)+2:
-			return nil // no totalCount: page until an empty page, within the absurd-total guard
 		}
 		p, fresh, err := l.page(ctx, next, total)
-		if err != nil {
-			return err
+		if err != nil || fresh == 0 {
+			return err // or a page that only repeats known ids
 		}
-		pages++
 		last = p.Items
-		if fresh == 0 {
-			return nil // a page that only repeats known ids
-		}
 	}
 	return nil
 }
@@ -164,33 +143,26 @@ func (l *listing) page(ctx context.Context, offset int, total int64) (*decode.Pa
 	if err != nil {
 		return nil, 0, atOffset(err, offset)
 	}
-	if p.TotalCount.Valid {
-		if n := p.TotalCount.V; n > l.r.e.cfg.maxTotal {
-			return nil, 0, fmt.Errorf("%w: %s (page offset %d) reports totalCount %d, above the limit of %d",
-				ErrDrift, ep, offset, n, l.r.e.cfg.maxTotal)
+	if n := p.TotalCount; n.Valid && n.V > l.r.e.cfg.maxTotal {
+		return nil, 0, fmt.Errorf("%w: %s (page offset %d) reports totalCount %d, above the limit of %d",
+			ErrDrift, ep, offset, n.V, l.r.e.cfg.maxTotal)
+	} else if n.Valid {
+		l.r.mu.Lock()
+		if l.tmin < 0 || n.V < l.tmin {
+			l.tmin = n.V
 		}
-		l.mu.Lock()
-		if l.tmin < 0 || p.TotalCount.V < l.tmin {
-			l.tmin = p.TotalCount.V
-		}
-		l.tmax = max(l.tmax, p.TotalCount.V)
-		l.mu.Unlock()
+		l.tmax = max(l.tmax, n.V)
+		l.r.mu.Unlock()
 	}
 	fresh, err := l.r.take(ctx, l.name, p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, l.accept, total)
 	return p, fresh, err
 }
 
-// ErrDrift: the API's paging was inconsistent beyond repair (an absurd totalCount).
-var ErrDrift = errors.New("workboard: inconsistent paging")
-
 // atOffset sets the page offset of a failed call's error.
 func atOffset(err error, offset int) error {
-	var de *workboard.DecodeError
-	var ae *workboard.APIError
-	switch {
-	case errors.As(err, &de):
+	if de, ok := errors.AsType[*workboard.DecodeError](err); ok {
 		de.Offset = offset
-	case errors.As(err, &ae):
+	} else if ae, ok := errors.AsType[*workboard.APIError](err); ok {
 		ae.Offset = offset
 	}
 	return err

@@ -111,14 +111,14 @@ func (r *run) perKeyResult(ctx context.Context, refs [][2]int64) error {
 // missingKRs returns the key results that goal_metrics listed but no call returned, except
 // those of goals skipped as not found.
 func (r *run) missingKRs() [][2]int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var missing [][2]int64
+	r.mu.Lock()
 	for _, ref := range r.krRefs {
 		if !r.seen.krs[ref[1]] && !r.skippedGoals[ref[0]] {
 			missing = append(missing, ref)
 		}
 	}
+	r.mu.Unlock()
 	if len(missing) > 0 {
 		r.warn("key_results: %d key results listed in goal_metrics were not returned by /metric?goal_id=; fetching them one by one", len(missing))
 	}

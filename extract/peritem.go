@@ -32,9 +32,7 @@ func fixed(n int) func(context.Context, int) bool {
 // perItem makes the calls with the client's concurrency. An item whose call answers "not
 // found" is skipped and reported; any other failure ends the export.
 func (r *run) perItem(ctx context.Context, ic itemCalls) error {
-	r.mu.Lock()
-	r.rep.endpoint(ic.name)
-	r.mu.Unlock()
+	r.endpoint(ic.name)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.e.c.Concurrency())
 	for i := 0; gctx.Err() == nil && ic.has(gctx, i); i++ {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // TestExportUnderServerRateLimit exports through the emulator's server-side rate limit (429 +

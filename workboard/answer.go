@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -40,14 +39,13 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 		return nil, r.cancelled(err)
 	}
 	defer release()
-	c.stats.throttleWait.Add(int64(throttled))
+	c.count(func(s *Stats) { s.ThrottleWait += throttled; s.Requests++ })
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
 	defer cancel()
 	req, err := c.newRequest(rctx, r)
 	if err != nil {
 		return nil, &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, Description: "cannot build request"}
 	}
-	c.stats.requests.Add(1)
 	start := time.Now()
 	ans := &answer{}
 	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1}
@@ -57,7 +55,7 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 		ans.status, ans.header, ae.HTTPStatus = resp.StatusCode, resp.Header, resp.StatusCode
 		ans.body, err = readBody(resp, maxBodyBytes)
 		resp.Body.Close()
-		c.stats.bytes.Add(int64(len(ans.body)))
+		c.count(func(s *Stats) { s.BytesReceived += int64(len(ans.body)) })
 		ans.at = time.Now().UTC()
 	}
 	outcome := "ok"
@@ -89,23 +87,20 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 
 func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
 	var body io.Reader
+	ct := "application/json"
 	if r.form != nil {
-		body = strings.NewReader(r.form.Encode())
+		body, ct = strings.NewReader(r.form.Encode()), "application/x-www-form-urlencoded"
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.cfg.userAgent)
+		if r.auth {
+			req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
+		}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if r.form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.cfg.userAgent)
-	if r.auth {
-		req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
-	}
-	return req, nil
+	return req, err
 }
 
 // failed turns a non-2xx answer into an *APIError, retryable for 429 and 5xx (but not a
@@ -116,7 +111,7 @@ func (c *Client) failed(r request, ans *answer) (*APIError, time.Duration) {
 	var retryAfter time.Duration
 	switch {
 	case ans.status == 429:
-		c.stats.n429.Add(1)
+		c.count(func(s *Stats) { s.HTTP429++ })
 		ae.RetryCause = "429"
 		retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
 	case ans.status >= 500 && !strings.EqualFold(ae.Code, "deleted_metric"):
@@ -245,28 +240,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// readBody reads at most limit+1 bytes of resp.Body, into one buffer of the announced
-// Content-Length when there is one.
+// readBody reads at most limit+1 bytes of resp.Body (so a body over the limit is noticed).
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	r := io.LimitReader(resp.Body, limit+1)
-	n := resp.ContentLength
-	if n <= 0 || n > limit {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, n+1) // +1: reading to EOF needs room for one more Read
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)] // longer than announced: let append grow it
-		}
-		m, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
 }
 
 // scrub removes every credential of the request from an error's text (the token travels in a
@@ -287,46 +263,29 @@ func (c *Client) scrub(r request, err error) error {
 }
 
 func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}
 	return err
 }
 
 func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	ne, ok := errors.AsType[net.Error](err)
+	return errors.Is(err, context.DeadlineExceeded) || (ok && ne.Timeout())
 }
 
-// transportCause returns the retry cause of an exchange that brought no answer, or "" when
-// retrying cannot help (certificate problems, a refused redirect).
+// transportCause is the retry cause of an exchange that brought no answer: "timeout" or
+// "conn", or "" when retrying cannot help (a certificate that is not trusted, a refused
+// redirect).
 func transportCause(err error, rctx context.Context) string {
-	var (
-		uae *x509.UnknownAuthorityError
-		hne x509.HostnameError
-		cie x509.CertificateInvalidError
-		cve *tls.CertificateVerificationError
-	)
-	err = unwrapURLError(err) // *url.Error is a net.Error whatever it wraps
+	_, cert := errors.AsType[*tls.CertificateVerificationError](err)
+	_, host := errors.AsType[x509.HostnameError](err)
+	_, auth := errors.AsType[x509.UnknownAuthorityError](err)
 	switch {
-	case errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie), errors.As(err, &cve):
+	case cert || host || auth || errors.Is(err, errRedirect):
 		return ""
-	case rctx.Err() != nil || isTimeout(err):
+	case rctx.Err() != nil || isTimeout(unwrapURLError(err)):
 		return "timeout"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
-		return "conn"
 	}
-	var ne net.Error
-	var oe *net.OpError
-	if errors.As(err, &ne) || errors.As(err, &oe) {
-		return "conn"
-	}
-	for _, s := range []string{"connection reset", "broken pipe", "EOF", "connection broken", "server closed"} {
-		if strings.Contains(err.Error(), s) {
-			return "conn"
-		}
-	}
-	return ""
+	return "conn"
 }

@@ -1,16 +1,18 @@
 package workboard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -22,17 +24,16 @@ type Client struct {
 	token Secret
 	hc    *http.Client
 	pacer *pacer
-	stats counters
+
+	mu    sync.Mutex // guards stats
+	stats Stats
 }
 
 // New returns a client for the given API token.
 func New(token string, opts ...Option) (*Client, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.err != nil {
-		return nil, cfg.err
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(token) == "" {
 		return nil, errors.New("workboard: no WorkBoard API token given (set WORKBOARD_TOKEN or --token-file)")
@@ -40,13 +41,8 @@ func New(token string, opts ...Option) (*Client, error) {
 	if strings.ContainsAny(token, "\r\n") {
 		return nil, errors.New("workboard: the WorkBoard API token contains a line break")
 	}
-	if cfg.baseURL == "" {
-		cfg.baseURL = DefaultBaseURL
-		if cfg.region == "eu" {
-			cfg.baseURL = DefaultBaseURLEU
-		}
-	}
-	return newClient(cfg, cfg.baseURL, NewSecret(strings.TrimSpace(token)))
+	base := cmp.Or(cfg.baseURL, map[string]string{"eu": DefaultBaseURLEU}[cfg.region], DefaultBaseURL)
+	return newClient(cfg, base, NewSecret(strings.TrimSpace(token)))
 }
 
 func newClient(cfg config, rawURL string, token Secret) (*Client, error) {
@@ -60,17 +56,19 @@ func newClient(cfg config, rawURL string, token Secret) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, base: base, token: token, hc: hc, pacer: newPacer(cfg)}, nil
+	return &Client{cfg: cfg, base: base, token: token, hc: hc, pacer: newPacer(cfg), stats: Stats{Retries: map[string]int64{}}}, nil
 }
+
+var errRedirect = errors.New("refused redirect")
 
 // checkRedirect refuses redirects that would leave HTTPS for a non-loopback host (the bearer
 // token would travel in clear text) and long redirect chains.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
-		return errors.New("stopped after 5 redirects")
+		return fmt.Errorf("%w: stopped after 5 redirects", errRedirect)
 	}
 	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
-		return fmt.Errorf("refusing redirect to non-HTTPS URL %s://%s%s", req.URL.Scheme, req.URL.Host, req.URL.Path)
+		return fmt.Errorf("%w to non-HTTPS URL %s://%s%s", errRedirect, req.URL.Scheme, req.URL.Host, req.URL.Path)
 	}
 	return nil
 }
@@ -159,30 +157,21 @@ func (s Stats) Since(earlier Stats) Stats {
 	return d
 }
 
-var retryCauses = [...]string{"429", "5xx", "timeout", "conn", "truncated"}
-
-// counters are a Client's Stats, updated atomically.
-type counters struct {
-	requests, n429, throttleWait, bytes atomic.Int64
-	retries                             [len(retryCauses)]atomic.Int64
-}
-
-func (c *counters) retry(cause string) {
-	for i, rc := range retryCauses {
-		if rc == cause {
-			c.retries[i].Add(1)
-		}
-	}
-}
-
 // Stats returns the client's counters.
 func (c *Client) Stats() Stats {
-	s := Stats{Requests: c.stats.requests.Load(), HTTP429: c.stats.n429.Load(), Retries: map[string]int64{},
-		ThrottleWait: time.Duration(c.stats.throttleWait.Load()), BytesReceived: c.stats.bytes.Load()}
-	for i, rc := range retryCauses {
-		s.Retries[rc] = c.stats.retries[i].Load()
-	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.stats
+	s.Retries = map[string]int64{"429": 0, "5xx": 0, "timeout": 0, "conn": 0, "truncated": 0}
+	maps.Copy(s.Retries, c.stats.Retries)
 	return s
+}
+
+// count updates the client's counters.
+func (c *Client) count(f func(*Stats)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f(&c.stats)
 }
 
 // Get fetches endpoint (path and query relative to the API root) through the pacer and hands
@@ -222,7 +211,7 @@ func (c *Client) do(ctx context.Context, r request) (time.Time, error) {
 			}
 			return time.Time{}, err
 		}
-		c.stats.retry(ae.RetryCause)
+		c.count(func(s *Stats) { s.Retries[ae.RetryCause]++ })
 		wait := c.pacer.retryWait(ae.RetryCause, attempt, retryAfter)
 		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard retry", slog.String("method", r.method),
 			slog.String("path", r.endpoint), slog.String("cause", ae.RetryCause), slog.Int("attempt", attempt),
@@ -231,7 +220,7 @@ func (c *Client) do(ctx context.Context, r request) (time.Time, error) {
 			return time.Time{}, r.cancelled(err)
 		}
 		if ae.RetryCause == "429" {
-			c.stats.throttleWait.Add(int64(wait))
+			c.count(func(s *Stats) { s.ThrottleWait += wait })
 		}
 	}
 }

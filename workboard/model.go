@@ -38,6 +38,9 @@ type Meta struct {
 	Endpoint    string    // the request path and query, without credentials, e.g. "/goal?limit=100&offset=200"
 }
 
+// Stamp sets the record's Meta.
+func (m *Meta) Stamp(n Meta) { *m = n }
+
 // User is one WorkBoard user (GET /user?include=org_members). See the users table in schemas/.
 type User struct {
 	Meta                 `json:"-"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,32 +45,21 @@ type OAuthToken struct {
 // or the token. Options are the Client's (WithHTTPClient, WithRequestTimeout, WithRegion,
 // WithUserAgent, WithLogger).
 func ExchangeCode(ctx context.Context, req ExchangeRequest, opts ...Option) (*OAuthToken, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.err != nil {
-		return nil, cfg.err
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	var miss []string
-	for _, f := range []struct {
-		empty bool
-		name  string
-	}{{req.ClientID == "", "client id"}, {req.ClientHash.IsZero(), "client hash"}, {req.Code == "", "code"}} {
-		if f.empty {
-			miss = append(miss, f.name)
+	for name, empty := range map[string]bool{"client id": req.ClientID == "", "client hash": req.ClientHash.IsZero(), "code": req.Code == ""} {
+		if empty {
+			miss = append(miss, name)
 		}
 	}
 	if miss != nil {
+		slices.Sort(miss)
 		return nil, fmt.Errorf("workboard: OAuth exchange: missing %s", strings.Join(miss, ", "))
 	}
-	tokenURL := req.TokenURL
-	if tokenURL == "" {
-		tokenURL = DefaultTokenURL
-		if cfg.region == "eu" {
-			tokenURL = DefaultTokenURLEU
-		}
-	}
+	tokenURL := cmp.Or(req.TokenURL, map[string]string{"eu": DefaultTokenURLEU}[cfg.region], DefaultTokenURL)
 	cfg.concurrency, cfg.rate = 1, 0
 	c, err := newClient(cfg, tokenURL, NewSecret(""))
 	if err != nil {
@@ -89,16 +79,12 @@ func ExchangeCode(ctx context.Context, req ExchangeRequest, opts ...Option) (*OA
 			tok, err = parseToken(body)
 			return err
 		}})
-	var ae *APIError
-	if errors.As(err, &ae) {
+	if ae, ok := errors.AsType[*APIError](err); ok {
 		for _, s := range secrets {
 			ae.Description = s.redact(ae.Description)
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return tok, nil
+	return tok, err
 }
 
 // parseToken reads the token endpoint's answer: access_token, refresh_token, expires_in,

@@ -1,6 +1,7 @@
 package workboard
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -24,44 +25,42 @@ const (
 )
 
 type config struct {
-	baseURL        string
-	region         string
-	userAgent      string
-	concurrency    int
-	rate           float64
-	maxAttempts    int
-	requestTimeout time.Duration
-	minBackoff     time.Duration
-	maxBackoff     time.Duration
-	maxRetryAfter  time.Duration
-	httpClient     *http.Client
-	logger         *slog.Logger
-	now            func() time.Time
-	err            error
-}
-
-func defaultConfig() config {
-	return config{
-		userAgent:      DefaultUserAgent,
-		concurrency:    DefaultConcurrency,
-		rate:           DefaultRate,
-		maxAttempts:    DefaultMaxAttempts,
-		requestTimeout: DefaultRequestTimeout,
-		minBackoff:     DefaultMinBackoff,
-		maxBackoff:     DefaultMaxBackoff,
-		maxRetryAfter:  DefaultMaxRetryAfter,
-		logger:         slog.New(slog.DiscardHandler),
-		now:            time.Now,
-	}
+	baseURL, region, userAgent string
+	concurrency, maxAttempts   int
+	rate                       float64
+	requestTimeout, minBackoff time.Duration
+	maxBackoff, maxRetryAfter  time.Duration
+	httpClient                 *http.Client
+	logger                     *slog.Logger
+	now                        func() time.Time
 }
 
 // Option configures a Client (and ExchangeCode).
 type Option func(*config)
 
-func (c *config) fail(format string, args ...any) {
-	if c.err == nil {
-		c.err = fmt.Errorf("workboard: "+format, args...)
+// newConfig applies opts to the defaults and checks the result.
+func newConfig(opts []Option) (config, error) {
+	cfg := config{userAgent: DefaultUserAgent, concurrency: DefaultConcurrency, rate: DefaultRate,
+		maxAttempts: DefaultMaxAttempts, requestTimeout: DefaultRequestTimeout, minBackoff: DefaultMinBackoff,
+		maxBackoff: DefaultMaxBackoff, maxRetryAfter: DefaultMaxRetryAfter,
+		logger: slog.New(slog.DiscardHandler), now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
 	}
+	switch r := strings.ToLower(strings.TrimSpace(cfg.region)); {
+	case r != "" && r != "us" && r != "eu":
+		return cfg, fmt.Errorf("workboard: unknown region %q (want us or eu)", cfg.region)
+	case cfg.concurrency <= 0:
+		return cfg, fmt.Errorf("workboard: concurrency must be positive, got %d", cfg.concurrency)
+	case cfg.maxAttempts <= 0:
+		return cfg, fmt.Errorf("workboard: max attempts must be positive, got %d", cfg.maxAttempts)
+	case cfg.requestTimeout <= 0:
+		return cfg, fmt.Errorf("workboard: request timeout must be positive, got %v", cfg.requestTimeout)
+	case cfg.minBackoff <= 0 || cfg.maxBackoff < cfg.minBackoff:
+		return cfg, fmt.Errorf("workboard: invalid backoff %v..%v", cfg.minBackoff, cfg.maxBackoff)
+	}
+	cfg.region = strings.ToLower(strings.TrimSpace(cfg.region))
+	return cfg, nil
 }
 
 // WithBaseURL sets the API root, e.g. "https://www.myworkboard.com/wb/apis" (the default) or an
@@ -69,39 +68,16 @@ func (c *config) fail(format string, args ...any) {
 func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = strings.TrimRight(u, "/") } }
 
 // WithRegion selects the WorkBoard data centre: "us" (default) or "eu". WithBaseURL wins.
-func WithRegion(r string) Option {
-	return func(c *config) {
-		switch strings.ToLower(strings.TrimSpace(r)) {
-		case "", "us":
-			c.region = "us"
-		case "eu":
-			c.region = "eu"
-		default:
-			c.fail("unknown region %q (want us or eu)", r)
-		}
-	}
-}
+func WithRegion(r string) Option { return func(c *config) { c.region = r } }
 
-// WithUserAgent sets the User-Agent header, e.g. "wbexport/1.2.3".
+// WithUserAgent sets the User-Agent header, e.g. "wbexport/1.2.3" ("" keeps the default).
 func WithUserAgent(ua string) Option {
-	return func(c *config) {
-		if ua != "" {
-			c.userAgent = ua
-		}
-	}
+	return func(c *config) { c.userAgent = cmp.Or(ua, c.userAgent) }
 }
 
 // WithConcurrency bounds the requests in flight, shared by every call of the client
 // (default DefaultConcurrency).
-func WithConcurrency(n int) Option {
-	return func(c *config) {
-		if n <= 0 {
-			c.fail("concurrency must be positive, got %d", n)
-			return
-		}
-		c.concurrency = n
-	}
-}
+func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
 
 // WithRate sets the client-side rate limit in requests per second (default DefaultRate);
 // 0 or negative disables it. On HTTP 429 the client cuts its rate to 90 % of what the server
@@ -110,38 +86,16 @@ func WithRate(perSecond float64) Option { return func(c *config) { c.rate = perS
 
 // WithMaxAttempts sets how often one request is tried before giving up (default
 // DefaultMaxAttempts; 1 disables retries).
-func WithMaxAttempts(n int) Option {
-	return func(c *config) {
-		if n <= 0 {
-			c.fail("max attempts must be positive, got %d", n)
-			return
-		}
-		c.maxAttempts = n
-	}
-}
+func WithMaxAttempts(n int) Option { return func(c *config) { c.maxAttempts = n } }
 
 // WithRequestTimeout bounds one HTTP attempt including reading the body (default
 // DefaultRequestTimeout).
-func WithRequestTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
-			c.fail("request timeout must be positive, got %v", d)
-			return
-		}
-		c.requestTimeout = d
-	}
-}
+func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.requestTimeout = d } }
 
 // WithBackoff sets the exponential backoff's base and cap (full jitter; defaults
 // DefaultMinBackoff, DefaultMaxBackoff).
 func WithBackoff(min, max time.Duration) Option {
-	return func(c *config) {
-		if min <= 0 || max < min {
-			c.fail("invalid backoff %v..%v", min, max)
-			return
-		}
-		c.minBackoff, c.maxBackoff = min, max
-	}
+	return func(c *config) { c.minBackoff, c.maxBackoff = min, max }
 }
 
 // WithMaxRetryAfter caps how long a Retry-After header can make the client wait (default

@@ -15,13 +15,9 @@ import (
 // adapts to 429 answers (adaptive), a pause of every request for a 429's Retry-After, and the
 // backoff between the attempts of one request.
 type pacer struct {
-	slots         chan struct{}
-	lim           *rate.Limiter
-	now           func() time.Time
-	log           *slog.Logger
-	minBackoff    time.Duration
-	maxBackoff    time.Duration
-	maxRetryAfter time.Duration
+	cfg   config // the client's: concurrency, rate, backoff, clock, logger
+	slots chan struct{}
+	lim   *rate.Limiter
 
 	mu         sync.Mutex // guards ad, the limiter's settings and pauseUntil
 	ad         *adaptive
@@ -34,9 +30,7 @@ func newPacer(cfg config) *pacer {
 		limit = rate.Limit(cfg.rate)
 	}
 	ad := newAdaptive(limit, cfg.concurrency)
-	return &pacer{slots: make(chan struct{}, cfg.concurrency), lim: rate.NewLimiter(limit, ad.burst()),
-		now: cfg.now, log: cfg.logger, ad: ad, minBackoff: cfg.minBackoff, maxBackoff: cfg.maxBackoff,
-		maxRetryAfter: cfg.maxRetryAfter}
+	return &pacer{cfg: cfg, slots: make(chan struct{}, cfg.concurrency), lim: rate.NewLimiter(limit, ad.burst()), ad: ad}
 }
 
 // wait blocks until a request may go: a pause in force has ended, the rate limit lets it
@@ -73,7 +67,7 @@ func (p *pacer) wait(ctx context.Context) (release func(), throttled time.Durati
 func (p *pacer) waitPause(ctx context.Context) error {
 	for {
 		p.mu.Lock()
-		d := p.pauseUntil.Sub(p.now())
+		d := p.pauseUntil.Sub(p.cfg.now())
 		p.mu.Unlock()
 		if d <= 0 {
 			return nil
@@ -88,7 +82,7 @@ func (p *pacer) waitPause(ctx context.Context) error {
 func (p *pacer) pause(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if until := p.now().Add(d); until.After(p.pauseUntil) {
+	if until := p.cfg.now().Add(d); until.After(p.pauseUntil) {
 		p.pauseUntil = until
 	}
 }
@@ -97,7 +91,7 @@ func (p *pacer) pause(d time.Duration) {
 func (p *pacer) success() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if lim, raised := p.ad.onOK(p.now()); raised {
+	if lim, raised := p.ad.onOK(p.cfg.now()); raised {
 		p.lim.SetLimit(lim)
 		p.lim.SetBurst(p.ad.burst())
 	}
@@ -113,7 +107,7 @@ func (p *pacer) retryWait(cause string, attempt int, retryAfter time.Duration) t
 	if retryAfter <= 0 {
 		return p.backoff(attempt)
 	}
-	wait := min(retryAfter, p.maxRetryAfter)
+	wait := min(retryAfter, p.cfg.maxRetryAfter)
 	if cause == "429" {
 		p.pause(wait)
 	}
@@ -123,20 +117,20 @@ func (p *pacer) retryWait(cause string, attempt int, retryAfter time.Duration) t
 func (p *pacer) cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if lim, cut := p.ad.on429(p.now()); cut {
+	if lim, cut := p.ad.on429(p.cfg.now()); cut {
 		p.lim.SetLimit(lim)
 		p.lim.SetBurst(p.ad.burst())
-		p.log.LogAttrs(context.Background(), slog.LevelDebug, "workboard rate cut after 429", slog.Float64("rate", float64(lim)))
+		p.cfg.logger.LogAttrs(context.Background(), slog.LevelDebug, "workboard rate cut after 429", slog.Float64("rate", float64(lim)))
 	}
 }
 
 // backoff is uniform in [0, min(maxBackoff, minBackoff·2^(attempt-1))].
 func (p *pacer) backoff(attempt int) time.Duration {
-	d := p.minBackoff
-	for i := 1; i < attempt && d < p.maxBackoff; i++ {
+	d := p.cfg.minBackoff
+	for i := 1; i < attempt && d < p.cfg.maxBackoff; i++ {
 		d *= 2
 	}
-	d = min(d, p.maxBackoff)
+	d = min(d, p.cfg.maxBackoff)
 	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
@@ -161,45 +155,32 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Named constants of the rate's adaptation to HTTP 429.
+// The rate's adaptation to HTTP 429 (adaptive).
 const (
-	// adaptCutShare is the share of the last second's successes the rate is cut to on a 429:
-	// what the server demonstrably accepted, minus a margin.
-	adaptCutShare = 0.9
-	// adaptFloor is the lowest rate a cut can reach (requests per second).
-	adaptFloor = rate.Limit(0.5)
-	// adaptQuiet is how long the rate stays put after a cut or a raise before the next raise.
-	adaptQuiet = 5 * time.Second
-	// adaptRaise is the factor of one raise.
-	adaptRaise = 1.1
-	// adaptCutEvery: 429s within this time after a cut answer requests that were already in
-	// flight and count once.
-	adaptCutEvery = time.Second
-	// adaptCeilingShare: raises stop at this share of the ceiling, the successes counted in
-	// the second before the last cut (what the server accepted when it said "too many"), so
-	// recovery does not probe the same limit again and again.
-	adaptCeilingShare = 0.95
-	// adaptCeilingTTL: after this long without a 429 the ceiling is forgotten and raises
-	// continue up to the configured rate (the server's limit may have been lifted).
-	adaptCeilingTTL = 60 * time.Second
-	// okSlot and okSlots: successes are counted in okSlots buckets of okSlot each (one second).
-	okSlot  = 100 * time.Millisecond
-	okSlots = 10
+	adaptCutShare     = 0.9              // a cut goes to this share of the last second's successes
+	adaptFloor        = rate.Limit(0.5)  // the lowest rate a cut reaches (requests per second)
+	adaptQuiet        = 5 * time.Second  // no raise sooner than this after a cut or a raise
+	adaptRaise        = 1.1              // the factor of one raise
+	adaptCutEvery     = time.Second      // 429s this soon after a cut answer requests already in flight
+	adaptCeilingShare = 0.95             // raises stop at this share of the ceiling …
+	adaptCeilingTTL   = 60 * time.Second // … until this long after the last cut (the limit may be lifted)
+	okSlot            = 100 * time.Millisecond
+	okSlots           = 10 // successes are counted in okSlots buckets of okSlot: one second
 )
 
 // adaptive is the rate's adaptation, a pure state machine over the times it is given (the
 // pacer passes its clock's reading and applies the result to its limiter):
 //
 //   - on429: at most once per adaptCutEvery, the rate drops to adaptCutShare of the successes
-//     counted in the last second (when none were counted: half the current rate), never by
-//     more than half of an already reduced rate, always by at least 10 %, never below
-//     adaptFloor (or the configured rate when that is lower). After a cut the limiter's burst
-//     is 1, so the reduced rate is not exceeded right after a pause.
-//   - onOK: counts the success; when the rate is reduced and adaptQuiet has passed since the
-//     last cut and the last raise, it rises by adaptRaise, up to the configured rate (where
-//     the burst returns to the concurrency), but not above adaptCeilingShare of the ceiling
-//     (the successes of the second before the last cut) until adaptCeilingTTL has passed
-//     since the last cut.
+//     counted in the last second (none counted: half the current rate), by at most half of an
+//     already reduced rate and at least 10 %, never below adaptFloor (or the configured rate
+//     when that is lower). The successes of that second are the ceiling: what the server
+//     accepted when it said "too many". A reduced rate has burst 1, so it is not exceeded
+//     right after a pause.
+//   - onOK: counts the success; a reduced rate rises by adaptRaise once adaptQuiet has passed
+//     since the last cut and raise, up to the configured rate (where the burst returns to the
+//     concurrency), but not above adaptCeilingShare of the ceiling within adaptCeilingTTL of
+//     the last cut, so recovery does not probe the same limit again and again.
 type adaptive struct {
 	base rate.Limit // configured rate (rate.Inf: none)
 	cur  rate.Limit

@@ -462,7 +462,7 @@ func TestValueParsers(t *testing.T) {
 	}
 }
 
-func TestMembers(t *testing.T) {
+func TestChildren(t *testing.T) {
 	tests := []struct {
 		in   string
 		want []item
@@ -472,7 +472,7 @@ func TestMembers(t *testing.T) {
 		{`{"k\"ey":[1,"]",{"x":"}"}] , "z" : null}`, []item{{`k"ey`, jsontext.Value(`[1,"]",{"x":"}"}]`)}, {"z", jsontext.Value("null")}}},
 	}
 	for _, tc := range tests {
-		got, err := members(jsontext.Value(tc.in))
+		got, err := children(jsontext.Value(tc.in))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.in, err)
 		}
@@ -481,7 +481,7 @@ func TestMembers(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"a":"x\"}`, `{"a":1`, `{"a" 1}`, `{a:1}`, `{"a":1,}`, `{"a":}`} {
-		if _, err := members(jsontext.Value(bad)); err == nil {
+		if _, err := children(jsontext.Value(bad)); err == nil {
 			t.Errorf("accepted %s", bad)
 		}
 	}

@@ -11,8 +11,7 @@ import (
 )
 
 // fieldError is a value its field cannot hold. At is where, below the value being decoded, as
-// a JSON Pointer ("" for the value itself, "/1/id" inside it). The page decoders turn it into
-// a *workboard.DecodeError naming the record and the field.
+// a JSON Pointer ("" for the value itself, "/1/id" inside it).
 type fieldError struct {
 	At  jsontext.Pointer
 	Msg string
@@ -28,9 +27,9 @@ func missing(member, msg string) error {
 	return &fieldError{At: jsontext.Pointer("").AppendToken(member), Msg: msg}
 }
 
-// at returns err as a *fieldError located below name (an array index or member name; ""
-// for the value itself). json v2 places an error a value's own decoder returns at that value;
-// a nested decode's error is relative to what it decoded, so it is placed with at.
+// at returns err as a *fieldError below name (an array index or member name; "" for the value
+// itself). json v2 places an error at the value whose unmarshaler returned it, but a nested
+// decode's error is relative to what that decoded: at places it.
 func at(name string, err error) error {
 	if err == nil {
 		return nil
@@ -45,27 +44,42 @@ func at(name string, err error) error {
 // where returns the JSON Pointer of the value err is about, relative to the value that was
 // decoded, and what is wrong with it.
 func where(err error) (jsontext.Pointer, string) {
-	var ptr jsontext.Pointer
-	var se *jsonv2.SemanticError
-	if errors.As(err, &se) && se.Err != nil {
-		ptr, err = se.JSONPointer, se.Err
+	if se, ok := errors.AsType[*jsonv2.SemanticError](err); ok && se.Err != nil {
+		ptr, msg := where(se.Err)
+		return se.JSONPointer + ptr, msg
 	}
-	var fe *fieldError
-	if errors.As(err, &fe) {
-		return ptr + fe.At, fe.Msg
+	if fe, ok := errors.AsType[*fieldError](err); ok {
+		return fe.At, fe.Msg
 	}
-	var syn *jsontext.SyntacticError
-	if errors.As(err, &syn) {
-		ptr = syn.JSONPointer
-		if errors.Is(syn.Err, io.ErrUnexpectedEOF) {
-			return ptr, "unexpected end of JSON input"
-		}
-		return ptr, "invalid JSON: " + syn.Err.Error()
+	se, syntax := errors.AsType[*jsontext.SyntacticError](err)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) && syntax:
+		return se.JSONPointer, "unexpected end of JSON input"
+	case syntax:
+		return se.JSONPointer, "invalid JSON: " + se.Err.Error()
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "", "unexpected end of JSON input"
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return ptr, "unexpected end of JSON input"
+	return "", err.Error()
+}
+
+// decodeError is err as a *workboard.DecodeError about record index (its id objectID) of
+// entity; base is where in the body err's pointer starts, prefix what names that place in the
+// error's field ("data.goal[2]" outside a record, "" in one). A *workboard.DecodeError is
+// returned as it is.
+func decodeError(entity string, index int, objectID string, base jsontext.Pointer, prefix string, err error) error {
+	if de, ok := errors.AsType[*workboard.DecodeError](err); ok {
+		return de
 	}
-	return ptr, err.Error()
+	ptr, msg := where(err)
+	field := fieldName(ptr)
+	if prefix != "" && field != "" {
+		field = prefix + "." + field
+	} else if prefix != "" {
+		field = prefix
+	}
+	return &workboard.DecodeError{Offset: -1, Entity: entity, Index: index, ObjectID: objectID, Field: field,
+		Path: string(base + ptr), Msg: msg}
 }
 
 // fieldName spells a JSON Pointer below a record the way errors name fields:
@@ -85,40 +99,21 @@ func fieldName(p jsontext.Pointer) string {
 	return b.String()
 }
 
-// recordError is err, met while decoding record index (its id objectID) of entity, as a
-// *workboard.DecodeError; path is the record's JSON Pointer in the body.
-func recordError(entity string, index int, objectID string, path jsontext.Pointer, err error) error {
-	var de *workboard.DecodeError
-	if errors.As(err, &de) {
-		return de
-	}
-	ptr, msg := where(err)
-	return &workboard.DecodeError{Offset: -1, Entity: entity, Index: index, ObjectID: objectID,
-		Field: fieldName(ptr), Path: string(path + ptr), Msg: msg}
-}
-
 // describe names the JSON kind of v with a short excerpt, for error messages.
 func describe(v jsontext.Value) string {
 	ex := strings.TrimSpace(string(v))
 	if len(ex) > 40 {
 		ex = ex[:40] + "..."
 	}
-	switch v.Kind() {
-	case 0:
-		if ex == "" {
-			return "nothing"
-		}
-		return "text " + ex
-	case '{':
-		return "object " + ex
-	case '[':
-		return "array " + ex
-	case '"':
-		return "string " + ex
-	case 'n':
+	kinds := map[jsontext.Kind]string{'{': "object ", '[': "array ", '"': "string ", 't': "boolean ", 'f': "boolean ", '0': "number "}
+	switch k := v.Kind(); {
+	case k == 'n':
 		return "null"
-	case 't', 'f':
-		return "boolean " + ex
+	case ex == "":
+		return "nothing"
+	case kinds[k] == "":
+		return "text " + ex
+	default:
+		return kinds[k] + ex
 	}
-	return "number " + ex
 }

@@ -42,13 +42,10 @@ func (w *goalWire) add(p *Page) *workboard.Goal {
 	for _, m := range w.GoalMetrics {
 		g.MetricIDs = append(g.MetricIDs, m.MetricID.V)
 	}
-	var ex extra
-	ex.add("", w.Unknown)
-	ex.add("goal_custom_permission.", perm.Unknown)
-	g.Extra = ex.build()
+	g.Extra = extraOf(w.Unknown, "goal_custom_permission.", perm.Unknown)
 	p.Goals = append(p.Goals, g)
 	for _, c := range w.GoalComments {
-		c.GoalComment.CommentID, c.GoalComment.GoalID, c.Extra = c.CommentID.V, g.GoalID, extraOf(c.Unknown)
+		c.GoalComment.CommentID, c.GoalComment.GoalID, c.Extra = c.CommentID.V, g.GoalID, extraOf(c.Unknown, "", nil)
 		p.GoalComments = append(p.GoalComments, c.GoalComment)
 	}
 	return &p.Goals[len(p.Goals)-1]
@@ -77,7 +74,7 @@ func Goals(body []byte) (*Page, error) {
 	p := &Page{TotalCount: env.TotalCount}
 	its, err := items(env.Resource)
 	if err != nil {
-		return nil, goalsError("data.goal", "/data/goal", err)
+		return nil, decodeError("goal", -1, "", "/data/goal", "data.goal", err)
 	}
 	for i, it := range its {
 		if err := p.addGoalItem(i, path("/data/goal", it.name), it.v); err != nil {
@@ -91,11 +88,11 @@ func Goals(body []byte) (*Page, error) {
 func (p *Page) addGoalItem(i int, at jsontext.Pointer, v jsontext.Value) error {
 	field := fmt.Sprintf("data.goal[%d]", i)
 	if v.Kind() != '{' {
-		return goalsError(field, at, badType("an object", v))
+		return decodeError("goal", -1, "", at, field, badType("an object", v))
 	}
 	var w goalItem
 	if err := unmarshal(v, &w); err != nil {
-		return goalsError(field, at, err)
+		return decodeError("goal", -1, "", at, field, err)
 	}
 	switch {
 	case w.PeopleGoals != nil:
@@ -116,7 +113,7 @@ func (p *Page) addGoalItem(i int, at jsontext.Pointer, v jsontext.Value) error {
 	case w.GoalID != nil:
 		var g goalWire
 		if err := decodeObject(v, &g); err != nil {
-			return recordError("goal", len(p.Goals), findID(v, "goal_id"), at, err)
+			return decodeError("goal", len(p.Goals), findID(v, "goal_id"), at, "", err)
 		}
 		g.add(p)
 		return nil
@@ -129,28 +126,18 @@ func (p *Page) addGoalItem(i int, at jsontext.Pointer, v jsontext.Value) error {
 func (p *Page) addWrapped(field string, at jsontext.Pointer, list jsontext.Value, fill func(*workboard.Goal)) error {
 	its, err := items(list)
 	if err != nil {
-		return goalsError(field, at, err)
+		return decodeError("goal", -1, "", at, field, err)
 	}
 	n := len(p.Goals)
 	for j, it := range its {
 		if it.v.Kind() != '{' {
-			return goalsError(fmt.Sprintf("%s[%d]", field, j), path(at, it.name), badType("a goal object", it.v))
+			return decodeError("goal", -1, "", path(at, it.name), fmt.Sprintf("%s[%d]", field, j), badType("a goal object", it.v))
 		}
 		var g goalWire
 		if err := decodeObject(it.v, &g); err != nil {
-			return recordError("goal", n+j, findID(it.v, "goal_id"), path(at, it.name), err)
+			return decodeError("goal", n+j, findID(it.v, "goal_id"), path(at, it.name), "", err)
 		}
 		fill(g.add(p))
 	}
 	return nil
-}
-
-// goalsError is err in the item or wrapper named field (data.goal[2].team_goals), outside any
-// one goal.
-func goalsError(field string, at jsontext.Pointer, err error) error {
-	ptr, msg := where(err)
-	if f := fieldName(ptr); f != "" {
-		field += "." + f
-	}
-	return &workboard.DecodeError{Offset: -1, Entity: "goal", Index: -1, Field: field, Path: string(at + ptr), Msg: msg}
 }

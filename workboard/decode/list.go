@@ -2,17 +2,17 @@ package decode
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// item is one element of a list value, or one member of an object: its value and the token
-// that names it in a JSON Pointer (an array index, an object key; "" for a list that is a
-// single object).
+// item is one element of a list or member of an object: the token that names it in a JSON
+// Pointer (an array index, an object key; "" for a list that is one object) and its value.
 type item struct {
 	name string
 	v    jsontext.Value
@@ -26,107 +26,66 @@ func items(v jsontext.Value) ([]item, error) {
 	switch v.Kind() {
 	case 0, 'n', 'f':
 		return nil, nil
-	case '"':
-		if string(v) == `""` {
-			return nil, nil
-		}
 	case '[':
-		return elements(v)
+		return children(v)
 	case '{':
-		ms, err := members(v)
-		if err != nil {
-			return nil, err
+		ms, err := children(v)
+		var nums []item
+		for _, m := range ms {
+			if !isDigits(m.name) {
+				continue
+			}
+			if _, err := strconv.Atoi(m.name); err != nil {
+				return nil, &fieldError{Msg: fmt.Sprintf("numeric key %q out of range", m.name)}
+			}
+			nums = append(nums, m)
 		}
-		return numbered(v, ms)
+		if nums == nil {
+			return []item{{v: v}}, err
+		}
+		slices.SortStableFunc(nums, func(a, b item) int {
+			x, _ := strconv.Atoi(a.name)
+			y, _ := strconv.Atoi(b.name)
+			return cmp.Compare(x, y)
+		})
+		return nums, nil
+	}
+	if string(v) == `""` {
+		return nil, nil
 	}
 	return nil, badType("a list (an array or a numeric-keyed object)", v)
 }
 
-// numbered returns the numeric-keyed members of ms in key order, or the object v itself as
-// the one element when none of its keys is a number.
-func numbered(v jsontext.Value, ms []item) ([]item, error) {
-	type keyed struct {
-		n int
-		item
-	}
-	var out []keyed
-	for _, m := range ms {
-		if !isDigits(m.name) {
-			continue
-		}
-		n, err := strconv.Atoi(m.name)
-		if err != nil {
-			return nil, &fieldError{Msg: fmt.Sprintf("numeric key %q out of range", m.name)}
-		}
-		out = append(out, keyed{n, m})
-	}
-	if out == nil {
-		return []item{{v: v}}, nil
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].n < out[j].n })
-	its := make([]item, len(out))
-	for i, k := range out {
-		its[i] = k.item
-	}
-	return its, nil
-}
-
 func isDigits(s string) bool {
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
+	return s != "" && len(bytes.Trim([]byte(s), "0123456789")) == 0
 }
 
-// elements returns the elements of the array v; their values alias v.
-func elements(v jsontext.Value) ([]item, error) {
+// children returns the members of the object v (names unescaped) or the elements of the
+// array v (named by their index); the values are slices of v.
+func children(v jsontext.Value) ([]item, error) {
 	d := jsontext.NewDecoder(bytes.NewReader(v), syntax...)
-	if _, err := d.ReadToken(); err != nil {
-		return nil, err
-	}
-	var out []item
-	for i := 0; d.PeekKind() != ']'; i++ {
-		e, err := valueAt(d, v)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, item{strconv.Itoa(i), e})
-	}
-	return out, nil
-}
-
-// members returns the members of the object v in order, names unescaped; values alias v.
-func members(v jsontext.Value) ([]item, error) {
-	d := jsontext.NewDecoder(bytes.NewReader(v), syntax...)
-	if _, err := d.ReadToken(); err != nil {
-		return nil, err
-	}
-	var out []item
-	for d.PeekKind() != '}' {
-		tok, err := d.ReadToken()
-		if err != nil {
-			return nil, err
-		}
-		name := tok.String()
-		e, err := valueAt(d, v)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, item{name, e})
-	}
-	return out, nil
-}
-
-// valueAt reads the next value of d, a decoder over v, and returns it as a slice of v.
-func valueAt(d *jsontext.Decoder, v jsontext.Value) (jsontext.Value, error) {
-	e, err := d.ReadValue()
+	open, err := d.ReadToken()
 	if err != nil {
 		return nil, err
 	}
-	end := int(d.InputOffset())
-	return v[end-len(e) : end], nil
+	var out []item
+	for d.PeekKind() != '}' && d.PeekKind() != ']' {
+		name := strconv.Itoa(len(out))
+		if open.Kind() == '{' {
+			tok, err := d.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			name = tok.String()
+		}
+		e, err := d.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		end := int(d.InputOffset())
+		out = append(out, item{name, v[end-len(e) : end]})
+	}
+	return out, nil
 }
 
 // list is a list of objects (team members, comments, check-ins, …) in any of the forms that
@@ -158,29 +117,24 @@ type object[T any] struct {
 
 func (o *object[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	v, err := d.ReadValue()
-	if err != nil {
+	if err != nil || v.Kind() == 'n' || v.Kind() == 'f' || isEmptyArray(v) {
+		*o = object[T]{}
 		return err
 	}
-	*o = object[T]{}
-	switch {
-	case v.Kind() == 'n' || v.Kind() == 'f' || isEmptyArray(v):
-		return nil
-	case v.Kind() != '{':
-		return badType("an object", v)
-	}
-	o.Valid = true
+	*o = object[T]{Valid: true}
 	return at("", decodeObject(v, &o.V, d.Options()))
 }
 
 // checker is a decoded object that checks itself, e.g. for a missing id.
 type checker interface{ check() error }
 
-// decodeObject decodes the JSON object v into dst and checks it.
+// decodeObject decodes the JSON object v into dst (with the options o, default opts) and
+// checks it.
 func decodeObject(v jsontext.Value, dst any, o ...jsonv2.Options) error {
 	if v.Kind() != '{' {
 		return badType("an object", v)
 	}
-	if len(o) == 0 {
+	if o == nil {
 		o = opts
 	}
 	if err := jsonv2.Unmarshal(v, dst, o...); err != nil {

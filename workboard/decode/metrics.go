@@ -55,27 +55,27 @@ func (w *entryWire[T]) check() error {
 // add appends the key result and its history to p.
 func (w *metricWire) add(p *Page) {
 	kr := w.KeyResult
-	kr.MetricID, kr.GoalID, kr.Extra = w.MetricID.V, w.MetricGoalID.V, extraOf(w.Unknown)
+	kr.MetricID, kr.GoalID, kr.Extra = w.MetricID.V, w.MetricGoalID.V, extraOf(w.Unknown, "", nil)
 	if isEmptyArray(jsontext.Value(kr.ChildKRJSON)) {
 		kr.ChildKRJSON = nil
 	}
 	p.KeyResults = append(p.KeyResults, kr)
 	for _, c := range w.MetricData {
 		c.Checkin.MetricDataID, c.MetricID, c.GoalID = c.MetricDataID.V, kr.MetricID, kr.GoalID
-		c.CreatedBy, c.Extra = nonZero(c.CreatedBy), extraOf(c.Unknown) // "" or "0" for a missed slot
+		c.CreatedBy, c.Extra = nonZero(c.CreatedBy), extraOf(c.Unknown, "", nil) // "" or "0" for a missed slot
 		p.Checkins = append(p.Checkins, c.Checkin)
 	}
 	ordinals := map[int64]int64{} // entries so far per second of modified_at
 	for _, e := range w.MetricConfidence {
 		c, t := e.Entry, e.ModifiedAt.V
-		c.MetricID, c.GoalID, c.ModifiedAt, c.Ordinal, c.Extra = kr.MetricID, kr.GoalID, t, ordinals[t.Unix()], extraOf(e.Unknown)
+		c.MetricID, c.GoalID, c.ModifiedAt, c.Ordinal, c.Extra = kr.MetricID, kr.GoalID, t, ordinals[t.Unix()], extraOf(e.Unknown, "", nil)
 		ordinals[t.Unix()]++
 		p.Confidence = append(p.Confidence, c)
 	}
 	clear(ordinals)
 	for _, e := range w.MetricComments {
 		c, t := e.Entry, e.ModifiedAt.V
-		c.MetricID, c.GoalID, c.ModifiedAt, c.Ordinal, c.Extra = kr.MetricID, kr.GoalID, t, ordinals[t.Unix()], extraOf(e.Unknown)
+		c.MetricID, c.GoalID, c.ModifiedAt, c.Ordinal, c.Extra = kr.MetricID, kr.GoalID, t, ordinals[t.Unix()], extraOf(e.Unknown, "", nil)
 		ordinals[t.Unix()]++
 		p.KRComments = append(p.KRComments, c)
 	}

@@ -40,10 +40,10 @@ func Teams(body []byte) (*Page, error) {
 			return err
 		}
 		t := w.Team
-		t.TeamID, t.ParentTeamID, t.Extra = w.TeamID.V, nonZero(t.ParentTeamID), extraOf(w.Unknown) // "0" for a root team
+		t.TeamID, t.ParentTeamID, t.Extra = w.TeamID.V, nonZero(t.ParentTeamID), extraOf(w.Unknown, "", nil) // "0" for a root team
 		p.Teams = append(p.Teams, t)
 		for _, m := range w.TeamMembers {
-			m.TeamMember.TeamID, m.TeamMember.UserID, m.Extra = t.TeamID, m.ID.V, extraOf(m.Unknown)
+			m.TeamMember.TeamID, m.TeamMember.UserID, m.Extra = t.TeamID, m.ID.V, extraOf(m.Unknown, "", nil)
 			p.TeamMembers = append(p.TeamMembers, m.TeamMember)
 		}
 		return nil

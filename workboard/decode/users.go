@@ -45,10 +45,7 @@ func Users(body []byte) (*Page, error) {
 				u.Managers = append(u.Managers, workboard.Manager{UserID: m.UserID.V, Role: m.Role.V})
 			}
 		}
-		var ex extra
-		ex.add("", w.Unknown)
-		ex.add("profile.", prof.Unknown)
-		u.Extra = ex.build()
+		u.Extra = extraOf(w.Unknown, "profile.", prof.Unknown)
 		p.Users = append(p.Users, u)
 		return nil
 	})

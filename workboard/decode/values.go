@@ -177,7 +177,7 @@ func parseIDName(v jsontext.Value) (workboard.Opt[workboard.IDName], error) {
 		return none, badType("an {id, name} object", v)
 	}
 	var out workboard.IDName
-	ms, _ := members(v)
+	ms, _ := children(v)
 	for _, m := range ms {
 		dst := map[string]*string{"id": &out.ID, "name": &out.Name}[m.name]
 		if dst == nil {
