@@ -176,6 +176,9 @@ func findID(v jsontext.Value, key string) string {
 // wire type) and those of a nested object, named with prefix ("profile.pronouns"), as one JSON
 // object with names sorted and values compacted; nil when there are none.
 func extraOf(own jsontext.Value, prefix string, nested jsontext.Value) workboard.Extra {
+	if len(own) == 0 && len(nested) == 0 {
+		return nil
+	}
 	var ms []item
 	for _, fb := range []struct {
 		prefix string

@@ -93,11 +93,14 @@ func children(v jsontext.Value) ([]item, error) {
 type list[T any] []T
 
 func (l *list[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	*l = nil
+	if d.PeekKind() == '[' {
+		return l.stream(d)
+	}
 	v, err := d.ReadValue()
 	if err != nil {
 		return err
 	}
-	*l = nil
 	its, err := items(v)
 	for _, it := range its {
 		var e T
@@ -106,6 +109,31 @@ func (l *list[T]) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 		}
 		*l = append(*l, e)
 	}
+	return err
+}
+
+// stream decodes an array element by element from d (the common form, read once).
+func (l *list[T]) stream(d *jsontext.Decoder) error {
+	if _, err := d.ReadToken(); err != nil {
+		return err
+	}
+	for i := 0; d.PeekKind() != ']'; i++ {
+		var e T
+		if k := d.PeekKind(); k != '{' {
+			v, err := d.ReadValue()
+			return cmp.Or(err, at(strconv.Itoa(i), badType("an object", v)))
+		}
+		if err := jsonv2.UnmarshalDecode(d, &e); err != nil {
+			return err // placed by json v2 already
+		}
+		if c, ok := any(&e).(checker); ok {
+			if err := c.check(); err != nil {
+				return at(strconv.Itoa(i), err)
+			}
+		}
+		*l = append(*l, e)
+	}
+	_, err := d.ReadToken()
 	return err
 }
 

@@ -58,15 +58,20 @@ func unquote(v jsontext.Value) (string, error) {
 	if !utf8.Valid(v) {
 		return "", &fieldError{Msg: "invalid UTF-8 in string (JSON text must be UTF-8)"}
 	}
+	if in := v[1 : len(v)-1]; !bytes.ContainsRune(in, '\\') {
+		return string(in), nil
+	}
 	var s string
 	err := json.Unmarshal(v, &s)
 	return s, err
 }
 
-// scalar returns the trimmed text of a string or the text of a number; it is badType(want)
-// for any other kind.
+// scalar returns the trimmed text of a string or the text of a number, "" for null; it is
+// badType(want) for any other kind.
 func scalar(v jsontext.Value, want string) (string, error) {
 	switch v.Kind() {
+	case 'n':
+		return "", nil
 	case '"':
 		s, err := unquote(v)
 		if err != nil {
@@ -81,9 +86,6 @@ func scalar(v jsontext.Value, want string) (string, error) {
 
 func parseID(v jsontext.Value) (workboard.Opt[int64], error) {
 	var none workboard.Opt[int64]
-	if v.Kind() == 'n' {
-		return none, nil
-	}
 	s, err := scalar(v, "an id (string or number)")
 	if err != nil || s == "" {
 		return none, err
@@ -116,9 +118,6 @@ func parseStr(v jsontext.Value) (workboard.Opt[string], error) {
 
 func parseNum(v jsontext.Value) (workboard.Opt[float64], error) {
 	var none workboard.Opt[float64]
-	if v.Kind() == 'n' {
-		return none, nil
-	}
 	s, err := scalar(v, "a number")
 	if err != nil || s == "" {
 		return none, err
@@ -132,9 +131,6 @@ func parseNum(v jsontext.Value) (workboard.Opt[float64], error) {
 
 func parseTime(v jsontext.Value) (workboard.Opt[time.Time], error) {
 	var none workboard.Opt[time.Time]
-	if v.Kind() == 'n' {
-		return none, nil
-	}
 	s, err := scalar(v, "an epoch timestamp")
 	if err != nil || s == "" || s == "0" {
 		return none, err
@@ -268,10 +264,8 @@ func parseRaw(v jsontext.Value) (json.RawMessage, error) {
 		return nil, nil
 	}
 	var b bytes.Buffer
-	if err := json.Compact(&b, v); err != nil {
-		return nil, &fieldError{Msg: "invalid JSON: " + err.Error()}
-	}
-	return b.Bytes(), nil
+	err := json.Compact(&b, v) // v was checked to be JSON: it compacts
+	return b.Bytes(), err
 }
 
 // isNone reports whether v is one of WorkBoard's ways to send nothing: null, false, "" or [].
