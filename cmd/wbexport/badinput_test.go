@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // invalidUTF8Marker is replaced by invalid UTF-8 bytes after a crafted body is encoded.

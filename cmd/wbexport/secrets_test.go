@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // Recognisable secrets: if any of them (or a long enough piece of one) shows up anywhere, the

@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/chaos"
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
@@ -23,6 +22,7 @@ import (
 	"github.com/wbexport/wbexport/sinks/sinktest"
 	"github.com/wbexport/wbexport/workboard"
 	"github.com/wbexport/wbexport/workboard/decode"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(s3test.Main(m)) }
