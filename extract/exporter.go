@@ -167,7 +167,7 @@ func (r *run) take(ctx context.Context, name string, p *decode.Page, m workboard
 
 // count adds the rows of b to the report.
 func (r *run) count(b *workboard.Batch) {
-	for table, n := range map[string]int{
+	for table, n := range map[schemas.TableID]int{
 		schemas.Users: len(b.Users), schemas.Teams: len(b.Teams), schemas.TeamMembers: len(b.TeamMembers),
 		schemas.Goals: len(b.Goals), schemas.GoalComments: len(b.GoalComments), schemas.KeyResults: len(b.KeyResults),
 		schemas.KeyResultCheckins: len(b.Checkins), schemas.KeyResultConf: len(b.Confidence),

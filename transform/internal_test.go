@@ -26,7 +26,7 @@ func TestIsEmptyJSON(t *testing.T) {
 
 // TestKindsCoverDataTables: every data table has exactly one record kind and appender.
 func TestKindsCoverDataTables(t *testing.T) {
-	seen := map[string]int{}
+	seen := map[schemas.TableID]int{}
 	for _, n := range kindTable {
 		seen[n]++
 	}
@@ -49,7 +49,7 @@ func TestAppenderMismatch(t *testing.T) {
 	m := workboard.Meta{ExtractedAt: time.Now()}
 	tests := []struct {
 		name   string
-		table  string
+		table  schemas.TableID
 		append func(w *tableBuilder)
 		want   string
 	}{

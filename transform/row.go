@@ -31,7 +31,7 @@ const (
 	numKinds
 )
 
-var kindTable = [numKinds]string{
+var kindTable = [numKinds]schemas.TableID{
 	kindUsers:        schemas.Users,
 	kindTeams:        schemas.Teams,
 	kindTeamMembers:  schemas.TeamMembers,

@@ -35,7 +35,7 @@ import (
 // Emit receives one finished record batch of table. The Transformer releases rec after Emit
 // returns: an Emit that keeps rec (or any of its columns) must Retain it. A non-nil error stops
 // the transformation and is returned by Add or Flush.
-type Emit func(ctx context.Context, table string, rec arrow.RecordBatch) error
+type Emit func(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error
 
 // Lineage identifies the run every row is written for.
 type Lineage struct {
@@ -58,7 +58,7 @@ type Option func(*config)
 type config struct {
 	batchRows  int
 	batchBytes int
-	tables     []string
+	tables     []schemas.TableID
 }
 
 // WithBatchRows sets the maximum number of rows per emitted record batch (default
@@ -69,12 +69,11 @@ func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
 // (default DefaultBatchBytes). n must be positive.
 func WithBatchBytes(n int) Option { return func(c *config) { c.batchBytes = n } }
 
-// WithTables restricts the Transformer to the named data tables (default, and with no names:
-// every data table). Records of other tables passed to Add are ignored; an unknown name makes
-// New fail. The run ledger (_sync_runs) is not a
-// transform table; build it with Ledger.
-func WithTables(names ...string) Option {
-	return func(c *config) { c.tables = append([]string(nil), names...) }
+// WithTables restricts the Transformer to the given data tables (default, and with no tables:
+// every data table). Records of other tables passed to Add are ignored; an unknown table makes
+// New fail. The run ledger (_sync_runs) is not a transform table; build it with Ledger.
+func WithTables(tables ...schemas.TableID) Option {
+	return func(c *config) { c.tables = append([]schemas.TableID(nil), tables...) }
 }
 
 // Transformer converts extract batches into Arrow record batches. It is not safe for concurrent
@@ -113,21 +112,21 @@ func New(alloc memory.Allocator, lin Lineage, emit Emit, opts ...Option) (*Trans
 	if cfg.batchBytes <= 0 {
 		return nil, fmt.Errorf("transform: batch bytes must be positive, got %d", cfg.batchBytes)
 	}
-	selected := map[string]bool{}
+	selected := map[schemas.TableID]bool{}
 	if cfg.tables == nil {
 		for _, t := range schemas.DataTables() {
 			selected[t.Name] = true
 		}
 	}
-	for _, name := range cfg.tables {
-		t, ok := schemas.Lookup(name)
+	for _, id := range cfg.tables {
+		t, ok := schemas.Lookup(id)
 		if !ok {
-			return nil, fmt.Errorf("transform: unknown table %q (known: %v)", name, schemas.Names())
+			return nil, fmt.Errorf("transform: unknown table %q (known: %s)", id, schemas.IDs(schemas.DataTables()))
 		}
 		if t.Ledger {
-			return nil, fmt.Errorf("transform: table %s is the run ledger; build it with transform.Ledger", name)
+			return nil, fmt.Errorf("transform: table %s is the run ledger; build it with transform.Ledger", id)
 		}
-		selected[name] = true
+		selected[id] = true
 	}
 	lv := lineageValues{
 		runID: lin.RunID,
@@ -137,7 +136,7 @@ func New(alloc memory.Allocator, lin Lineage, emit Emit, opts ...Option) (*Trans
 	for k := range numKinds {
 		t, ok := schemas.Lookup(kindTable[k])
 		if !ok {
-			panic("transform: no schema for table " + kindTable[k])
+			panic("transform: no schema for table " + string(kindTable[k]))
 		}
 		if !selected[t.Name] {
 			continue
@@ -162,9 +161,9 @@ func dateOf(t time.Time) arrow.Date32 {
 	return arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }
 
-// Tables returns the names of the tables this Transformer builds, in export order.
-func (tr *Transformer) Tables() []string {
-	out := make([]string, len(tr.order))
+// Tables returns the tables this Transformer builds, in export order.
+func (tr *Transformer) Tables() []schemas.TableID {
+	out := make([]schemas.TableID, len(tr.order))
 	for i, tb := range tr.order {
 		out[i] = tb.table.Name
 	}
@@ -315,8 +314,8 @@ func (tr *Transformer) usable() error {
 
 // Rows returns the number of rows appended so far per selected table (all of them have been
 // emitted once Flush returned nil).
-func (tr *Transformer) Rows() map[string]int64 {
-	out := make(map[string]int64, len(tr.order))
+func (tr *Transformer) Rows() map[schemas.TableID]int64 {
+	out := make(map[schemas.TableID]int64, len(tr.order))
 	for _, tb := range tr.order {
 		out[tb.table.Name] = tb.total
 	}
@@ -324,8 +323,8 @@ func (tr *Transformer) Rows() map[string]int64 {
 }
 
 // Batches returns the number of record batches emitted so far per selected table.
-func (tr *Transformer) Batches() map[string]int {
-	out := make(map[string]int, len(tr.order))
+func (tr *Transformer) Batches() map[schemas.TableID]int {
+	out := make(map[schemas.TableID]int, len(tr.order))
 	for _, tb := range tr.order {
 		out[tb.table.Name] = tb.batches
 	}

@@ -235,9 +235,9 @@ func TestBadInput(t *testing.T) {
 func ptr(s string) *string { return &s }
 
 // publishedTables lists the data tables with a published partition for 2026-03-01 under root.
-func publishedTables(t *testing.T, root string) ([]string, error) {
+func publishedTables(t *testing.T, root string) ([]schemas.TableID, error) {
 	t.Helper()
-	var out []string
+	var out []schemas.TableID
 	if _, err := os.Stat(root); err != nil {
 		return nil, nil
 	}

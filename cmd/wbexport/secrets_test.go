@@ -147,7 +147,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	assertNoSecretInRows(t, schemas.SyncRuns, ledger)
 }
 
-func assertNoSecretInRows(t *testing.T, table string, rows []sinktest.Row) {
+func assertNoSecretInRows(t *testing.T, table schemas.TableID, rows []sinktest.Row) {
 	t.Helper()
 	var b strings.Builder
 	for _, r := range rows {
@@ -156,7 +156,7 @@ func assertNoSecretInRows(t *testing.T, table string, rows []sinktest.Row) {
 			b.WriteByte('\n')
 		}
 	}
-	assertNoSecret(t, "table "+table, []byte(b.String()))
+	assertNoSecret(t, "table "+string(table), []byte(b.String()))
 }
 
 // TestTokenFileReadableByOthersWarns: a token file readable by group or others still works

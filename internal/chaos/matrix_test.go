@@ -44,8 +44,8 @@ func testOrg() *wbtest.Org {
 	return wbtest.Generate(wbtest.OrgConfig{Seed: seed, Users: 16, Teams: 4, Goals: goals})
 }
 
-// tables maps table name → published rows with the lineage columns removed.
-type tables map[string][]sinktest.Row
+// tables maps each table to its published rows with the lineage columns removed.
+type tables map[schemas.TableID][]sinktest.Row
 
 func stripLineage(rows []sinktest.Row) []sinktest.Row {
 	out := make([]sinktest.Row, len(rows))
