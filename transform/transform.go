@@ -81,9 +81,9 @@ func WithTables(tables ...schemas.TableID) Option {
 type Transformer struct {
 	emit     Emit
 	cfg      config
-	builders [numKinds]*tableBuilder // nil for tables that are not selected
-	order    []*tableBuilder         // selected tables in export order
-	err      error                   // sticky error
+	builders map[schemas.TableID]*tableBuilder // the selected tables
+	order    []*tableBuilder                   // the selected tables in export order
+	err      error                             // sticky error
 	released bool
 }
 
@@ -112,13 +112,12 @@ func New(alloc memory.Allocator, lin Lineage, emit Emit, opts ...Option) (*Trans
 	if cfg.batchBytes <= 0 {
 		return nil, fmt.Errorf("transform: batch bytes must be positive, got %d", cfg.batchBytes)
 	}
-	selected := map[schemas.TableID]bool{}
-	if cfg.tables == nil {
-		for _, t := range schemas.DataTables() {
-			selected[t.Name] = true
-		}
+	ids := cfg.tables
+	if ids == nil {
+		ids = schemas.IDs(schemas.DataTables())
 	}
-	for _, id := range cfg.tables {
+	selected := map[schemas.TableID]bool{}
+	for _, id := range ids {
 		t, ok := schemas.Lookup(id)
 		if !ok {
 			return nil, fmt.Errorf("transform: unknown table %q (known: %s)", id, schemas.IDs(schemas.DataTables()))
@@ -132,24 +131,12 @@ func New(alloc memory.Allocator, lin Lineage, emit Emit, opts ...Option) (*Trans
 		runID: lin.RunID,
 		date:  dateOf(lin.SnapshotDate),
 	}
-	tr := &Transformer{emit: emit, cfg: cfg}
-	for k := range numKinds {
-		t, ok := schemas.Lookup(kindTable[k])
-		if !ok {
-			panic("transform: no schema for table " + string(kindTable[k]))
-		}
-		if !selected[t.Name] {
-			continue
-		}
-		tb := newTableBuilder(alloc, t, &lv)
-		tr.builders[k] = tb
-	}
-	// Export order follows schemas.All.
+	tr := &Transformer{emit: emit, cfg: cfg, builders: map[schemas.TableID]*tableBuilder{}}
 	for _, t := range schemas.DataTables() {
-		for _, tb := range tr.builders {
-			if tb != nil && tb.table == t {
-				tr.order = append(tr.order, tb)
-			}
+		if selected[t.Name] {
+			tb := newTableBuilder(alloc, t, &lv)
+			tr.builders[t.Name] = tb
+			tr.order = append(tr.order, tb)
 		}
 	}
 	return tr, nil
@@ -190,77 +177,50 @@ func (tr *Transformer) Add(ctx context.Context, b *workboard.Batch) error {
 	return nil
 }
 
+// add appends every record of b to its table, table by table in export order.
 func (tr *Transformer) add(ctx context.Context, b *workboard.Batch) error {
-	if tb := tr.builders[kindUsers]; tb != nil {
-		for i := range b.Users {
-			appendUser(tb, &b.Users[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.Users, b.Users, appendUser); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindTeams]; tb != nil {
-		for i := range b.Teams {
-			appendTeam(tb, &b.Teams[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.Teams, b.Teams, appendTeam); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindTeamMembers]; tb != nil {
-		for i := range b.TeamMembers {
-			appendTeamMember(tb, &b.TeamMembers[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.TeamMembers, b.TeamMembers, appendTeamMember); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindGoals]; tb != nil {
-		for i := range b.Goals {
-			appendGoal(tb, &b.Goals[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.Goals, b.Goals, appendGoal); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindKeyResults]; tb != nil {
-		for i := range b.KeyResults {
-			appendKeyResult(tb, &b.KeyResults[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResults, b.KeyResults, appendKeyResult); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindCheckins]; tb != nil {
-		for i := range b.Checkins {
-			appendCheckin(tb, &b.Checkins[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResultCheckins, b.Checkins, appendCheckin); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindConfidence]; tb != nil {
-		for i := range b.Confidence {
-			appendConfidence(tb, &b.Confidence[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResultConf, b.Confidence, appendConfidence); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindKRComments]; tb != nil {
-		for i := range b.KRComments {
-			appendKRComment(tb, &b.KRComments[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResultComments, b.KRComments, appendKRComment); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindGoalComments]; tb != nil {
-		for i := range b.GoalComments {
-			appendGoalComment(tb, &b.GoalComments[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
+	return appendRows(ctx, tr, schemas.GoalComments, b.GoalComments, appendGoalComment)
+}
+
+// appendRows appends rows to table id, one row per record through the table's appender row,
+// and emits the table's batch whenever it is full. Rows of a table that is not selected are
+// ignored.
+func appendRows[T any](ctx context.Context, tr *Transformer, id schemas.TableID, rows []T, row func(*tableBuilder, *T)) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tb := tr.builders[id]
+	if tb == nil {
+		return nil
+	}
+	for i := range rows {
+		row(tb, &rows[i])
+		if err := tr.endRow(ctx, tb); err != nil {
+			return err
 		}
 	}
 	return nil
