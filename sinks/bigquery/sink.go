@@ -4,7 +4,7 @@
 //
 //	cfg, err := bigquery.ParseURL("bigquery://my-project/workboard") // then set Location etc.
 //	s, err := bigquery.New(ctx, cfg, run)
-//	... s.Write(ctx, "users", rec) ...
+//	... s.Write(ctx, schemas.Users, rec) ...
 //	res, err := s.Commit(ctx)
 //	s.AppendLedger(ctx, ledgerRec)
 //	s.Close()
