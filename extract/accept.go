@@ -36,11 +36,23 @@ func keep[T any, P interface {
 }
 
 // The accept functions de-duplicate a page (filtering its slices in place: the page is not
-// used afterwards) and return the batch to emit with the new and duplicate item counts.
+// used afterwards) and return the batch to emit with the new and duplicate item counts. They
+// fill the batch through put, naming the table of each slice.
+
+// put sets the batch slice *dst to rows and counts them in the report's rows of table id when
+// the plan emits the table; otherwise the rows are dropped.
+func put[T any](r *run, id schemas.TableID, dst *[]T, rows []T) {
+	if r.plan.Has(id) {
+		*dst = rows
+		r.rep.Rows[id] += int64(len(rows))
+	}
+}
 
 func (r *run) acceptUsers(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
 	users, dups := keep(p.Users, r.seen.users, func(u *workboard.User) int64 { return u.UserID }, m)
-	return &workboard.Batch{Users: users}, len(users), dups
+	b := &workboard.Batch{}
+	put(r, schemas.Users, &b.Users, users)
+	return b, len(users), dups
 }
 
 func (r *run) acceptTeams(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
@@ -51,15 +63,15 @@ func (r *run) acceptTeams(p *decode.Page, m workboard.Meta) (*workboard.Batch, i
 		}
 	}
 	b := &workboard.Batch{}
-	if r.plan.Has(schemas.Teams) {
-		b.Teams = teams
-	}
+	put(r, schemas.Teams, &b.Teams, teams)
 	return b, len(teams), dups
 }
 
 func (r *run) acceptMembers(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
 	members, dups := keep(p.TeamMembers, r.seen.members, func(t *workboard.TeamMember) [2]int64 { return [2]int64{t.TeamID, t.UserID} }, m)
-	return &workboard.Batch{TeamMembers: members}, len(members), dups
+	b := &workboard.Batch{}
+	put(r, schemas.TeamMembers, &b.TeamMembers, members)
+	return b, len(members), dups
 }
 
 // acceptGoals also records, for the key-result calls, each new goal's id and the ids of its
@@ -79,11 +91,10 @@ func (r *run) acceptGoals(p *decode.Page, m workboard.Meta) (*workboard.Batch, i
 		}
 	}
 	b := &workboard.Batch{}
-	if r.plan.Has(schemas.Goals) {
-		b.Goals = goals
-	}
-	if r.plan.Has(schemas.GoalComments) {
-		b.GoalComments, _ = keep(p.GoalComments, r.seen.goalComments, func(c *workboard.GoalComment) int64 { return c.CommentID }, m)
+	put(r, schemas.Goals, &b.Goals, goals)
+	if r.plan.Has(schemas.GoalComments) { // decoded with every goal: keep their ids only for the table
+		comments, _ := keep(p.GoalComments, r.seen.goalComments, func(c *workboard.GoalComment) int64 { return c.CommentID }, m)
+		put(r, schemas.GoalComments, &b.GoalComments, comments)
 	}
 	return b, len(goals), dups
 }
@@ -104,23 +115,16 @@ func (r *run) acceptKRs(p *decode.Page, m workboard.Meta) (*workboard.Batch, int
 	krs, dups := keep(p.KeyResults, r.seen.krs, func(k *workboard.KeyResult) int64 { return k.MetricID }, m)
 	fresh := len(krs)
 	b := &workboard.Batch{}
-	if r.plan.Has(schemas.KeyResults) {
-		b.KeyResults = krs
-	}
-	if r.plan.Has(schemas.KeyResultCheckins) {
-		slots := map[int64]bool{} // metric_data_ids of this page
-		b.Checkins = kept(p.Checkins, func(c *workboard.Checkin) bool {
-			ok := !dropped[c.MetricID] && !slots[c.MetricDataID]
-			slots[c.MetricDataID] = slots[c.MetricDataID] || ok
-			return ok
-		}, m)
-	}
-	if r.plan.Has(schemas.KeyResultConf) {
-		b.Confidence = kept(p.Confidence, func(c *workboard.Confidence) bool { return !dropped[c.MetricID] }, m)
-	}
-	if r.plan.Has(schemas.KeyResultComments) {
-		b.KRComments = kept(p.KRComments, func(c *workboard.KRComment) bool { return !dropped[c.MetricID] }, m)
-	}
+	put(r, schemas.KeyResults, &b.KeyResults, krs)
+	// History lists are decoded only for the tables of the plan (Plan.History).
+	slots := map[int64]bool{} // metric_data_ids of this page
+	put(r, schemas.KeyResultCheckins, &b.Checkins, kept(p.Checkins, func(c *workboard.Checkin) bool {
+		ok := !dropped[c.MetricID] && !slots[c.MetricDataID]
+		slots[c.MetricDataID] = slots[c.MetricDataID] || ok
+		return ok
+	}, m))
+	put(r, schemas.KeyResultConf, &b.Confidence, kept(p.Confidence, func(c *workboard.Confidence) bool { return !dropped[c.MetricID] }, m))
+	put(r, schemas.KeyResultComments, &b.KRComments, kept(p.KRComments, func(c *workboard.KRComment) bool { return !dropped[c.MetricID] }, m))
 	return b, fresh, dups
 }
 

@@ -120,7 +120,7 @@ func TestExportDuplicateCheckins(t *testing.T) {
 // per check-in.
 func TestDedupStateDoesNotGrowPerCheckin(t *testing.T) {
 	const pages, krsPerPage, perKR = 500, 3, 40
-	r := newRun(nil, FullPlan(), nil)
+	r := newRun(nil, FullPlan(), nil, time.Now())
 	m := workboard.Meta{ExtractedAt: time.Unix(1767225600, 0).UTC(), Endpoint: "/metric?goal_id=1"}
 	var emitted int
 	next := int64(1)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/wbexport/wbexport/schemas"
 )
 
@@ -334,6 +335,20 @@ func TestExportFixtureOrg(t *testing.T) {
 			t.Fatalf("report JSON lacks %s: %s", k, js)
 		}
 	}
+	// rows is keyed by the plain table names
+	var decoded struct {
+		Rows map[string]int64 `json:"rows"`
+	}
+	if err := json.Unmarshal(js, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	wantRows := map[string]int64{}
+	for id, n := range rep.Rows {
+		wantRows[string(id)] = n
+	}
+	if diff := cmp.Diff(wantRows, decoded.Rows); diff != "" || decoded.Rows["goals"] != 5 {
+		t.Errorf("report JSON rows (-want +got):\n%s", diff)
+	}
 }
 
 func TestExportPlans(t *testing.T) {
@@ -388,15 +403,24 @@ func TestExportPlans(t *testing.T) {
 }
 
 func TestPlanFor(t *testing.T) {
-	p, err := PlanFor(schemas.Users, schemas.KeyResultCheckins)
-	if err != nil || !p.Has(schemas.Users) || !p.Has(schemas.KeyResultCheckins) || p.Has(schemas.Goals) || !p.needGoals() {
-		t.Fatalf("%+v %v", p, err)
+	p, err := PlanFor(schemas.KeyResultCheckins, schemas.Users, schemas.KeyResultCheckins)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := PlanFor("nope"); err == nil {
-		t.Fatal("unknown table accepted")
+	if diff := cmp.Diff([]schemas.TableID{schemas.Users, schemas.KeyResultCheckins}, p.Tables()); diff != "" {
+		t.Errorf("Tables() in export order, each once (-want +got):\n%s", diff)
 	}
-	if got := len(FullPlan().Tables()); got != len(schemas.DataTables()) {
-		t.Fatalf("full plan has %d tables, schemas %d", got, len(schemas.DataTables()))
+	if !p.Has(schemas.Users) || p.Has(schemas.Goals) || !p.needKRs() || !p.needGoals() {
+		t.Errorf("plan %+v: Has(users) %v, Has(goals) %v, needKRs %v, needGoals %v", p, p.Has(schemas.Users),
+			p.Has(schemas.Goals), p.needKRs(), p.needGoals())
+	}
+	for _, id := range []schemas.TableID{"nope", schemas.SyncRuns} {
+		if _, err := PlanFor(schemas.Users, id); err == nil || !strings.Contains(err.Error(), string(id)) {
+			t.Errorf("PlanFor(users, %s) = %v, want an error naming the table", id, err)
+		}
+	}
+	if diff := cmp.Diff(schemas.IDs(schemas.DataTables()), FullPlan().Tables()); diff != "" {
+		t.Errorf("FullPlan().Tables() (-want +got):\n%s", diff)
 	}
 }
 

@@ -72,8 +72,7 @@ func (e *Exporter) Client() *workboard.Client { return e.c }
 func (e *Exporter) Export(ctx context.Context, plan Plan, emit func(context.Context, *workboard.Batch) error) (*Report, error) {
 	start := time.Now()
 	before := e.c.Stats()
-	r := newRun(e, plan, emit)
-	r.rep = newReport(plan, start)
+	r := newRun(e, plan, emit, start)
 	err := r.exec(ctx)
 	r.rep.finish(e.c.Stats().Since(before), start)
 	return r.rep, err
@@ -100,8 +99,8 @@ type run struct {
 	goalsDone bool
 }
 
-func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch) error) *run {
-	r := &run{e: e, plan: plan, emitFn: emit, seen: newSeen(), skippedGoals: map[int64]bool{},
+func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch) error, start time.Time) *run {
+	r := &run{e: e, plan: plan, emitFn: emit, rep: newReport(plan, start), seen: newSeen(), skippedGoals: map[int64]bool{},
 		progress: map[string]*Progress{}}
 	r.goalsMore = sync.NewCond(&r.mu)
 	return r
@@ -126,7 +125,8 @@ func (r *run) exec(ctx context.Context) error {
 }
 
 // acceptFn de-duplicates a decoded page, stamps Meta, and returns the batch to emit with the
-// number of new and duplicate items. Called with r.mu held.
+// number of new and duplicate items; it counts the batch's rows in the report (see put).
+// Called with r.mu held.
 type acceptFn func(p *decode.Page, m workboard.Meta) (b *workboard.Batch, fresh, dups int)
 
 // take hands one page to accept and emit under the lock and reports progress (total: the
@@ -143,7 +143,6 @@ func (r *run) take(ctx context.Context, name string, p *decode.Page, m workboard
 	es.Fetched += int64(fresh)
 	es.Duplicates += int64(dups)
 	if b != nil && b.Len() > 0 {
-		r.count(b)
 		if err := r.emitFn(ctx, b); err != nil {
 			return fresh, fmt.Errorf("extract: emit %s: %w", name, err)
 		}
@@ -163,20 +162,6 @@ func (r *run) take(ctx context.Context, name string, p *decode.Page, m workboard
 		fn(*pr)
 	}
 	return fresh, nil
-}
-
-// count adds the rows of b to the report.
-func (r *run) count(b *workboard.Batch) {
-	for table, n := range map[string]int{
-		schemas.Users: len(b.Users), schemas.Teams: len(b.Teams), schemas.TeamMembers: len(b.TeamMembers),
-		schemas.Goals: len(b.Goals), schemas.GoalComments: len(b.GoalComments), schemas.KeyResults: len(b.KeyResults),
-		schemas.KeyResultCheckins: len(b.Checkins), schemas.KeyResultConf: len(b.Confidence),
-		schemas.KeyResultComments: len(b.KRComments),
-	} {
-		if n > 0 {
-			r.rep.Rows[table] += int64(n)
-		}
-	}
 }
 
 // warn adds a warning to the report.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/workboard"
 )
 
@@ -84,8 +85,8 @@ func newExporter(t testing.TB, baseURL, token string, opts ...any) *Exporter {
 	return ex
 }
 
-// plan is the plan of the named tables.
-func plan(t testing.TB, tables ...string) Plan {
+// plan is the plan of the given tables.
+func plan(t testing.TB, tables ...schemas.TableID) Plan {
 	t.Helper()
 	p, err := PlanFor(tables...)
 	if err != nil {

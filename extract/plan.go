@@ -2,7 +2,6 @@ package extract
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/workboard/decode"
@@ -12,7 +11,7 @@ import (
 // fetched. Tables of key results and their history imply that goals are listed (to learn the
 // goal ids) even when the goals table is not emitted.
 type Plan struct {
-	tables map[string]bool
+	tables map[schemas.TableID]bool
 	// PerKeyResult fetches GET /metric/{id}?include_metric_data=yes per key result (ids from
 	// goal_metrics) instead of GET /metric?goal_id=G&include_metric_data=yes per goal. It costs
 	// more calls but yields metric_confidence[].metric_data_id, metric_goal_source and MIT dates.
@@ -21,40 +20,31 @@ type Plan struct {
 
 // FullPlan exports every data table.
 func FullPlan() Plan {
-	p, _ := PlanFor(dataTables()...)
+	p, _ := PlanFor(schemas.IDs(schemas.DataTables())...)
 	return p
 }
 
-// PlanFor returns the plan that exports exactly the named data tables.
-func PlanFor(tables ...string) (Plan, error) {
-	p := Plan{tables: map[string]bool{}}
-	for _, t := range tables {
-		if !slices.Contains(dataTables(), t) {
-			return Plan{}, fmt.Errorf("extract: unknown table %q (want one of %v)", t, dataTables())
+// PlanFor returns the plan that exports exactly the given data tables.
+func PlanFor(tables ...schemas.TableID) (Plan, error) {
+	p := Plan{tables: map[schemas.TableID]bool{}}
+	for _, id := range tables {
+		if t, ok := schemas.Lookup(id); !ok || t.Ledger {
+			return Plan{}, fmt.Errorf("extract: unknown table %q (want one of %s)", id, schemas.IDs(schemas.DataTables()))
 		}
-		p.tables[t] = true
+		p.tables[id] = true
 	}
 	return p, nil
 }
 
-// dataTables returns the names of the data tables in export order.
-func dataTables() []string {
-	var out []string
-	for _, t := range schemas.DataTables() {
-		out = append(out, t.Name)
-	}
-	return out
-}
-
 // Has reports whether the plan emits table.
-func (p Plan) Has(table string) bool { return p.tables[table] }
+func (p Plan) Has(table schemas.TableID) bool { return p.tables[table] }
 
-// Tables returns the names of the tables the plan emits, in export order.
-func (p Plan) Tables() []string {
-	var out []string
-	for _, t := range dataTables() {
-		if p.tables[t] {
-			out = append(out, t)
+// Tables returns the tables the plan emits, in export order.
+func (p Plan) Tables() []schemas.TableID {
+	var out []schemas.TableID
+	for _, t := range schemas.DataTables() {
+		if p.tables[t.Name] {
+			out = append(out, t.Name)
 		}
 	}
 	return out

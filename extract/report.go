@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/workboard"
 )
 
@@ -17,7 +18,7 @@ type Report struct {
 	HTTP429        int64                     `json:"http_429"`
 	ThrottleWaitMS int64                     `json:"throttle_wait_ms"` // time requests were held back by the client-side rate limit and 429 pauses (Retry-After), summed over requests; not the wait for a free concurrency slot
 	BytesReceived  int64                     `json:"bytes_received"`
-	Rows           map[string]int64          `json:"rows"`      // rows emitted per table
+	Rows           map[schemas.TableID]int64 `json:"rows"`      // rows emitted per table
 	Endpoints      map[string]*EndpointStats `json:"endpoints"` // users, teams, team_members, goals, key_results
 	Skipped        []Skipped                 `json:"skipped"`
 	Warnings       []string                  `json:"warnings"`
@@ -50,7 +51,7 @@ type Progress struct {
 }
 
 func newReport(plan Plan, start time.Time) *Report {
-	r := &Report{StartedAt: start.UTC(), Retries: map[string]int64{}, Rows: map[string]int64{},
+	r := &Report{StartedAt: start.UTC(), Retries: map[string]int64{}, Rows: map[schemas.TableID]int64{},
 		Endpoints: map[string]*EndpointStats{}, Skipped: []Skipped{}, Warnings: []string{}}
 	for _, t := range plan.Tables() {
 		r.Rows[t] = 0

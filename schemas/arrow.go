@@ -42,13 +42,13 @@ func ArrowType(t Type) arrow.DataType {
 // the table name and the schema fingerprint as metadata. The result is cached and shared: do
 // not modify it.
 func (t *Table) Arrow() *arrow.Schema {
-	if s, ok := arrowCache[t.Name]; ok && t == byName[t.Name] {
+	if s, ok := arrowCache[t.Name]; ok && t == byID[t.Name] {
 		return s
 	}
 	return t.buildArrow()
 }
 
-var arrowCache = map[string]*arrow.Schema{}
+var arrowCache = map[TableID]*arrow.Schema{}
 
 func init() {
 	for _, t := range all {
@@ -61,7 +61,7 @@ func (t *Table) buildArrow() *arrow.Schema {
 	for i, c := range t.Columns {
 		fields[i] = arrow.Field{Name: c.Name, Type: ArrowType(c.Type), Nullable: c.Nullable}
 	}
-	md := arrow.NewMetadata([]string{MetaTable, MetaFingerprint}, []string{t.Name, t.Fingerprint()})
+	md := arrow.NewMetadata([]string{MetaTable, MetaFingerprint}, []string{string(t.Name), t.Fingerprint()})
 	return arrow.NewSchema(fields, &md)
 }
 
@@ -70,7 +70,7 @@ func (t *Table) buildArrow() *arrow.Schema {
 // (descriptions do not count).
 func (t *Table) Fingerprint() string {
 	var b strings.Builder
-	b.WriteString(t.Name)
+	b.WriteString(string(t.Name))
 	for _, c := range t.Columns {
 		fmt.Fprintf(&b, "|%s:%s:%t", c.Name, c.Type, c.Nullable)
 	}

@@ -78,7 +78,7 @@ func codeList(names []string) string {
 }
 
 // anchor returns the GitHub heading anchor of a table name (lower case; _ is kept).
-func anchor(name string) string { return strings.ToLower(name) }
+func anchor(id TableID) string { return strings.ToLower(string(id)) }
 
 // mdCell escapes text for a Markdown table cell.
 func mdCell(s string) string {

@@ -25,9 +25,13 @@ func Select(names ...string) ([]*Table, error) {
 	}
 	out := make([]*Table, 0, len(names))
 	for _, n := range names {
-		t, ok := Lookup(n)
+		t, ok := Lookup(TableID(n))
 		if !ok {
-			return nil, fmt.Errorf("schemas: unknown table %q (known: %s)", n, strings.Join(Names(), ", "))
+			known := make([]string, len(all))
+			for i, t := range all {
+				known[i] = string(t.Name)
+			}
+			return nil, fmt.Errorf("schemas: unknown table %q (known: %s)", n, strings.Join(known, ", "))
 		}
 		out = append(out, t)
 	}
@@ -72,7 +76,7 @@ func Render(format string, tables []*Table) ([]byte, error) {
 }
 
 type bigQueryTable struct {
-	Table            string               `json:"table"`
+	Table            TableID              `json:"table"`
 	TimePartitioning bigQueryPartitioning `json:"time_partitioning"`
 	Clustering       bigQueryClustering   `json:"clustering"`
 	Schema           []BigQueryField      `json:"schema"`
@@ -88,7 +92,7 @@ type bigQueryClustering struct {
 }
 
 type tableDef struct {
-	Name        string      `json:"name"`
+	Name        TableID     `json:"name"`
 	Description string      `json:"description"`
 	PrimaryKey  []string    `json:"primary_key"`
 	PartitionBy string      `json:"partition_by"`
@@ -136,7 +140,7 @@ const BigQueryDir = "schemas/bigquery"
 func Generated() []GeneratedFile {
 	var out []GeneratedFile
 	for _, t := range All() {
-		out = append(out, GeneratedFile{Path: BigQueryDir + "/" + t.Name + ".json", Data: t.BigQueryJSON()})
+		out = append(out, GeneratedFile{Path: BigQueryDir + "/" + string(t.Name) + ".json", Data: t.BigQueryJSON()})
 	}
 	out = append(out,
 		GeneratedFile{Path: "docs/tables.md", Data: Markdown(All())},

@@ -84,7 +84,7 @@ func TestRender(t *testing.T) {
 		}
 		for i, tb := range schemas.All() {
 			d := defs[i]
-			if d.Name != tb.Name || d.Fingerprint != tb.Fingerprint() || !reflect.DeepEqual(d.PrimaryKey, tb.PrimaryKey) || len(d.Columns) != len(tb.Columns) {
+			if d.Name != string(tb.Name) || d.Fingerprint != tb.Fingerprint() || !reflect.DeepEqual(d.PrimaryKey, tb.PrimaryKey) || len(d.Columns) != len(tb.Columns) {
 				t.Fatalf("table %d: %+v does not describe %s", i, d, tb.Name)
 			}
 			for j, c := range tb.Columns {
@@ -188,7 +188,7 @@ func TestDbtSources(t *testing.T) {
 	}
 	for i, tb := range schemas.All() {
 		b := blocks[i]
-		if !strings.HasPrefix(b, tb.Name+"\n") {
+		if !strings.HasPrefix(b, string(tb.Name)+"\n") {
 			t.Fatalf("block %d is not table %s", i, tb.Name)
 		}
 		if !strings.Contains(b, "columns: ["+strings.Join(tb.PrimaryKey, ", ")+"]") {

@@ -53,9 +53,13 @@ type Column struct {
 	Source      string // the WorkBoard API field(s) the value comes from, "" for derived/lineage columns
 }
 
+// TableID identifies a table. It is the table's name: the name of its directory, object
+// prefix or BigQuery table, and the key of per-table maps in JSON output.
+type TableID string
+
 // Table is the definition of one exported table.
 type Table struct {
-	Name        string
+	Name        TableID
 	Description string
 	Columns     []Column
 	PrimaryKey  []string // column names; unique per snapshot_date
@@ -74,18 +78,18 @@ const (
 	ColExtra        = "_extra"
 )
 
-// Table names.
+// The table ids, which are the tables' names.
 const (
-	Users             = "users"
-	Teams             = "teams"
-	TeamMembers       = "team_members"
-	Goals             = "goals"
-	KeyResults        = "key_results"
-	KeyResultCheckins = "key_result_checkins"
-	KeyResultConf     = "key_result_confidence"
-	KeyResultComments = "key_result_comments"
-	GoalComments      = "goal_comments"
-	SyncRuns          = "_sync_runs"
+	Users             TableID = "users"
+	Teams             TableID = "teams"
+	TeamMembers       TableID = "team_members"
+	Goals             TableID = "goals"
+	KeyResults        TableID = "key_results"
+	KeyResultCheckins TableID = "key_result_checkins"
+	KeyResultConf     TableID = "key_result_confidence"
+	KeyResultComments TableID = "key_result_comments"
+	GoalComments      TableID = "goal_comments"
+	SyncRuns          TableID = "_sync_runs"
 )
 
 // Column returns the named column and whether it exists.
@@ -112,32 +116,40 @@ func (t *Table) ColumnIndex(name string) int {
 // The returned slice and tables must not be modified.
 func All() []*Table { return all }
 
-// DataTables returns every table except the run ledger.
-func DataTables() []*Table { return all[:len(all)-1] }
+// DataTables returns every table except the run ledger, in export order.
+// The returned slice and tables must not be modified.
+func DataTables() []*Table { return dataTables }
 
-// Lookup returns the table with the given name.
-func Lookup(name string) (*Table, bool) {
-	t, ok := byName[name]
+// Lookup returns the table with the given id, and false when no table has it (as for an id
+// converted from user input).
+func Lookup(id TableID) (*Table, bool) {
+	t, ok := byID[id]
 	return t, ok
 }
 
-// Names returns all table names in export order.
-func Names() []string {
-	out := make([]string, len(all))
-	for i, t := range all {
+// IDs returns the ids of tables, in their order.
+func IDs(tables []*Table) []TableID {
+	out := make([]TableID, len(tables))
+	for i, t := range tables {
 		out[i] = t.Name
 	}
 	return out
 }
 
-var byName = map[string]*Table{}
+var (
+	byID       = map[TableID]*Table{}
+	dataTables []*Table
+)
 
 func init() {
 	for _, t := range all {
 		if err := validate(t); err != nil {
 			panic(err)
 		}
-		byName[t.Name] = t
+		byID[t.Name] = t
+		if !t.Ledger {
+			dataTables = append(dataTables, t)
+		}
 	}
 }
 

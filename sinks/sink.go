@@ -39,7 +39,7 @@ func (r RunInfo) Date() string { return r.SnapshotDate.UTC().Format("2006-01-02"
 type Sink interface {
 	// Write stages rec for table. rec's schema must equal the table's Arrow schema (see
 	// schemas.Table.Arrow). Write does not keep rec after it returns unless it Retains it.
-	Write(ctx context.Context, table string, rec arrow.RecordBatch) error
+	Write(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error
 	// Commit finishes staging and publishes every table of the run. A table that received no
 	// rows is published as an empty partition (it replaces the previous snapshot of that date).
 	Commit(ctx context.Context) (*Result, error)
@@ -59,7 +59,7 @@ type Checker interface {
 
 // Result describes what Commit published.
 type Result struct {
-	Tables map[string]TableResult
+	Tables map[schemas.TableID]TableResult
 }
 
 // TableResult describes one published table partition.

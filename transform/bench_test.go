@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/workboard"
 )
@@ -48,7 +49,7 @@ func benchCheckins(n int) []workboard.Checkin {
 
 func runBench(b *testing.B, rows int, add func(tr *transform.Transformer, from, to int) error) {
 	mem := memory.NewGoAllocator()
-	tr, err := transform.New(mem, lin, func(context.Context, string, arrowRec) error { return nil })
+	tr, err := transform.New(mem, lin, func(context.Context, schemas.TableID, arrowRec) error { return nil })
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,13 +7,14 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/workboard"
 )
 
 func ExampleNew() {
 	ctx := context.Background()
-	emit := func(_ context.Context, table string, rec arrow.RecordBatch) error {
+	emit := func(_ context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 		// A sink would Write(ctx, table, rec) here; rec is released after emit returns.
 		fmt.Printf("%s: %d rows x %d columns\n", table, rec.NumRows(), rec.NumCols())
 		return nil
@@ -50,7 +51,7 @@ func ExampleLedger() {
 	rec, err := transform.Ledger(memory.DefaultAllocator, transform.LedgerRow{
 		RunID: "0196b0c4-0000-7000-8000-000000000000", SnapshotDate: start, Status: transform.StatusSucceeded,
 		StartedAt: start, FinishedAt: start.Add(time.Minute), Version: "v1.0.0", Sink: "file:///data/wbexport",
-		APIBaseURL: workboard.DefaultBaseURL, Tables: []string{"goals", "key_results"},
+		APIBaseURL: workboard.DefaultBaseURL, Tables: []schemas.TableID{schemas.Goals, schemas.KeyResults},
 	})
 	if err != nil {
 		panic(err)

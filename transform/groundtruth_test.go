@@ -25,11 +25,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"
 	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // ---- expected values from the ground truth ---------------------------------------------
@@ -135,9 +135,9 @@ type options struct {
 
 // expectations builds the expected rows of every data table from the org. perKR selects the
 // per-key-result fetch plan (GET /metric/{id}), which also yields metric_confidence[].metric_data_id.
-func expectations(org *wbtest.Org, perKR bool, opt options) map[string][]transformtest.Row {
-	exp := map[string][]transformtest.Row{}
-	add := func(table string, r transformtest.Row) { exp[table] = append(exp[table], r) }
+func expectations(org *wbtest.Org, perKR bool, opt options) map[schemas.TableID][]transformtest.Row {
+	exp := map[schemas.TableID][]transformtest.Row{}
+	add := func(table schemas.TableID, r transformtest.Row) { exp[table] = append(exp[table], r) }
 
 	for _, u := range org.Users {
 		direct := any(nil)
@@ -431,9 +431,9 @@ func TestGroundTruth(t *testing.T) {
 
 // checkCoverage fails when the generated org lacks the cases the comparison is meant to
 // exercise, so the test cannot silently become vacuous.
-func checkCoverage(t *testing.T, exp map[string][]transformtest.Row) {
+func checkCoverage(t *testing.T, exp map[schemas.TableID][]transformtest.Row) {
 	t.Helper()
-	count := func(table string, pred func(transformtest.Row) bool) int {
+	count := func(table schemas.TableID, pred func(transformtest.Row) bool) int {
 		n := 0
 		for _, r := range exp[table] {
 			if pred(r) {
@@ -453,7 +453,7 @@ func checkCoverage(t *testing.T, exp map[string][]transformtest.Row) {
 	}
 	for _, c := range []struct {
 		what  string
-		table string
+		table schemas.TableID
 		pred  func(transformtest.Row) bool
 	}{
 		{"missed check-ins (null value)", schemas.KeyResultCheckins, func(r transformtest.Row) bool { return r["metric_data_value"] == nil }},

@@ -24,22 +24,6 @@ func TestIsEmptyJSON(t *testing.T) {
 	}
 }
 
-// TestKindsCoverDataTables: every data table has exactly one record kind and appender.
-func TestKindsCoverDataTables(t *testing.T) {
-	seen := map[string]int{}
-	for _, n := range kindTable {
-		seen[n]++
-	}
-	for _, tb := range schemas.DataTables() {
-		if seen[tb.Name] != 1 {
-			t.Errorf("data table %s has %d record kinds, want 1", tb.Name, seen[tb.Name])
-		}
-	}
-	if len(seen) != len(schemas.DataTables()) {
-		t.Errorf("%d record kinds for %d data tables", len(seen), len(schemas.DataTables()))
-	}
-}
-
 // TestAppenderMismatch: an appender that does not match its table's schema fails loudly
 // instead of shifting values into other columns.
 func TestAppenderMismatch(t *testing.T) {
@@ -49,7 +33,7 @@ func TestAppenderMismatch(t *testing.T) {
 	m := workboard.Meta{ExtractedAt: time.Now()}
 	tests := []struct {
 		name   string
-		table  string
+		table  schemas.TableID
 		append func(w *tableBuilder)
 		want   string
 	}{

@@ -26,12 +26,12 @@ type LedgerRow struct {
 	Status       string    // StatusSucceeded or StatusFailed
 	StartedAt    time.Time
 	FinishedAt   time.Time
-	Version      string          // wbexport version
-	Sink         string          // destination without credentials, e.g. s3://bucket/prefix
-	APIBaseURL   string          // WorkBoard API root used
-	Tables       []string        // tables the run exported
-	Summary      json.RawMessage // run summary JSON; nil for none
-	Error        string          // error text of a failed run; "" on success
+	Version      string            // wbexport version
+	Sink         string            // destination without credentials, e.g. s3://bucket/prefix
+	APIBaseURL   string            // WorkBoard API root used
+	Tables       []schemas.TableID // tables the run exported
+	Summary      json.RawMessage   // run summary JSON; nil for none
+	Error        string            // error text of a failed run; "" on success
 }
 
 // Ledger builds the one-row _sync_runs record of a run. The caller releases it.
@@ -71,7 +71,11 @@ func Ledger(alloc memory.Allocator, row LedgerRow) (arrow.RecordBatch, error) {
 	w.string("wbexport_version", row.Version)
 	w.string("sink", row.Sink)
 	w.string("api_base_url", row.APIBaseURL)
-	w.stringList("tables", row.Tables)
+	tables := make([]string, len(row.Tables))
+	for i, id := range row.Tables {
+		tables[i] = string(id)
+	}
+	w.stringList("tables", tables)
 	w.jsonText("summary", row.Summary)
 	w.optString("error", optString(row.Error))
 	if err := w.end(); err != nil {

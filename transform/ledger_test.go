@@ -19,7 +19,7 @@ func TestLedger(t *testing.T) {
 	full := transform.LedgerRow{
 		RunID: runID, SnapshotDate: snapDay, Status: transform.StatusFailed, StartedAt: started, FinishedAt: finished,
 		Version: "v1.2.3", Sink: "s3://bucket/prefix", APIBaseURL: "https://www.myworkboard.com/wb/apis",
-		Tables: []string{"users", "goals"}, Summary: json.RawMessage(`{"rows":{"goals":3},"note":"ü"}`),
+		Tables: []schemas.TableID{schemas.Users, schemas.Goals}, Summary: json.RawMessage(`{"rows":{"goals":3},"note":"ü"}`),
 		Error: "extract: GET /goal: 500 ✗",
 	}
 	ok := full

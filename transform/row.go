@@ -15,34 +15,6 @@ import (
 	"github.com/wbexport/wbexport/workboard"
 )
 
-// kind numbers the record kinds of workboard.Batch, one per data table.
-type kind int
-
-const (
-	kindUsers kind = iota
-	kindTeams
-	kindTeamMembers
-	kindGoals
-	kindKeyResults
-	kindCheckins
-	kindConfidence
-	kindKRComments
-	kindGoalComments
-	numKinds
-)
-
-var kindTable = [numKinds]string{
-	kindUsers:        schemas.Users,
-	kindTeams:        schemas.Teams,
-	kindTeamMembers:  schemas.TeamMembers,
-	kindGoals:        schemas.Goals,
-	kindKeyResults:   schemas.KeyResults,
-	kindCheckins:     schemas.KeyResultCheckins,
-	kindConfidence:   schemas.KeyResultConf,
-	kindKRComments:   schemas.KeyResultComments,
-	kindGoalComments: schemas.GoalComments,
-}
-
 // lineageValues are the per-run lineage values shared by every table.
 type lineageValues struct {
 	runID string

@@ -41,7 +41,7 @@ func TestBatchBytesBound(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var sizes, rows []int
-	tr, err := transform.New(mem, lin, func(_ context.Context, _ string, rec arrow.RecordBatch) error {
+	tr, err := transform.New(mem, lin, func(_ context.Context, _ schemas.TableID, rec arrow.RecordBatch) error {
 		sizes = append(sizes, dataSize(rec))
 		rows = append(rows, int(rec.NumRows()))
 		return nil

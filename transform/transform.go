@@ -35,7 +35,7 @@ import (
 // Emit receives one finished record batch of table. The Transformer releases rec after Emit
 // returns: an Emit that keeps rec (or any of its columns) must Retain it. A non-nil error stops
 // the transformation and is returned by Add or Flush.
-type Emit func(ctx context.Context, table string, rec arrow.RecordBatch) error
+type Emit func(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error
 
 // Lineage identifies the run every row is written for.
 type Lineage struct {
@@ -58,7 +58,7 @@ type Option func(*config)
 type config struct {
 	batchRows  int
 	batchBytes int
-	tables     []string
+	tables     []schemas.TableID
 }
 
 // WithBatchRows sets the maximum number of rows per emitted record batch (default
@@ -69,12 +69,11 @@ func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
 // (default DefaultBatchBytes). n must be positive.
 func WithBatchBytes(n int) Option { return func(c *config) { c.batchBytes = n } }
 
-// WithTables restricts the Transformer to the named data tables (default, and with no names:
-// every data table). Records of other tables passed to Add are ignored; an unknown name makes
-// New fail. The run ledger (_sync_runs) is not a
-// transform table; build it with Ledger.
-func WithTables(names ...string) Option {
-	return func(c *config) { c.tables = append([]string(nil), names...) }
+// WithTables restricts the Transformer to the given data tables (default, and with no tables:
+// every data table). Records of other tables passed to Add are ignored; an unknown table makes
+// New fail. The run ledger (_sync_runs) is not a transform table; build it with Ledger.
+func WithTables(tables ...schemas.TableID) Option {
+	return func(c *config) { c.tables = append([]schemas.TableID(nil), tables...) }
 }
 
 // Transformer converts extract batches into Arrow record batches. It is not safe for concurrent
@@ -82,9 +81,9 @@ func WithTables(names ...string) Option {
 type Transformer struct {
 	emit     Emit
 	cfg      config
-	builders [numKinds]*tableBuilder // nil for tables that are not selected
-	order    []*tableBuilder         // selected tables in export order
-	err      error                   // sticky error
+	builders map[schemas.TableID]*tableBuilder // the selected tables
+	order    []*tableBuilder                   // the selected tables in export order
+	err      error                             // sticky error
 	released bool
 }
 
@@ -113,44 +112,31 @@ func New(alloc memory.Allocator, lin Lineage, emit Emit, opts ...Option) (*Trans
 	if cfg.batchBytes <= 0 {
 		return nil, fmt.Errorf("transform: batch bytes must be positive, got %d", cfg.batchBytes)
 	}
-	selected := map[string]bool{}
-	if cfg.tables == nil {
-		for _, t := range schemas.DataTables() {
-			selected[t.Name] = true
-		}
+	ids := cfg.tables
+	if ids == nil {
+		ids = schemas.IDs(schemas.DataTables())
 	}
-	for _, name := range cfg.tables {
-		t, ok := schemas.Lookup(name)
+	selected := map[schemas.TableID]bool{}
+	for _, id := range ids {
+		t, ok := schemas.Lookup(id)
 		if !ok {
-			return nil, fmt.Errorf("transform: unknown table %q (known: %v)", name, schemas.Names())
+			return nil, fmt.Errorf("transform: unknown table %q (known: %s)", id, schemas.IDs(schemas.DataTables()))
 		}
 		if t.Ledger {
-			return nil, fmt.Errorf("transform: table %s is the run ledger; build it with transform.Ledger", name)
+			return nil, fmt.Errorf("transform: table %s is the run ledger; build it with transform.Ledger", id)
 		}
-		selected[name] = true
+		selected[id] = true
 	}
 	lv := lineageValues{
 		runID: lin.RunID,
 		date:  dateOf(lin.SnapshotDate),
 	}
-	tr := &Transformer{emit: emit, cfg: cfg}
-	for k := range numKinds {
-		t, ok := schemas.Lookup(kindTable[k])
-		if !ok {
-			panic("transform: no schema for table " + kindTable[k])
-		}
-		if !selected[t.Name] {
-			continue
-		}
-		tb := newTableBuilder(alloc, t, &lv)
-		tr.builders[k] = tb
-	}
-	// Export order follows schemas.All.
+	tr := &Transformer{emit: emit, cfg: cfg, builders: map[schemas.TableID]*tableBuilder{}}
 	for _, t := range schemas.DataTables() {
-		for _, tb := range tr.builders {
-			if tb != nil && tb.table == t {
-				tr.order = append(tr.order, tb)
-			}
+		if selected[t.Name] {
+			tb := newTableBuilder(alloc, t, &lv)
+			tr.builders[t.Name] = tb
+			tr.order = append(tr.order, tb)
 		}
 	}
 	return tr, nil
@@ -162,9 +148,9 @@ func dateOf(t time.Time) arrow.Date32 {
 	return arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }
 
-// Tables returns the names of the tables this Transformer builds, in export order.
-func (tr *Transformer) Tables() []string {
-	out := make([]string, len(tr.order))
+// Tables returns the tables this Transformer builds, in export order.
+func (tr *Transformer) Tables() []schemas.TableID {
+	out := make([]schemas.TableID, len(tr.order))
 	for i, tb := range tr.order {
 		out[i] = tb.table.Name
 	}
@@ -191,77 +177,50 @@ func (tr *Transformer) Add(ctx context.Context, b *workboard.Batch) error {
 	return nil
 }
 
+// add appends every record of b to its table, table by table in export order.
 func (tr *Transformer) add(ctx context.Context, b *workboard.Batch) error {
-	if tb := tr.builders[kindUsers]; tb != nil {
-		for i := range b.Users {
-			appendUser(tb, &b.Users[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.Users, b.Users, appendUser); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindTeams]; tb != nil {
-		for i := range b.Teams {
-			appendTeam(tb, &b.Teams[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.Teams, b.Teams, appendTeam); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindTeamMembers]; tb != nil {
-		for i := range b.TeamMembers {
-			appendTeamMember(tb, &b.TeamMembers[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.TeamMembers, b.TeamMembers, appendTeamMember); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindGoals]; tb != nil {
-		for i := range b.Goals {
-			appendGoal(tb, &b.Goals[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.Goals, b.Goals, appendGoal); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindKeyResults]; tb != nil {
-		for i := range b.KeyResults {
-			appendKeyResult(tb, &b.KeyResults[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResults, b.KeyResults, appendKeyResult); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindCheckins]; tb != nil {
-		for i := range b.Checkins {
-			appendCheckin(tb, &b.Checkins[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResultCheckins, b.Checkins, appendCheckin); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindConfidence]; tb != nil {
-		for i := range b.Confidence {
-			appendConfidence(tb, &b.Confidence[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResultConf, b.Confidence, appendConfidence); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindKRComments]; tb != nil {
-		for i := range b.KRComments {
-			appendKRComment(tb, &b.KRComments[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
-		}
+	if err := appendRows(ctx, tr, schemas.KeyResultComments, b.KRComments, appendKRComment); err != nil {
+		return err
 	}
-	if tb := tr.builders[kindGoalComments]; tb != nil {
-		for i := range b.GoalComments {
-			appendGoalComment(tb, &b.GoalComments[i])
-			if err := tr.endRow(ctx, tb); err != nil {
-				return err
-			}
+	return appendRows(ctx, tr, schemas.GoalComments, b.GoalComments, appendGoalComment)
+}
+
+// appendRows appends rows to table id, one row per record through the table's appender row,
+// and emits the table's batch whenever it is full. Rows of a table that is not selected are
+// ignored.
+func appendRows[T any](ctx context.Context, tr *Transformer, id schemas.TableID, rows []T, row func(*tableBuilder, *T)) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tb := tr.builders[id]
+	if tb == nil {
+		return nil
+	}
+	for i := range rows {
+		row(tb, &rows[i])
+		if err := tr.endRow(ctx, tb); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -315,8 +274,8 @@ func (tr *Transformer) usable() error {
 
 // Rows returns the number of rows appended so far per selected table (all of them have been
 // emitted once Flush returned nil).
-func (tr *Transformer) Rows() map[string]int64 {
-	out := make(map[string]int64, len(tr.order))
+func (tr *Transformer) Rows() map[schemas.TableID]int64 {
+	out := make(map[schemas.TableID]int64, len(tr.order))
 	for _, tb := range tr.order {
 		out[tb.table.Name] = tb.total
 	}
@@ -324,8 +283,8 @@ func (tr *Transformer) Rows() map[string]int64 {
 }
 
 // Batches returns the number of record batches emitted so far per selected table.
-func (tr *Transformer) Batches() map[string]int {
-	out := make(map[string]int, len(tr.order))
+func (tr *Transformer) Batches() map[schemas.TableID]int {
+	out := make(map[schemas.TableID]int, len(tr.order))
 	for _, tb := range tr.order {
 		out[tb.table.Name] = tb.batches
 	}

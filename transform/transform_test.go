@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/google/go-cmp/cmp"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"
@@ -64,7 +65,7 @@ func merge(a, b transformtest.Row) transformtest.Row {
 const extraJSON = `{"beta_flag":"ü✓","new_field":[1,2]}`
 
 type tableCase struct {
-	table string
+	table schemas.TableID
 	batch workboard.Batch
 	want  []transformtest.Row
 }
@@ -267,7 +268,7 @@ func nullCases() []tableCase {
 
 // nulls returns the expected row of a record with nothing but its keys: NULL for every nullable
 // column, an empty list for every list column, lineage values for lineage columns.
-func nulls(table string) transformtest.Row {
+func nulls(table schemas.TableID) transformtest.Row {
 	tb, _ := schemas.Lookup(table)
 	row := transformtest.Row{}
 	for _, c := range tb.Columns {
@@ -354,7 +355,7 @@ func compareRow(t *testing.T, tbl *schemas.Table, r int, got, want transformtest
 
 func TestFullyPopulated(t *testing.T) {
 	for _, tc := range fullCases() {
-		t.Run(tc.table, func(t *testing.T) {
+		t.Run(string(tc.table), func(t *testing.T) {
 			runCase(t, tc)
 			// A fully populated record must leave no column null: a column without an
 			// appender, or an appender writing the wrong field, shows up here.
@@ -375,44 +376,40 @@ func TestFullyPopulated(t *testing.T) {
 
 func TestAllNull(t *testing.T) {
 	for _, tc := range nullCases() {
-		t.Run(tc.table, func(t *testing.T) { runCase(t, tc) })
+		t.Run(string(tc.table), func(t *testing.T) { runCase(t, tc) })
 	}
 }
 
 // TestEveryTableCovered fails when a data table has no test case (and so, in practice, when a
 // new table is added without an appender).
 func TestEveryTableCovered(t *testing.T) {
-	full, null := map[string]bool{}, map[string]bool{}
+	full, null := map[schemas.TableID]bool{}, map[schemas.TableID]bool{}
 	for _, tc := range fullCases() {
 		full[tc.table] = true
 	}
 	for _, tc := range nullCases() {
 		null[tc.table] = true
 	}
-	tr, err := transform.New(nil, lin, func(context.Context, string, arrowRec) error { return nil })
+	tr, err := transform.New(nil, lin, func(context.Context, schemas.TableID, arrowRec) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tr.Release()
-	built := map[string]bool{}
-	for _, n := range tr.Tables() {
-		built[n] = true
+	if diff := cmp.Diff(schemas.IDs(schemas.DataTables()), tr.Tables()); diff != "" {
+		t.Errorf("tables built by transform (-want +got):\n%s", diff)
 	}
 	for _, tbl := range schemas.DataTables() {
 		if !full[tbl.Name] || !null[tbl.Name] {
 			t.Errorf("table %s has no fully-populated or all-null test case", tbl.Name)
 		}
-		if !built[tbl.Name] {
-			t.Errorf("table %s is not built by transform", tbl.Name)
-		}
 	}
 }
 
-func mustTable(t *testing.T, name string) *schemas.Table {
+func mustTable(t *testing.T, id schemas.TableID) *schemas.Table {
 	t.Helper()
-	tb, ok := schemas.Lookup(name)
+	tb, ok := schemas.Lookup(id)
 	if !ok {
-		t.Fatalf("no table %s", name)
+		t.Fatalf("no table %s", id)
 	}
 	return tb
 }
@@ -507,16 +504,16 @@ func TestWithTables(t *testing.T) {
 	if err := tr.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := col.Tables(); !reflect.DeepEqual(got, []string{schemas.KeyResults}) {
-		t.Fatalf("emitted tables %v, want only key_results", got)
+	if diff := cmp.Diff([]schemas.TableID{schemas.KeyResults}, col.Tables()); diff != "" {
+		t.Fatalf("emitted tables (-want +got):\n%s", diff)
 	}
-	if got := tr.Rows(); !reflect.DeepEqual(got, map[string]int64{schemas.KeyResults: 1}) {
-		t.Fatalf("Rows() = %v", got)
+	if diff := cmp.Diff(map[schemas.TableID]int64{schemas.KeyResults: 1}, tr.Rows()); diff != "" {
+		t.Fatalf("Rows() (-want +got):\n%s", diff)
 	}
 }
 
 func TestNewErrors(t *testing.T) {
-	emit := transform.Emit(func(context.Context, string, arrowRec) error { return nil })
+	emit := transform.Emit(func(context.Context, schemas.TableID, arrowRec) error { return nil })
 	tests := []struct {
 		name string
 		lin  transform.Lineage
@@ -605,7 +602,7 @@ func TestEmitError(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	boom := errors.New("disk full")
 	calls := 0
-	tr, err := transform.New(mem, lin, func(_ context.Context, table string, rec arrowRec) error {
+	tr, err := transform.New(mem, lin, func(_ context.Context, table schemas.TableID, rec arrowRec) error {
 		calls++
 		return boom
 	}, transform.WithBatchRows(1))
@@ -625,7 +622,7 @@ func TestEmitError(t *testing.T) {
 }
 
 func TestCanceled(t *testing.T) {
-	tr, err := transform.New(nil, lin, func(context.Context, string, arrowRec) error { return nil })
+	tr, err := transform.New(nil, lin, func(context.Context, schemas.TableID, arrowRec) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +636,7 @@ func TestCanceled(t *testing.T) {
 }
 
 func TestUseAfterRelease(t *testing.T) {
-	tr, err := transform.New(nil, lin, func(context.Context, string, arrowRec) error { return nil })
+	tr, err := transform.New(nil, lin, func(context.Context, schemas.TableID, arrowRec) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

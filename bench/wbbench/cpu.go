@@ -26,7 +26,7 @@ import (
 )
 
 // cpuTables are the tables compared with DuckDB (bench/duckdb_json.py writes the same three).
-var cpuTables = []string{schemas.Goals, schemas.KeyResults, schemas.KeyResultCheckins}
+var cpuTables = []schemas.TableID{schemas.Goals, schemas.KeyResults, schemas.KeyResultCheckins}
 
 // runCPU decodes the recorded pages, builds Arrow batches and writes zstd Parquet files (one
 // writer per table, like a sink) with no network, and reports rows/s, CPU time and peak RSS.
@@ -37,7 +37,11 @@ func runCPU(args []string) error {
 	fs := flag.NewFlagSet("cpu", flag.ExitOnError)
 	dir := fs.String("dir", "", "directory holding goals.jsonl and metrics.jsonl (wbbench record)")
 	out := fs.String("out", "", "output directory for Parquet files (emptied first; required)")
-	tables := fs.String("tables", strings.Join(cpuTables, ","), "tables to write, comma list, or all")
+	defaultTables := make([]string, len(cpuTables))
+	for i, id := range cpuTables {
+		defaultTables[i] = string(id)
+	}
+	tables := fs.String("tables", strings.Join(defaultTables, ","), "tables to write, comma list, or all")
 	repeat := fs.Int("repeat", 1, "read the recording this many times (ids repeat; nothing is de-duplicated)")
 	rowGroup := fs.Int64("row-group-bytes", parquetfile.DefaultRowGroupBytes, "Parquet row group size (Arrow bytes), parquetfile.WithRowGroupBytes")
 	decoders := fs.Int("decoders", runtime.GOMAXPROCS(0), "goroutines decoding pages (1: decode, transform and write on one goroutine)")
@@ -51,11 +55,13 @@ func runCPU(args []string) error {
 	if *dir == "" || *out == "" {
 		return errors.New("cpu: -dir and -out are required")
 	}
-	var names []string
+	var ids []schemas.TableID
 	plan := extract.FullPlan()
 	if *tables != "all" {
-		names = strings.Split(*tables, ",")
-		if plan, err = extract.PlanFor(names...); err != nil {
+		for _, n := range strings.Split(*tables, ",") {
+			ids = append(ids, schemas.TableID(n))
+		}
+		if plan, err = extract.PlanFor(ids...); err != nil {
 			return fmt.Errorf("cpu: -tables: %w", err)
 		}
 	}
@@ -63,8 +69,8 @@ func runCPU(args []string) error {
 		return err
 	}
 	alloc := memory.NewGoAllocator()
-	writers := map[string]*parquetfile.Writer{}
-	writerFor := func(table string) (*parquetfile.Writer, error) {
+	writers := map[schemas.TableID]*parquetfile.Writer{}
+	writerFor := func(table schemas.TableID) (*parquetfile.Writer, error) {
 		if w := writers[table]; w != nil {
 			return w, nil
 		}
@@ -72,7 +78,7 @@ func runCPU(args []string) error {
 		if !ok {
 			return nil, fmt.Errorf("cpu: unknown table %q", table)
 		}
-		tdir := filepath.Join(*out, table)
+		tdir := filepath.Join(*out, string(table))
 		if err := os.MkdirAll(tdir, 0o755); err != nil {
 			return nil, err
 		}
@@ -89,11 +95,11 @@ func runCPU(args []string) error {
 	ctx := context.Background()
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var opts []transform.Option
-	if names != nil {
-		opts = append(opts, transform.WithTables(names...))
+	if ids != nil {
+		opts = append(opts, transform.WithTables(ids...))
 	}
 	tr, err := transform.New(alloc, transform.Lineage{RunID: transform.RunID(), SnapshotDate: day},
-		func(_ context.Context, table string, rec arrow.RecordBatch) error {
+		func(_ context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 			w, err := writerFor(table)
 			if err != nil {
 				return err
@@ -148,7 +154,7 @@ func runCPU(args []string) error {
 	var keys []string
 	for k, v := range rows {
 		total += v
-		keys = append(keys, k)
+		keys = append(keys, string(k))
 	}
 	sort.Strings(keys)
 	var ms runtime.MemStats

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // orgConfig is the benchmark org for n goals: users and teams scale like `wbexport demo`
@@ -179,12 +179,7 @@ func fullRun(cl *extract.Exporter, queue int) (*extract.Report, int64, error) {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	var tables []*schemas.Table
-	for _, n := range extract.FullPlan().Tables() {
-		t, _ := schemas.Lookup(n)
-		tables = append(tables, t)
-	}
-	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: time.Now().UTC().Truncate(24 * time.Hour), Tables: tables, Version: "bench"}
+	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: time.Now().UTC().Truncate(24 * time.Hour), Tables: schemas.DataTables(), Version: "bench"}
 	sink, err := local.New(ctx, dir, run)
 	if err != nil {
 		return nil, 0, err

@@ -46,12 +46,7 @@ func runPipeline(args []string) error {
 	if err != nil {
 		return err
 	}
-	var tables []*schemas.Table
-	for _, n := range extract.FullPlan().Tables() {
-		t, _ := schemas.Lookup(n)
-		tables = append(tables, t)
-	}
-	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: time.Now().UTC().Truncate(24 * time.Hour), Tables: tables, Version: "bench"}
+	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: time.Now().UTC().Truncate(24 * time.Hour), Tables: schemas.DataTables(), Version: "bench"}
 	sink, err := local.New(ctx, *out, run)
 	if err != nil {
 		return err

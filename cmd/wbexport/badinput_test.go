@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // invalidUTF8Marker is replaced by invalid UTF-8 bytes after a crafted body is encoded.
@@ -235,9 +235,9 @@ func TestBadInput(t *testing.T) {
 func ptr(s string) *string { return &s }
 
 // publishedTables lists the data tables with a published partition for 2026-03-01 under root.
-func publishedTables(t *testing.T, root string) ([]string, error) {
+func publishedTables(t *testing.T, root string) ([]schemas.TableID, error) {
 	t.Helper()
-	var out []string
+	var out []schemas.TableID
 	if _, err := os.Stat(root); err != nil {
 		return nil, nil
 	}

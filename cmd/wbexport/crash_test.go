@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/chaos"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 const crashDate = "2026-03-01"
@@ -52,9 +52,9 @@ func crashArgs(apiURL, root string) []string {
 }
 
 // snapshotOf reads every data table's published partition (lineage removed).
-func snapshotOf(t *testing.T, root string) map[string][]sinktest.Row {
+func snapshotOf(t *testing.T, root string) map[schemas.TableID][]sinktest.Row {
 	t.Helper()
-	out := map[string][]sinktest.Row{}
+	out := map[schemas.TableID][]sinktest.Row{}
 	for _, tb := range schemas.DataTables() {
 		rows, ok, err := localtest.ReadPartition(root, tb.Name, crashDate)
 		if err != nil || !ok {
@@ -91,7 +91,7 @@ func TestCrashSafety(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "out")
 
 	// The two references, and how long a whole run takes (to spread the kills over it).
-	var ref [2]map[string][]sinktest.Row
+	var ref [2]map[schemas.TableID][]sinktest.Row
 	var dur time.Duration
 	for i := range orgs {
 		start := time.Now()
@@ -173,7 +173,7 @@ func TestCrashSafety(t *testing.T) {
 // checkPartitions checks that every data partition under root with _SUCCESS holds exactly one
 // run's complete snapshot equal to a or b (rows of one _run_id, manifest matching the files).
 // Without mayBeUnpublished, every partition must have _SUCCESS.
-func checkPartitions(t *testing.T, what, root string, a, b map[string][]sinktest.Row, mayBeUnpublished bool) {
+func checkPartitions(t *testing.T, what, root string, a, b map[schemas.TableID][]sinktest.Row, mayBeUnpublished bool) {
 	t.Helper()
 	for _, tb := range schemas.DataTables() {
 		rows, ok, err := localtest.ReadPartition(root, tb.Name, crashDate)

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // Demo defaults: the in-process emulator answers in microseconds, so the client may go fast.

@@ -56,7 +56,7 @@ func TestRunAgainstEmulateProcess(t *testing.T) {
 		t.Fatalf("run against the emulate process: exit %d", code)
 	}
 	for _, tb := range schemas.DataTables() {
-		if _, err := os.Stat(filepath.Join(root, tb.Name, "snapshot_date=2026-02-01", "_SUCCESS")); err != nil {
+		if _, err := os.Stat(filepath.Join(root, string(tb.Name), "snapshot_date=2026-02-01", "_SUCCESS")); err != nil {
 			t.Errorf("%s: %v", tb.Name, err)
 		}
 	}

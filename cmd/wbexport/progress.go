@@ -10,6 +10,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/schemas"
 )
 
 // progress renders progress bars on a terminal: one bar per API listing (items fetched of
@@ -19,7 +20,7 @@ type progress struct {
 	mu   sync.Mutex
 	p    *mpb.Progress
 	bars map[string]*mpb.Bar
-	rowc map[string]int64
+	rowc map[schemas.TableID]int64
 	out  io.Writer
 }
 
@@ -36,7 +37,7 @@ func newProgress(w io.Writer, mode, logFormat string) *progress {
 	case "auto":
 		on = logFormat == "text" && isTerminal(w)
 	}
-	pr := &progress{out: w, bars: map[string]*mpb.Bar{}, rowc: map[string]int64{}}
+	pr := &progress{out: w, bars: map[string]*mpb.Bar{}, rowc: map[schemas.TableID]int64{}}
 	if on {
 		pr.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))
 	}
@@ -91,14 +92,14 @@ func (pr *progress) api(p extract.Progress) {
 }
 
 // rows counts rows handed to the sink per table and shows them as a line per table.
-func (pr *progress) rows(table string, n int64) {
+func (pr *progress) rows(table schemas.TableID, n int64) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	pr.rowc[table] += n
 	if pr.p == nil {
 		return
 	}
-	key := "rows:" + table
+	key := "rows:" + string(table)
 	b, ok := pr.bars[key]
 	if !ok {
 		b = pr.p.New(0, mpb.NopStyle(),

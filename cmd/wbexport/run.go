@@ -226,13 +226,14 @@ func selectTables(names []string) ([]*schemas.Table, error) {
 	if len(names) == 0 {
 		return schemas.DataTables(), nil
 	}
-	want := map[string]bool{}
+	want := map[schemas.TableID]bool{}
 	for _, n := range names {
 		n = strings.TrimSpace(n)
-		if t, ok := schemas.Lookup(n); !ok || t.Ledger {
+		t, ok := schemas.Lookup(schemas.TableID(n))
+		if !ok || t.Ledger {
 			return nil, usageError("--tables: unknown table %q (known: %s)", n, strings.Join(dataTableNames(), ", "))
 		}
-		want[n] = true
+		want[t.Name] = true
 	}
 	var out []*schemas.Table
 	for _, t := range schemas.DataTables() {
@@ -243,11 +244,11 @@ func selectTables(names []string) ([]*schemas.Table, error) {
 	return out, nil
 }
 
-// dataTableNames returns the names --tables accepts, in export order.
+// dataTableNames returns the names --tables accepts, in export order, for help and errors.
 func dataTableNames() []string {
 	var names []string
 	for _, t := range schemas.DataTables() {
-		names = append(names, t.Name)
+		names = append(names, string(t.Name))
 	}
 	return names
 }
@@ -329,11 +330,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 
 // planFor builds the extract plan for the selected tables.
 func planFor(tables []*schemas.Table, perKR bool) (extract.Plan, error) {
-	names := make([]string, len(tables))
-	for i, t := range tables {
-		names[i] = t.Name
-	}
-	p, err := extract.PlanFor(names...)
+	p, err := extract.PlanFor(schemas.IDs(tables)...)
 	if err != nil {
 		return p, usageError("--tables: %v", err)
 	}

@@ -9,11 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // TestRunTwiceSameDateIsIdempotent runs the real CLI entry point against the emulator over
@@ -27,8 +27,8 @@ func TestRunTwiceSameDateIsIdempotent(t *testing.T) {
 	args := []string{"run", "--api-url", ts.BaseURL, "--sink", "file://" + out, "--snapshot-date", "2026-01-15",
 		"--rate", "500", "--log-level", "warn", "--summary-file", filepath.Join(out, "..", "summary.json")}
 
-	read := func() map[string][]sinktest.Row {
-		got := map[string][]sinktest.Row{}
+	read := func() map[schemas.TableID][]sinktest.Row {
+		got := map[schemas.TableID][]sinktest.Row{}
 		for _, tb := range schemas.DataTables() {
 			rows, published, err := localtest.ReadPartition(out, tb.Name, "2026-01-15")
 			if err != nil || !published {
@@ -109,7 +109,7 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 	// Nothing was published by any of the failing runs.
-	if entries, _ := os.ReadDir(filepath.Join(out, schemas.Goals)); len(entries) != 0 {
+	if entries, _ := os.ReadDir(filepath.Join(out, string(schemas.Goals))); len(entries) != 0 {
 		t.Fatalf("a failing run published %v", entries)
 	}
 }
@@ -120,27 +120,23 @@ func TestSelectTables(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
-		want []string
+		want []schemas.TableID
 	}{
-		{"default is every data table", nil, dataTableNames()},
-		{"export order", []string{schemas.GoalComments, schemas.Users, schemas.Goals}, []string{schemas.Users, schemas.Goals, schemas.GoalComments}},
-		{"repeated names once", []string{schemas.Goals, schemas.KeyResults, schemas.Goals, " goals "}, []string{schemas.Goals, schemas.KeyResults}},
+		{"default is every data table", nil, schemas.IDs(schemas.DataTables())},
+		{"export order", []string{"goal_comments", "users", "goals"}, []schemas.TableID{schemas.Users, schemas.Goals, schemas.GoalComments}},
+		{"repeated names once", []string{"goals", "key_results", "goals", " goals "}, []schemas.TableID{schemas.Goals, schemas.KeyResults}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tables, err := selectTables(tc.args)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, tb := range tables {
-				got = append(got, tb.Name)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, schemas.IDs(tables)); diff != "" {
 				t.Errorf("selectTables(%q) (-want +got):\n%s", tc.args, diff)
 			}
 		})
 	}
-	for _, args := range [][]string{{"goals", "goalz"}, {schemas.SyncRuns}, {"goals", ""}} {
+	for _, args := range [][]string{{"goals", "goalz"}, {"_sync_runs"}, {"goals", ""}} {
 		_, err := selectTables(args)
 		if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "unknown table") {
 			t.Errorf("selectTables(%q) = %v (exit code %d), want a usage error naming the unknown table", args, err, exitCode(err))

@@ -24,7 +24,7 @@ func newSchemaCmd() *cobra.Command {
 			if len(tables) > 0 {
 				ts = nil
 				for _, n := range tables {
-					t, ok := schemas.Lookup(n)
+					t, ok := schemas.Lookup(schemas.TableID(n))
 					if !ok {
 						return usageError("--table: unknown table %q", n)
 					}

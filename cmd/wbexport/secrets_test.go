@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // Recognisable secrets: if any of them (or a long enough piece of one) shows up anywhere, the
@@ -147,7 +147,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	assertNoSecretInRows(t, schemas.SyncRuns, ledger)
 }
 
-func assertNoSecretInRows(t *testing.T, table string, rows []sinktest.Row) {
+func assertNoSecretInRows(t *testing.T, table schemas.TableID, rows []sinktest.Row) {
 	t.Helper()
 	var b strings.Builder
 	for _, r := range rows {
@@ -156,7 +156,7 @@ func assertNoSecretInRows(t *testing.T, table string, rows []sinktest.Row) {
 			b.WriteByte('\n')
 		}
 	}
-	assertNoSecret(t, "table "+table, []byte(b.String()))
+	assertNoSecret(t, "table "+string(table), []byte(b.String()))
 }
 
 // TestTokenFileReadableByOthersWarns: a token file readable by group or others still works

@@ -3,9 +3,9 @@ package chaos_test
 import (
 	"testing"
 
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/chaos"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 // TestEverySinkPublishesTheGroundTruth exports one seeded org through the real pipeline into

@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/chaos"
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
@@ -23,6 +22,7 @@ import (
 	"github.com/wbexport/wbexport/sinks/sinktest"
 	"github.com/wbexport/wbexport/workboard"
 	"github.com/wbexport/wbexport/workboard/decode"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(s3test.Main(m)) }
@@ -44,8 +44,8 @@ func testOrg() *wbtest.Org {
 	return wbtest.Generate(wbtest.OrgConfig{Seed: seed, Users: 16, Teams: 4, Goals: goals})
 }
 
-// tables maps table name → published rows with the lineage columns removed.
-type tables map[string][]sinktest.Row
+// tables maps each table to its published rows with the lineage columns removed.
+type tables map[schemas.TableID][]sinktest.Row
 
 func stripLineage(rows []sinktest.Row) []sinktest.Row {
 	out := make([]sinktest.Row, len(rows))

@@ -41,8 +41,8 @@ import (
 type Fingerprint map[string]string
 
 // Partition returns the items of one table partition.
-func (f Fingerprint) Partition(table, date string) Fingerprint {
-	p := table + "/" + schemas.ColSnapshotDate + "=" + date + "/"
+func (f Fingerprint) Partition(table schemas.TableID, date string) Fingerprint {
+	p := string(table) + "/" + schemas.ColSnapshotDate + "=" + date + "/"
 	out := Fingerprint{}
 	for k, v := range f {
 		if strings.HasPrefix(k, p) {
@@ -114,7 +114,7 @@ type SinkFault struct {
 	MayUnpublish bool
 	// Intact lists tables whose partition must be byte-for-byte unchanged even when
 	// MayReplace is set (e.g. the table whose load job failed).
-	Intact []string
+	Intact []schemas.TableID
 	// ErrorContains is a substring the run's error must contain.
 	ErrorContains string
 }
@@ -128,7 +128,7 @@ type Target interface {
 	Open(t testing.TB, run sinks.RunInfo, mem memory.Allocator) sinks.Sink
 	// Read returns what readers see of table's partition for date (YYYY-MM-DD), through an
 	// independent reader, and whether the partition is published.
-	Read(t testing.TB, table, date string) (rows []sinktest.Row, published bool)
+	Read(t testing.TB, table schemas.TableID, date string) (rows []sinktest.Row, published bool)
 	// Published fingerprints every data partition readers can see.
 	Published(t testing.TB) Fingerprint
 	// Faults are the sink faults the matrix runs against this target.
@@ -161,7 +161,7 @@ func (l *Local) Open(t testing.TB, run sinks.RunInfo, mem memory.Allocator) sink
 	return s
 }
 
-func (l *Local) Read(t testing.TB, table, date string) ([]sinktest.Row, bool) {
+func (l *Local) Read(t testing.TB, table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	t.Helper()
 	rows, ok, err := localtest.ReadPartition(l.Root, table, date)
 	if err != nil {
@@ -181,7 +181,7 @@ func (l *Local) Published(t testing.TB) Fingerprint {
 		rel, _ := filepath.Rel(l.Root, p)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel == local.StagingDir || rel == schemas.SyncRuns {
+			if rel == local.StagingDir || rel == string(schemas.SyncRuns) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -210,7 +210,7 @@ func (l *Local) Faults() []SinkFault {
 	return []SinkFault{{
 		Name: "staging-write-ENOTDIR",
 		Arm: func(t testing.TB, run sinks.RunInfo) {
-			p := filepath.Join(l.Root, local.StagingDir, run.RunID, schemas.Goals)
+			p := filepath.Join(l.Root, local.StagingDir, run.RunID, string(schemas.Goals))
 			if err := os.WriteFile(p, []byte("not a directory"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -300,9 +300,9 @@ func (d *S3) objects(t testing.TB, prefix string) map[string]s3Object {
 	return out
 }
 
-func (d *S3) Read(t testing.TB, table, date string) ([]sinktest.Row, bool) {
+func (d *S3) Read(t testing.TB, table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	t.Helper()
-	dir := d.Prefix + "/" + table + "/" + schemas.ColSnapshotDate + "=" + date + "/"
+	dir := d.Prefix + "/" + string(table) + "/" + schemas.ColSnapshotDate + "=" + date + "/"
 	objs := d.objects(t, dir)
 	if _, ok := objs[dir+parquetfile.SuccessName]; !ok {
 		return nil, false
@@ -344,7 +344,7 @@ func (d *S3) Published(t testing.TB) Fingerprint {
 	fp := Fingerprint{}
 	for k, o := range d.objects(t, d.Prefix+"/") {
 		rel := strings.TrimPrefix(k, d.Prefix+"/")
-		if strings.HasPrefix(rel, "_staging/") || strings.HasPrefix(rel, schemas.SyncRuns+"/") {
+		if strings.HasPrefix(rel, "_staging/") || strings.HasPrefix(rel, string(schemas.SyncRuns)+"/") {
 			continue
 		}
 		fp[rel] = o.etag + " " + digest(o.body)
@@ -426,10 +426,10 @@ func (d *BigQuery) Open(t testing.TB, run sinks.RunInfo, _ memory.Allocator) sin
 	return s
 }
 
-func (d *BigQuery) Read(t testing.TB, table, date string) ([]sinktest.Row, bool) {
+func (d *BigQuery) Read(t testing.TB, table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	t.Helper()
 	tbl, _ := schemas.Lookup(table)
-	raw, ok := d.Srv.Rows(d.Cfg.Project, d.Cfg.Dataset, table, strings.ReplaceAll(date, "-", ""))
+	raw, ok := d.Srv.Rows(d.Cfg.Project, d.Cfg.Dataset, string(table), strings.ReplaceAll(date, "-", ""))
 	if !ok {
 		return nil, false
 	}
@@ -481,7 +481,7 @@ func (d *BigQuery) Published(t testing.TB) Fingerprint {
 	t.Helper()
 	fp := Fingerprint{}
 	for _, tbl := range schemas.DataTables() {
-		raw, ok := d.Srv.Rows(d.Cfg.Project, d.Cfg.Dataset, tbl.Name, "")
+		raw, ok := d.Srv.Rows(d.Cfg.Project, d.Cfg.Dataset, string(tbl.Name), "")
 		if !ok {
 			continue
 		}
@@ -493,7 +493,7 @@ func (d *BigQuery) Published(t testing.TB) Fingerprint {
 		}
 		for date, lines := range byDate {
 			sort.Strings(lines)
-			fp[tbl.Name+"/"+schemas.ColSnapshotDate+"="+date+"/rows"] = digest([]byte(strings.Join(lines, "\n")))
+			fp[string(tbl.Name)+"/"+schemas.ColSnapshotDate+"="+date+"/rows"] = digest([]byte(strings.Join(lines, "\n")))
 		}
 	}
 	return fp
@@ -517,10 +517,10 @@ func (d *BigQuery) Faults() []SinkFault {
 		{
 			Name: "load-job-fails",
 			Arm: func(testing.TB, sinks.RunInfo) {
-				d.Srv.FailNextLoad(schemas.Goals, "invalid", "chaos: injected load failure")
+				d.Srv.FailNextLoad(string(schemas.Goals), "invalid", "chaos: injected load failure")
 			},
 			MayReplace:    true, // every table is its own load job (see the BigQuery sink's publish window)
-			Intact:        []string{schemas.Goals},
+			Intact:        []schemas.TableID{schemas.Goals},
 			ErrorContains: "chaos: injected load failure",
 		},
 		{

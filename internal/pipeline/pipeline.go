@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wbexport/wbexport/extract"
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/workboard"
@@ -43,7 +44,7 @@ type Config struct {
 	BatchRows int
 	// OnRows, when set, is called after each record batch is handed to the sink (from the
 	// goroutine that transforms and writes; never concurrently with itself).
-	OnRows func(table string, rows int64)
+	OnRows func(table schemas.TableID, rows int64)
 	// QueueBatches bounds the decoded API pages waiting between extraction and the transform
 	// (0: DefaultQueueBatches; negative: no queue, transform on the extractor's emit call).
 	QueueBatches int
@@ -58,19 +59,19 @@ const DefaultQueueBatches = 64
 
 // Summary is the run summary printed at the end of a run (stdout or --summary-file).
 type Summary struct {
-	RunID           string                  `json:"run_id"`
-	SnapshotDate    string                  `json:"snapshot_date"`
-	Status          string                  `json:"status"` // succeeded | failed
-	ExitCode        int                     `json:"exit_code"`
-	Error           string                  `json:"error,omitempty"`
-	StartedAt       time.Time               `json:"started_at"`
-	FinishedAt      time.Time               `json:"finished_at"`
-	DurationSeconds float64                 `json:"duration_seconds"`
-	Version         string                  `json:"wbexport_version"`
-	Sink            string                  `json:"sink"`
-	APIBaseURL      string                  `json:"api_base_url"`
-	Tables          map[string]TableSummary `json:"tables"`
-	API             *extract.Report         `json:"api,omitempty"`
+	RunID           string                           `json:"run_id"`
+	SnapshotDate    string                           `json:"snapshot_date"`
+	Status          string                           `json:"status"` // succeeded | failed
+	ExitCode        int                              `json:"exit_code"`
+	Error           string                           `json:"error,omitempty"`
+	StartedAt       time.Time                        `json:"started_at"`
+	FinishedAt      time.Time                        `json:"finished_at"`
+	DurationSeconds float64                          `json:"duration_seconds"`
+	Version         string                           `json:"wbexport_version"`
+	Sink            string                           `json:"sink"`
+	APIBaseURL      string                           `json:"api_base_url"`
+	Tables          map[schemas.TableID]TableSummary `json:"tables"`
+	API             *extract.Report                  `json:"api,omitempty"`
 }
 
 // TableSummary is one table's line in the summary.
@@ -106,7 +107,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		Version:      cfg.Run.Version,
 		Sink:         cfg.SinkName,
 		APIBaseURL:   cfg.APIBase,
-		Tables:       map[string]TableSummary{},
+		Tables:       map[schemas.TableID]TableSummary{},
 	}
 	log.Info("run started", "run_id", sum.RunID, "snapshot_date", sum.SnapshotDate, "sink", cfg.SinkName, "api", cfg.APIBase)
 
@@ -165,11 +166,7 @@ func finish(sum *Summary, err error) {
 }
 
 func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, sum *Summary, log *slog.Logger) error {
-	tables := make([]string, len(cfg.Run.Tables))
-	for i, t := range cfg.Run.Tables {
-		tables[i] = t.Name
-	}
-	emit := func(ctx context.Context, table string, rec arrow.RecordBatch) error {
+	emit := func(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 		if err := cfg.Sink.Write(ctx, table, rec); err != nil {
 			return fmt.Errorf("write %s: %w", table, err)
 		}
@@ -178,7 +175,7 @@ func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, su
 		}
 		return nil
 	}
-	opts := []transform.Option{transform.WithTables(tables...)}
+	opts := []transform.Option{transform.WithTables(schemas.IDs(cfg.Run.Tables)...)}
 	if cfg.BatchRows > 0 {
 		opts = append(opts, transform.WithBatchRows(cfg.BatchRows))
 	}
@@ -274,10 +271,6 @@ func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(cfg.Run.Tables))
-	for i, t := range cfg.Run.Tables {
-		names[i] = t.Name
-	}
 	row := transform.LedgerRow{
 		RunID:        sum.RunID,
 		SnapshotDate: cfg.Run.SnapshotDate,
@@ -287,7 +280,7 @@ func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *
 		Version:      sum.Version,
 		Sink:         sum.Sink,
 		APIBaseURL:   sum.APIBaseURL,
-		Tables:       names,
+		Tables:       schemas.IDs(cfg.Run.Tables),
 		Summary:      js,
 		Error:        sum.Error,
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/wbexport/wbexport/extract"
-	"github.com/wbexport/wbexport/workboard/wbtest"
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
@@ -21,6 +20,7 @@ import (
 	"github.com/wbexport/wbexport/sinks/sinktest"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/wbtest"
 )
 
 var day = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -92,7 +92,7 @@ func TestRunPublishesEveryTableAndLedger(t *testing.T) {
 			checkins += len(kr.MetricData)
 		}
 	}
-	want := map[string]int{schemas.Users: len(org.Users), schemas.Teams: len(org.Teams), schemas.Goals: len(org.Goals),
+	want := map[schemas.TableID]int{schemas.Users: len(org.Users), schemas.Teams: len(org.Teams), schemas.Goals: len(org.Goals),
 		schemas.KeyResults: krs, schemas.KeyResultCheckins: checkins}
 	for _, tb := range schemas.DataTables() {
 		rows, published, err := localtest.ReadPartition(root, tb.Name, "2026-03-02")
@@ -159,7 +159,7 @@ type failingWrite struct {
 
 var errDiskFull = errors.New("no space left on device (injected)")
 
-func (f *failingWrite) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+func (f *failingWrite) Write(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 	if f.n--; f.n == 0 {
 		return errDiskFull
 	}
@@ -221,7 +221,7 @@ type recordingSink struct {
 	maxRows int64
 }
 
-func (r *recordingSink) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+func (r *recordingSink) Write(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 	r.maxRows = max(r.maxRows, rec.NumRows())
 	return r.Sink.Write(ctx, table, rec)
 }
@@ -254,7 +254,7 @@ func TestBatchRowsBoundsRecordBatches(t *testing.T) {
 func TestQueueSameOutputAndFirstError(t *testing.T) {
 	ts := wbtest.Start(t, newOrg())
 	c := client(t, ts)
-	want := map[string][]sinktest.Row{}
+	want := map[schemas.TableID][]sinktest.Row{}
 	for _, queue := range []int{-1, 1, 0} {
 		root := t.TempDir()
 		if _, err := runQueued(t, root, c, nil, queue); err != nil {

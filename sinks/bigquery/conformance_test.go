@@ -25,9 +25,9 @@ func (d *bqDestination) Open(t testing.TB, run sinks.RunInfo) sinks.Sink {
 	return s
 }
 
-func (d *bqDestination) Read(t testing.TB, table, date string) ([]sinktest.Row, bool) {
+func (d *bqDestination) Read(t testing.TB, table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	t.Helper()
-	dec := testDataset + "." + table + "$" + strings.ReplaceAll(date, "-", "")
+	dec := testDataset + "." + string(table) + "$" + strings.ReplaceAll(date, "-", "")
 	published := false
 	for _, j := range d.e.srv.Jobs() {
 		if j.Type == "LOAD" && j.Destination == dec && j.State == "DONE" && j.Error == nil {

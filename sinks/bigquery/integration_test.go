@@ -55,7 +55,7 @@ func emulatorScenario(t *testing.T, opts ...option.ClientOption) {
 	}
 	defer ds.DeleteWithContents(ctx)
 	teams, _ := schemas.Lookup(schemas.Teams)
-	tbl := ds.Table(teams.Name)
+	tbl := ds.Table(string(teams.Name))
 	if err := tbl.Create(ctx, &bq.TableMetadata{Schema: bigquery.TableSchema(teams)}); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestRealBigQuery(t *testing.T) {
 		s.Close()
 		for _, tb := range run.Tables {
 			got := 0
-			it := c.Dataset(cfg.Dataset).Table(tb.Name + "$20260301").Read(ctx)
+			it := c.Dataset(cfg.Dataset).Table(string(tb.Name) + "$20260301").Read(ctx)
 			for {
 				var row []bq.Value
 				err := it.Next(&row)
@@ -182,7 +182,7 @@ func TestRealBigQuery(t *testing.T) {
 			}
 		}
 	}
-	rows := readAll(ctx, t, c.Dataset(cfg.Dataset).Table(ledger.Name))
+	rows := readAll(ctx, t, c.Dataset(cfg.Dataset).Table(string(ledger.Name)))
 	if len(rows) != 2 {
 		t.Errorf("ledger has %d rows, want 2", len(rows))
 	}

@@ -162,13 +162,13 @@ func planSchema(have, want bq.Schema) schemaPlan {
 // schemas; the run stops before any load.
 type SchemaError struct {
 	Dataset string
-	Tables  map[string][]string // table → readable differences
-	order   []string
+	Tables  map[schemas.TableID][]string // table → readable differences
+	order   []schemas.TableID
 }
 
-func (e *SchemaError) add(table string, problems []string) {
+func (e *SchemaError) add(table schemas.TableID, problems []string) {
 	if e.Tables == nil {
-		e.Tables = map[string][]string{}
+		e.Tables = map[schemas.TableID][]string{}
 	}
 	e.Tables[table] = problems
 	e.order = append(e.order, table)

@@ -18,7 +18,7 @@ import (
 // `wbexport schema --format bigquery` cannot drift apart.
 func TestTableSchemaMatchesGenerated(t *testing.T) {
 	for _, tb := range schemas.All() {
-		path := filepath.Join("..", "..", schemas.BigQueryDir, tb.Name+".json")
+		path := filepath.Join("..", "..", schemas.BigQueryDir, string(tb.Name)+".json")
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)

@@ -4,7 +4,7 @@
 //
 //	cfg, err := bigquery.ParseURL("bigquery://my-project/workboard") // then set Location etc.
 //	s, err := bigquery.New(ctx, cfg, run)
-//	... s.Write(ctx, "users", rec) ...
+//	... s.Write(ctx, schemas.Users, rec) ...
 //	res, err := s.Commit(ctx)
 //	s.AppendLedger(ctx, ledgerRec)
 //	s.Close()
@@ -72,10 +72,10 @@ type Sink struct {
 	ds     *bq.Dataset
 	tmpDir string
 
-	tables map[string]*schemas.Table
-	stages map[string]*stage
+	tables map[schemas.TableID]*schemas.Table
+	stages map[schemas.TableID]*stage
 
-	ensured map[string]bq.Schema // table → load schema, after ensureTable
+	ensured map[schemas.TableID]bq.Schema // table → load schema, after ensureTable
 	dsReady bool
 
 	committed, aborted, closed bool
@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...option.Clie
 		return nil, fmt.Errorf("bigquery: BigQuery client for project %s: %w", cfg.Project, err)
 	}
 	s := &Sink{cfg: cfg, run: run, client: client, ds: client.Dataset(cfg.Dataset),
-		tables: map[string]*schemas.Table{}, stages: map[string]*stage{}, ensured: map[string]bq.Schema{}}
+		tables: map[schemas.TableID]*schemas.Table{}, stages: map[schemas.TableID]*stage{}, ensured: map[schemas.TableID]bq.Schema{}}
 	for _, t := range run.Tables {
 		if t.Ledger {
 			client.Close()
@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...option.Clie
 func (s *Sink) partition() string { return s.run.SnapshotDate.UTC().Format("20060102") }
 
 // Write stages rec for table in a temp Parquet file.
-func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+func (s *Sink) Write(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 	if s.committed || s.aborted || s.closed {
 		return fmt.Errorf("bigquery: Write(%s) after Commit, Abort or Close", table)
 	}
@@ -185,7 +185,7 @@ func (s *Sink) checkRun() error {
 	return nil
 }
 
-func (s *Sink) stageFor(table string) (*stage, error) {
+func (s *Sink) stageFor(table schemas.TableID) (*stage, error) {
 	if err := s.checkRun(); err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Sink) stageFor(table string) (*stage, error) {
 func (s *Sink) newStage(t *schemas.Table, suffix string) (*stage, error) {
 	st := &stage{}
 	factory := func(name string) (io.WriteCloser, error) {
-		f, err := os.CreateTemp(s.tmpDir, t.Name+suffix+"-*.parquet")
+		f, err := os.CreateTemp(s.tmpDir, string(t.Name)+suffix+"-*.parquet")
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +265,7 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	if err := s.runLoads(ctx, loads); err != nil {
 		return nil, err
 	}
-	res := &sinks.Result{Tables: map[string]sinks.TableResult{}}
+	res := &sinks.Result{Tables: map[schemas.TableID]sinks.TableResult{}}
 	for _, l := range loads {
 		res.Tables[l.table.Name] = sinks.TableResult{
 			Rows: l.file.Rows, Files: 1, Bytes: l.file.Bytes,
@@ -295,7 +295,7 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 			continue
 		}
 		want := TableSchema(t)
-		meta, err := s.ds.Table(t.Name).Metadata(ctx)
+		meta, err := s.ds.Table(string(t.Name)).Metadata(ctx)
 		if isNotFound(err) {
 			todo = append(todo, pending{t: t})
 			continue
@@ -341,7 +341,7 @@ func (s *Sink) ensure(ctx context.Context, tables []*schemas.Table) error {
 		if changed {
 			// The etag makes a concurrent change of the table fail this update (412) instead
 			// of being overwritten.
-			if _, err := s.ds.Table(p.t.Name).Update(ctx, upd, p.meta.ETag); err != nil {
+			if _, err := s.ds.Table(string(p.t.Name)).Update(ctx, upd, p.meta.ETag); err != nil {
 				return fmt.Errorf("bigquery: updating metadata of %s.%s (adding columns %v, relaxing %v): %w", s.cfg.Dataset, p.t.Name, p.plan.added, p.plan.relaxed, err)
 			}
 		}
@@ -389,7 +389,7 @@ func (s *Sink) createTable(ctx context.Context, t *schemas.Table) error {
 	if len(t.ClusterBy) > 0 {
 		md.Clustering = &bq.Clustering{Fields: t.ClusterBy}
 	}
-	err := s.ds.Table(t.Name).Create(ctx, md)
+	err := s.ds.Table(string(t.Name)).Create(ctx, md)
 	if err != nil && !isDuplicate(err) {
 		return fmt.Errorf("bigquery: creating table %s.%s: %w", s.cfg.Dataset, t.Name, err)
 	}
@@ -483,7 +483,7 @@ func (s *Sink) Check(ctx context.Context) error {
 	default:
 		serr := &SchemaError{Dataset: s.cfg.Project + "." + s.cfg.Dataset}
 		for _, t := range schemas.All() {
-			meta, err := s.ds.Table(t.Name).Metadata(ctx)
+			meta, err := s.ds.Table(string(t.Name)).Metadata(ctx)
 			if isNotFound(err) {
 				continue
 			}
@@ -526,10 +526,10 @@ type load struct {
 // JobID returns the deterministic load job id of table for run: wbexport_<run>_<table>_
 // <yyyymmdd>_<hash>, where hash covers project, dataset, table, date, run and the staged
 // file's sha256 (nothing attempt-specific), so a retried insert reuses it.
-func JobID(project, dataset, table string, run sinks.RunInfo, fileSHA256 string) string {
+func JobID(project, dataset string, table schemas.TableID, run sinks.RunInfo, fileSHA256 string) string {
 	date := run.SnapshotDate.UTC().Format("20060102")
-	h := sha256.Sum256([]byte(strings.Join([]string{project, dataset, table, date, run.RunID, fileSHA256}, "\x00")))
-	id := fmt.Sprintf("wbexport_%s_%s_%s_%s", jobIDPart(run.RunID), jobIDPart(table), date, hex.EncodeToString(h[:8]))
+	h := sha256.Sum256([]byte(strings.Join([]string{project, dataset, string(table), date, run.RunID, fileSHA256}, "\x00")))
+	id := fmt.Sprintf("wbexport_%s_%s_%s_%s", jobIDPart(run.RunID), jobIDPart(string(table)), date, hex.EncodeToString(h[:8]))
 	if len(id) > 1024 {
 		id = id[:1024]
 	}
@@ -546,13 +546,13 @@ func jobIDPart(s string) string {
 	return string(b)
 }
 
-func (s *Sink) jobLabels(table string) map[string]string {
+func (s *Sink) jobLabels(table schemas.TableID) map[string]string {
 	l := map[string]string{}
 	for k, v := range s.cfg.Labels {
 		l[k] = v
 	}
 	l["wbexport_run_id"] = LabelValue(s.run.RunID)
-	l["wbexport_table"] = LabelValue(table)
+	l["wbexport_table"] = LabelValue(string(table))
 	l["wbexport_version"] = LabelValue(s.run.Version)
 	return l
 }
@@ -655,7 +655,7 @@ func (s *Sink) insert(ctx context.Context, l *load) (*bq.Job, error) {
 		rs.FileConfig = fc
 		src = rs
 	}
-	tbl := s.ds.Table(l.table.Name + "$" + s.partition())
+	tbl := s.ds.Table(string(l.table.Name) + "$" + s.partition())
 	loader := tbl.LoaderFrom(src)
 	loader.JobID = l.jobID
 	loader.Location = s.cfg.Location
@@ -717,8 +717,9 @@ func jobErrors(st *bq.JobStatus) []bq.Error {
 
 // JobError is a load job that finished with an error.
 type JobError struct {
-	Table, JobID, Location string
-	Errors                 []bq.Error // BigQuery's errorResult first, then errors[]
+	Table           schemas.TableID
+	JobID, Location string
+	Errors          []bq.Error // BigQuery's errorResult first, then errors[]
 }
 
 func (e *JobError) Error() string {

@@ -83,14 +83,14 @@ func runInfo(runID, date string, tables ...*schemas.Table) sinks.RunInfo {
 
 // read returns the rows of table's partition of date, read through the real client's
 // table.Read (tabledata.list), in canonical form, and whether the table exists.
-func (e *env) read(table, date string) ([]sinktest.Row, bool) {
+func (e *env) read(table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	e.t.Helper()
 	ctx := context.Background()
-	ref := table
+	ref := string(table)
 	if date != "" {
 		ref += "$" + strings.ReplaceAll(date, "-", "")
 	}
-	meta, err := e.client.Dataset(testDataset).Table(table).Metadata(ctx)
+	meta, err := e.client.Dataset(testDataset).Table(string(table)).Metadata(ctx)
 	if err != nil {
 		if strings.Contains(err.Error(), "404") {
 			return nil, false
@@ -155,9 +155,9 @@ func checked(t *testing.T) *memory.CheckedAllocator {
 }
 
 // writeSample writes n sample rows (seed) of every run table and returns them canonically.
-func writeSample(t *testing.T, mem memory.Allocator, s sinks.Sink, run sinks.RunInfo, n int, seed int64, edge bool) map[string][]sinktest.Row {
+func writeSample(t *testing.T, mem memory.Allocator, s sinks.Sink, run sinks.RunInfo, n int, seed int64, edge bool) map[schemas.TableID][]sinktest.Row {
 	t.Helper()
-	want := map[string][]sinktest.Row{}
+	want := map[schemas.TableID][]sinktest.Row{}
 	for _, tb := range run.Tables {
 		recs := []arrow.RecordBatch{sinktest.SampleRecords(mem, tb, n, seed, sinktest.WithDate(run.Date()), sinktest.WithRunID(run.RunID))}
 		if edge {
@@ -174,7 +174,7 @@ func writeSample(t *testing.T, mem memory.Allocator, s sinks.Sink, run sinks.Run
 	return want
 }
 
-func (e *env) assertTable(t *testing.T, table, date string, want []sinktest.Row) {
+func (e *env) assertTable(t *testing.T, table schemas.TableID, date string, want []sinktest.Row) {
 	t.Helper()
 	got, ok := e.read(table, date)
 	if !ok {
@@ -208,7 +208,7 @@ func TestRoundTripAllTables(t *testing.T) {
 	}
 	for _, tb := range run.Tables {
 		e.assertTable(t, tb.Name, run.Date(), want[tb.Name])
-		job := jobs[testDataset+"."+tb.Name+"$20260301"]
+		job := jobs[testDataset+"."+string(tb.Name)+"$20260301"]
 		tr := res.Tables[tb.Name]
 		if tr.Bytes <= 0 {
 			t.Errorf("%s: result reports %d bytes", tb.Name, tr.Bytes)
@@ -221,7 +221,7 @@ func TestRoundTripAllTables(t *testing.T) {
 	}
 	// Table metadata from schemas/.
 	for _, tb := range run.Tables {
-		md, err := e.client.Dataset(testDataset).Table(tb.Name).Metadata(context.Background())
+		md, err := e.client.Dataset(testDataset).Table(string(tb.Name)).Metadata(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,14 +254,14 @@ func TestRoundTripAllTables(t *testing.T) {
 	// Jobs: one per table, labelled, deterministic ids, WRITE_TRUNCATE into the decorator.
 	idRe := regexp.MustCompile(`^wbexport_0190a5e0-0000-7000-8000-000000000001_[a-z_]+_20260301_[0-9a-f]{16}$`)
 	for _, tb := range run.Tables {
-		dest := testDataset + "." + tb.Name + "$20260301"
+		dest := testDataset + "." + string(tb.Name) + "$20260301"
 		job := jobs[dest]
 		if !idRe.MatchString(job.ID) {
 			t.Errorf("%s: job id %q does not match %s", tb.Name, job.ID, idRe)
 		}
 		wantJob := bqtest.JobInfo{Project: testProject, ID: job.ID, Location: "EU", Type: "LOAD", Destination: dest,
 			WriteDisposition: "WRITE_TRUNCATE", State: "DONE",
-			Labels: map[string]string{"wbexport_table": tb.Name, "wbexport_run_id": run.RunID, "wbexport_version": "v0_1_0-test", "team": "okr"}}
+			Labels: map[string]string{"wbexport_table": string(tb.Name), "wbexport_run_id": run.RunID, "wbexport_version": "v0_1_0-test", "team": "okr"}}
 		if diff := cmp.Diff(wantJob, job); diff != "" {
 			t.Errorf("%s: load job (-want +got):\n%s", tb.Name, diff)
 		}
@@ -346,7 +346,7 @@ func TestSchemaAdditionApplied(t *testing.T) {
 			*f = c
 		}
 	}
-	err := e.client.Dataset(testDataset).Table(schemas.Users).Create(ctx, &bq.TableMetadata{
+	err := e.client.Dataset(testDataset).Table(string(schemas.Users)).Create(ctx, &bq.TableMetadata{
 		Schema:           old,
 		TimePartitioning: &bq.TimePartitioning{Type: bq.DayPartitioningType, Field: schemas.ColSnapshotDate},
 	})
@@ -359,7 +359,7 @@ func TestSchemaAdditionApplied(t *testing.T) {
 	if _, err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	md, err := e.client.Dataset(testDataset).Table(schemas.Users).Metadata(ctx)
+	md, err := e.client.Dataset(testDataset).Table(string(schemas.Users)).Metadata(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestIncompatibleSchemaRefused(t *testing.T) {
 		bad[i] = &c
 	}
 	bad = append(bad, &bq.FieldSchema{Name: "legacy_col", Type: bq.StringFieldType})
-	if err := e.client.Dataset(testDataset).Table(schemas.Goals).Create(ctx, &bq.TableMetadata{
+	if err := e.client.Dataset(testDataset).Table(string(schemas.Goals)).Create(ctx, &bq.TableMetadata{
 		Schema:           bad,
 		TimePartitioning: &bq.TimePartitioning{Type: bq.DayPartitioningType, Field: schemas.ColSnapshotDate},
 	}); err != nil {
@@ -449,7 +449,7 @@ func TestFailedLoadLeavesOtherPartitions(t *testing.T) {
 	run2 := runInfo("run-2", "2026-03-01", teams, goals)
 	s2 := e.open(run2)
 	want2 := writeSample(t, mem, s2, run2, 5, 2, false)
-	e.srv.FailNextLoad(schemas.Goals, "quotaExceeded", "Quota exceeded: too many table update operations")
+	e.srv.FailNextLoad(string(schemas.Goals), "quotaExceeded", "Quota exceeded: too many table update operations")
 	_, err := s2.Commit(ctx)
 	var je *bigquery.JobError
 	if !errors.As(err, &je) {
@@ -457,7 +457,7 @@ func TestFailedLoadLeavesOtherPartitions(t *testing.T) {
 	}
 	var goalsJob string
 	for _, j := range e.srv.Jobs() {
-		if j.Labels["wbexport_table"] == schemas.Goals && j.Labels["wbexport_run_id"] == "run-2" {
+		if j.Labels["wbexport_table"] == string(schemas.Goals) && j.Labels["wbexport_run_id"] == "run-2" {
 			goalsJob = j.ID
 		}
 	}
@@ -611,7 +611,7 @@ func TestLedgerAppends(t *testing.T) {
 	}
 	e.assertTable(t, schemas.SyncRuns, "2026-03-01", want)
 	for _, j := range e.srv.Jobs() {
-		if strings.Contains(j.Destination, schemas.SyncRuns) && (j.WriteDisposition != "WRITE_APPEND" || !strings.HasSuffix(j.Destination, "$20260301")) {
+		if strings.Contains(j.Destination, string(schemas.SyncRuns)) && (j.WriteDisposition != "WRITE_APPEND" || !strings.HasSuffix(j.Destination, "$20260301")) {
 			t.Errorf("ledger job %+v", j)
 		}
 	}
@@ -666,7 +666,7 @@ func TestCheck(t *testing.T) {
 	if err := e.client.Dataset(testDataset).Create(ctx, &bq.DatasetMetadata{Location: "EU"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.client.Dataset(testDataset).Table(schemas.Teams).Create(ctx, &bq.TableMetadata{
+	if err := e.client.Dataset(testDataset).Table(string(schemas.Teams)).Create(ctx, &bq.TableMetadata{
 		Schema: bq.Schema{{Name: "team_id", Type: bq.StringFieldType}},
 	}); err != nil {
 		t.Fatal(err)
@@ -780,8 +780,8 @@ func TestPartitionExpiration(t *testing.T) {
 	if err := s.AppendLedger(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]time.Duration{schemas.Teams: e.cfg.PartitionExpiration, schemas.SyncRuns: 0} {
-		md, err := e.client.Dataset(testDataset).Table(name).Metadata(ctx)
+	for name, want := range map[schemas.TableID]time.Duration{schemas.Teams: e.cfg.PartitionExpiration, schemas.SyncRuns: 0} {
+		md, err := e.client.Dataset(testDataset).Table(string(name)).Metadata(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

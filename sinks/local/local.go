@@ -145,8 +145,8 @@ type Sink struct {
 	url     string
 	run     sinks.RunInfo
 	cfg     config
-	tables  map[string]*schemas.Table
-	writers map[string]*parquetfile.Writer
+	tables  map[schemas.TableID]*schemas.Table
+	writers map[schemas.TableID]*parquetfile.Writer
 	stage   string // <root>/_staging/<run_id>
 	runLock *os.File
 	st      state
@@ -178,8 +178,8 @@ func New(ctx context.Context, root string, run sinks.RunInfo, opts ...Option) (*
 		url:     "file://" + abs,
 		run:     run,
 		cfg:     cfg,
-		tables:  map[string]*schemas.Table{},
-		writers: map[string]*parquetfile.Writer{},
+		tables:  map[schemas.TableID]*schemas.Table{},
+		writers: map[schemas.TableID]*parquetfile.Writer{},
 	}
 	if err := validRunID(run.RunID); err != nil {
 		return nil, fmt.Errorf("sink %s: %w", s.url, err)
@@ -249,8 +249,8 @@ func (s *Sink) URL() string { return s.url }
 func (s *Sink) Root() string { return s.root }
 
 // PartitionDir returns where table's partition for date (YYYY-MM-DD) is published.
-func PartitionDir(root, table, date string) string {
-	return filepath.Join(root, table, schemas.ColSnapshotDate+"="+date)
+func PartitionDir(root string, table schemas.TableID, date string) string {
+	return filepath.Join(root, string(table), schemas.ColSnapshotDate+"="+date)
 }
 
 // pathErr formats "sink file://ROOT: what PATH: cause" without repeating the path the
@@ -305,7 +305,7 @@ func CheckRoot(root string) error {
 }
 
 // Write stages rec for table. See sinks.Sink.
-func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+func (s *Sink) Write(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 	if s.st != stateOpen {
 		return fmt.Errorf("sink %s: write %s: run is %s", s.url, table, s.st)
 	}
@@ -335,14 +335,14 @@ func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) e
 func (s *Sink) tableList() string {
 	names := make([]string, 0, len(s.tables))
 	for n := range s.tables {
-		names = append(names, n)
+		names = append(names, string(n))
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
 
-func (s *Sink) stagedDir(table string) string {
-	return filepath.Join(s.stage, table, schemas.ColSnapshotDate+"="+s.run.Date())
+func (s *Sink) stagedDir(table schemas.TableID) string {
+	return filepath.Join(s.stage, string(table), schemas.ColSnapshotDate+"="+s.run.Date())
 }
 
 func (s *Sink) writer(t *schemas.Table) (*parquetfile.Writer, error) {

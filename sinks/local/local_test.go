@@ -75,11 +75,11 @@ func TestRotatedPartitionHasSeveralFiles(t *testing.T) {
 // discardSink accepts writes (used to recompute what another process wrote).
 type discardSink struct{ sinks.Sink }
 
-func (discardSink) Write(context.Context, string, arrow.RecordBatch) error { return nil }
+func (discardSink) Write(context.Context, schemas.TableID, arrow.RecordBatch) error { return nil }
 
-func write(t *testing.T, s sinks.Sink, run sinks.RunInfo, seed int64) map[string][]sinktest.Row {
+func write(t *testing.T, s sinks.Sink, run sinks.RunInfo, seed int64) map[schemas.TableID][]sinktest.Row {
 	t.Helper()
-	out := map[string][]sinktest.Row{}
+	out := map[schemas.TableID][]sinktest.Row{}
 	for i, tbl := range run.Tables {
 		rec := sinktest.SampleRecords(memory.DefaultAllocator, tbl, 3+i, seed*10+int64(i), sinktest.WithDate(run.Date()), sinktest.WithRunID(run.RunID))
 		out[tbl.Name] = sinktest.CanonicalRows(rec)
@@ -141,10 +141,10 @@ func publishSteps(t *testing.T, previous bool) []string {
 	return steps
 }
 
-func mustTable(name string) *schemas.Table {
-	t, ok := schemas.Lookup(name)
+func mustTable(id schemas.TableID) *schemas.Table {
+	t, ok := schemas.Lookup(id)
 	if !ok {
-		panic(name)
+		panic(id)
 	}
 	return t
 }
@@ -169,7 +169,7 @@ func TestCrashAtEveryPublishStep(t *testing.T) {
 			t.Run(fmt.Sprintf("previous=%t/%s", previous, crashAt), func(t *testing.T) {
 				root := t.TempDir()
 				tables := []*schemas.Table{mustTable(schemas.Users), mustTable(schemas.Goals)}
-				var old map[string][]sinktest.Row
+				var old map[schemas.TableID][]sinktest.Row
 				if previous {
 					run1 := sinktest.NewRun(t, sinktest.Date1, tables...)
 					s := open(t, root, run1)
@@ -372,7 +372,7 @@ func TestCloseAndAbortLeaveNoStaging(t *testing.T) {
 		if left := stagingEntries(t, root); len(left) != 0 {
 			t.Errorf("abort=%t: staging left: %v", abort, left)
 		}
-		if _, err := os.Stat(filepath.Join(root, schemas.Goals)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(root, string(schemas.Goals))); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("abort=%t: table dir exists after an uncommitted run", abort)
 		}
 	}
@@ -567,7 +567,7 @@ func TestStaleLedgerTempRemoved(t *testing.T) {
 
 // assertPublished checks that every table's Date1 partition is published and holds want's
 // rows; what says what a difference means.
-func assertPublished(t *testing.T, root string, tables []*schemas.Table, want map[string][]sinktest.Row, what string) {
+func assertPublished(t *testing.T, root string, tables []*schemas.Table, want map[schemas.TableID][]sinktest.Row, what string) {
 	t.Helper()
 	for _, tbl := range tables {
 		got, ok, err := localtest.ReadPartition(root, tbl.Name, sinktest.Date1)

@@ -87,7 +87,7 @@ type journal struct {
 }
 
 type journalPartition struct {
-	Table    string                `json:"table"`
+	Table    schemas.TableID       `json:"table"`
 	Manifest *parquetfile.Manifest `json:"manifest"`
 }
 
@@ -150,7 +150,7 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 	}
 	s.journaled = true // the commit point
 
-	res := &sinks.Result{Tables: map[string]sinks.TableResult{}}
+	res := &sinks.Result{Tables: map[schemas.TableID]sinks.TableResult{}}
 	for _, p := range j.Partitions {
 		if err := publishPartition(s.root, s.stage, &j, p, false); err != nil {
 			return nil, fmt.Errorf("sink %s: publish %s: %w (run %s is committed; the next run on this root finishes publishing it)", s.url, p.Table, err, s.run.RunID)
@@ -192,9 +192,9 @@ func publishPartition(root, stage string, j *journal, p journalPartition, recove
 		return fmt.Errorf("journal entry for %s has no manifest", p.Table)
 	}
 	part := schemas.ColSnapshotDate + "=" + p.Manifest.SnapshotDate
-	S := filepath.Join(stage, p.Table, part)
-	P := filepath.Join(root, p.Table, part)
-	O := filepath.Join(stage, oldDir, p.Table, part)
+	S := filepath.Join(stage, string(p.Table), part)
+	P := filepath.Join(root, string(p.Table), part)
+	O := filepath.Join(stage, oldDir, string(p.Table), part)
 	sOK, err := exists(S)
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func publishPartition(root, stage string, j *journal, p journalPartition, recove
 			return os.RemoveAll(O)
 		}
 	}
-	step := func(name string) error { return hook(name + "/" + p.Table) }
+	step := func(name string) error { return hook(name + "/" + string(p.Table)) }
 	switch {
 	case sOK && pOK && oOK:
 		return fmt.Errorf("inconsistent state: %s, %s and %s all exist", S, P, O)
@@ -435,7 +435,7 @@ func recoverRun(root, dir string) error {
 // its staging directory's .lock is held (kept until Close), so a temp file is removed only when
 // no staging directory of its run is locked. The caller holds the root lock.
 func (s *Sink) cleanLedgerTemps() error {
-	temps, err := filepath.Glob(filepath.Join(s.root, schemas.SyncRuns, schemas.ColSnapshotDate+"=*", ".part-*.parquet.tmp"))
+	temps, err := filepath.Glob(filepath.Join(s.root, string(schemas.SyncRuns), schemas.ColSnapshotDate+"=*", ".part-*.parquet.tmp"))
 	if err != nil {
 		return err
 	}

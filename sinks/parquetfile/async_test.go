@@ -39,7 +39,7 @@ func releaseAll(recs []arrow.RecordBatch) {
 func TestEncodeAheadSameBytes(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		table    string
+		table    schemas.TableID
 		sizes    []int
 		opts     []parquetfile.Option
 		minFiles int // at least this many files (rotation)
@@ -149,7 +149,7 @@ func testDestinationErrorMidFile(t *testing.T, md mode) {
 			if first == nil {
 				t.Fatalf("no error from Write or Close; files %v", m.order)
 			}
-			for _, want := range []string{"table " + tbl.Name, tc.file, errDiskFull.Error()} {
+			for _, want := range []string{"table " + string(tbl.Name), tc.file, errDiskFull.Error()} {
 				if !strings.Contains(first.Error(), want) {
 					t.Errorf("error %q does not name %q", first, want)
 				}

@@ -20,15 +20,15 @@ const SuccessName = "_SUCCESS"
 // their row counts, sizes and SHA-256 sums. It is shared by the local and S3 sinks and written
 // as "_manifest.json" next to the files. It holds no secrets.
 type Manifest struct {
-	Table             string     `json:"table"`
-	SnapshotDate      string     `json:"snapshot_date"` // YYYY-MM-DD
-	RunID             string     `json:"run_id"`
-	SchemaFingerprint string     `json:"schema_fingerprint"`
-	Files             []FileInfo `json:"files"`
-	TotalRows         int64      `json:"total_rows"`
-	TotalBytes        int64      `json:"total_bytes"`
-	CreatedAt         time.Time  `json:"created_at"`
-	WbexportVersion   string     `json:"wbexport_version"`
+	Table             schemas.TableID `json:"table"`
+	SnapshotDate      string          `json:"snapshot_date"` // YYYY-MM-DD
+	RunID             string          `json:"run_id"`
+	SchemaFingerprint string          `json:"schema_fingerprint"`
+	Files             []FileInfo      `json:"files"`
+	TotalRows         int64           `json:"total_rows"`
+	TotalBytes        int64           `json:"total_bytes"`
+	CreatedAt         time.Time       `json:"created_at"`
+	WbexportVersion   string          `json:"wbexport_version"`
 }
 
 // NewManifest builds the manifest of table's partition written by run. Files must not be

@@ -17,10 +17,9 @@ import (
 // allocator is checked for leaks.
 func BenchmarkParquetWriterTable(b *testing.B) {
 	const batchRows, batches = 4096, 2
-	for _, name := range schemas.Names() {
-		tbl, _ := schemas.Lookup(name)
+	for _, tbl := range schemas.All() {
 		for _, md := range benchModes {
-			b.Run(name+"/"+md.name, func(b *testing.B) {
+			b.Run(string(tbl.Name)+"/"+md.name, func(b *testing.B) {
 				recs := make([]arrow.RecordBatch, batches)
 				for i := range recs {
 					recs[i] = sinktest.SampleRecords(memory.DefaultAllocator, tbl, batchRows, int64(i+1))

@@ -125,7 +125,7 @@ func TestRoundTripEveryTable(t *testing.T) { forModes(t, testRoundTripEveryTable
 func testRoundTripEveryTable(t *testing.T, md mode) {
 	for _, comp := range []parquetfile.Compression{parquetfile.Zstd, parquetfile.Snappy, parquetfile.None} {
 		for _, tbl := range schemas.All() {
-			t.Run(string(comp)+"/"+tbl.Name, func(t *testing.T) {
+			t.Run(string(comp)+"/"+string(tbl.Name), func(t *testing.T) {
 				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 				defer mem.AssertSize(t, 0)
 				var m memFiles
@@ -187,7 +187,7 @@ func testMetadata(t *testing.T, md mode) {
 	}
 	f := m.open(t, infos[0].Name)
 	for k, want := range map[string]string{
-		schemas.MetaTable:            tbl.Name,
+		schemas.MetaTable:            string(tbl.Name),
 		schemas.MetaFingerprint:      tbl.Fingerprint(),
 		parquetfile.MetaRunID:        run.RunID,
 		parquetfile.MetaSnapshotDate: "2026-04-05",
@@ -326,7 +326,7 @@ func testAbortAndFactoryError(t *testing.T, md mode) {
 		_, err = w.Close()
 	}
 	if err == nil || !strings.Contains(err.Error(), "part-00000.parquet") || !strings.Contains(err.Error(), "disk full") ||
-		!strings.Contains(err.Error(), "table "+tbl.Name) {
+		!strings.Contains(err.Error(), "table "+string(tbl.Name)) {
 		t.Fatalf("Write/Close with failing factory = %v, want error naming the table, file and cause", err)
 	}
 	if _, err2 := w.Close(); err2 == nil || err2.Error() != err.Error() {
@@ -407,9 +407,8 @@ func testStatisticsAndDictionary(t *testing.T, md mode) {
 func TestDictionaryByType(t *testing.T) { forModes(t, testDictionaryByType) }
 
 func testDictionaryByType(t *testing.T, md mode) {
-	for _, name := range schemas.Names() {
-		t.Run(name, func(t *testing.T) {
-			tbl, _ := schemas.Lookup(name)
+	for _, tbl := range schemas.All() {
+		t.Run(string(tbl.Name), func(t *testing.T) {
 			f := writeSample(t, md, tbl, 200, 7)
 			seen := map[string]int{}
 			for _, c := range f.Metadata().RowGroups[0].Columns {
@@ -481,7 +480,7 @@ func TestStoredArrowSchema(t *testing.T) { forModes(t, testStoredArrowSchema) }
 func testStoredArrowSchema(t *testing.T, md mode) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	for _, name := range []string{schemas.Users, schemas.Goals, schemas.SyncRuns} {
+	for _, name := range []schemas.TableID{schemas.Users, schemas.Goals, schemas.SyncRuns} {
 		tbl, _ := schemas.Lookup(name)
 		var m memFiles
 		w, _ := md.newWriter(tbl, m.create, parquetfile.WithAllocator(mem))

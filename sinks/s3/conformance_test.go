@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/s3"
@@ -44,7 +45,7 @@ func (d *s3Destination) Open(t testing.TB, run sinks.RunInfo) sinks.Sink {
 	return s
 }
 
-func (d *s3Destination) Read(t testing.TB, table, date string) ([]sinktest.Row, bool) {
+func (d *s3Destination) Read(t testing.TB, table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	t.Helper()
 	e := d.e
 	dir := e.part(table, date)

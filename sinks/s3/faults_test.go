@@ -63,7 +63,9 @@ func faultRun(e *env, run sinks.RunInfo, seed int64, goalBatches int, opts ...s3
 	return s, write()
 }
 
-func publishedMarker(e *env, table string) bool { return e.exists(e.part(table, date1) + "_SUCCESS") }
+func publishedMarker(e *env, table schemas.TableID) bool {
+	return e.exists(e.part(table, date1) + "_SUCCESS")
+}
 
 // published returns e.snapshot("") without the staging area.
 func (e *env) published() map[string]objInfo {
@@ -105,8 +107,8 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		run1   []string // tables of the run that publishes the previous snapshot
-		goals2 int      // goal batches of the failed run (default 3)
+		run1   []schemas.TableID // tables of the run that publishes the previous snapshot
+		goals2 int               // goal batches of the failed run (default 3)
 		opts   []s3.Option
 		inject func(p *s3test.Proxy)
 		want   string // in the failed run's error
@@ -183,7 +185,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			// goals did not exist before: rolling back removes the partition the failed run
 			// created.
 			name: "a new partition is removed again",
-			run1: []string{schemas.Users},
+			run1: []schemas.TableID{schemas.Users},
 			inject: func(p *s3test.Proxy) {
 				p.FailFunc("PutObject", keySuffix("/goals/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
 			},
@@ -207,7 +209,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 			e := newEnv(t)
 			p := e.withProxy()
 			if tc.run1 == nil {
-				tc.run1 = []string{schemas.Users, schemas.Goals}
+				tc.run1 = []schemas.TableID{schemas.Users, schemas.Goals}
 			}
 			if tc.goals2 == 0 {
 				tc.goals2 = 3
@@ -269,7 +271,7 @@ func TestFailedRunsLeavePublishedDataAndNextRunRepairs(t *testing.T) {
 
 // checkPublished checks that run published every table's partition for date completely: a
 // _SUCCESS, a manifest of run, exactly the files it lists, each with its sha256.
-func checkPublished(t *testing.T, e *env, run sinks.RunInfo, date string, tables ...string) {
+func checkPublished(t *testing.T, e *env, run sinks.RunInfo, date string, tables ...schemas.TableID) {
 	t.Helper()
 	for _, table := range tables {
 		dir := e.part(table, date)
@@ -277,7 +279,7 @@ func checkPublished(t *testing.T, e *env, run sinks.RunInfo, date string, tables
 			t.Errorf("%s has no _SUCCESS", dir)
 		}
 		body, _ := e.get(dir + "_manifest.json")
-		m, err := parquetfile.ParseManifest(table, body)
+		m, err := parquetfile.ParseManifest(string(table), body)
 		if err != nil || m.RunID != run.RunID {
 			t.Fatalf("%s manifest = %+v, %v; want one of run %s", dir, m, err, run.RunID)
 		}

@@ -91,16 +91,16 @@ func (e *env) open(run sinks.RunInfo, cfg s3.Config, opts ...s3.Option) *s3.Sink
 	return s
 }
 
-func newRun(date string, tables ...string) sinks.RunInfo {
+func newRun(date string, tables ...schemas.TableID) sinks.RunInfo {
 	d, err := time.Parse("2006-01-02", date)
 	if err != nil {
 		panic(err)
 	}
 	run := sinks.RunInfo{RunID: uuid.Must(uuid.NewV7()).String(), SnapshotDate: d, Version: "test"}
-	for _, name := range tables {
-		t, ok := schemas.Lookup(name)
+	for _, id := range tables {
+		t, ok := schemas.Lookup(id)
 		if !ok {
-			panic(name)
+			panic(id)
 		}
 		run.Tables = append(run.Tables, t)
 	}
@@ -108,7 +108,7 @@ func newRun(date string, tables ...string) sinks.RunInfo {
 }
 
 // writeSample writes n sample rows (seed) of table into s.
-func (e *env) writeSample(s *s3.Sink, run sinks.RunInfo, table string, n int, seed int64) {
+func (e *env) writeSample(s *s3.Sink, run sinks.RunInfo, table schemas.TableID, n int, seed int64) {
 	e.t.Helper()
 	tbl, _ := schemas.Lookup(table)
 	rec := sinktest.SampleRecords(e.mem, tbl, n, seed, sinktest.WithDate(run.Date()), sinktest.WithRunID(run.RunID))
@@ -189,7 +189,7 @@ func (e *env) multipartUploads() int {
 	return len(out.Uploads)
 }
 
-func (e *env) part(table, date string) string {
+func (e *env) part(table schemas.TableID, date string) string {
 	return fmt.Sprintf("%s/%s/snapshot_date=%s/", e.prefix, table, date)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 )
 
@@ -33,7 +34,7 @@ import (
 //  5. write _SUCCESS.
 //
 // If it fails, Commit rolls back every partition in the journal, this one included.
-func (s *Sink) publish(ctx context.Context, table string, m *parquetfile.Manifest) error {
+func (s *Sink) publish(ctx context.Context, table schemas.TableID, m *parquetfile.Manifest) error {
 	dir := s.PartitionKey(table, s.run.Date())
 	staged := s.stagedPartitionKey(table)
 	successKey := dir + parquetfile.SuccessName
@@ -172,7 +173,7 @@ func forEach[T any](ctx, rctx context.Context, limit int, items []T, fn func(con
 // copyObject copies src to dst server-side, with the configured encryption and storage class.
 // Objects up to the copy threshold use CopyObject (metadata and tags copied from the staged
 // object); larger ones a multipart copy.
-func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, table string) error {
+func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, table schemas.TableID) error {
 	source := copySource(s.cfg.Bucket, src)
 	sse, kms := s.sse()
 	if size <= s.opts.copyThreshold {
@@ -260,7 +261,7 @@ func copySource(bucket, key string) string {
 
 // putSmall writes a small object (manifest, _SUCCESS) with the configured encryption and
 // storage class.
-func (s *Sink) putSmall(ctx context.Context, key string, body []byte, contentType, table string) error {
+func (s *Sink) putSmall(ctx context.Context, key string, body []byte, contentType string, table schemas.TableID) error {
 	in := &awss3.PutObjectInput{
 		Bucket:      aws.String(s.cfg.Bucket),
 		Key:         aws.String(key),

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 )
 
@@ -40,7 +41,7 @@ type journal struct {
 // journalPartition is one partition the run touched: its key prefix, the key prefix of its
 // backup, and the objects it held before (names relative to both prefixes).
 type journalPartition struct {
-	Table   string          `json:"table"`
+	Table   schemas.TableID `json:"table"`
 	Dir     string          `json:"dir"`
 	Backup  string          `json:"backup"`
 	Objects []journalObject `json:"objects"`
@@ -54,14 +55,14 @@ type journalObject struct {
 
 func (s *Sink) journalKey(runID string) string { return s.StagingKey(runID) + journalName }
 
-func (s *Sink) backupKey(table string) string {
-	return s.StagingKey(s.run.RunID) + backupDir + "/" + table + "/" + partitionName(s.run.Date()) + "/"
+func (s *Sink) backupKey(table schemas.TableID) string {
+	return s.StagingKey(s.run.RunID) + backupDir + "/" + string(table) + "/" + partitionName(s.run.Date()) + "/"
 }
 
 // backup copies every object of the partition dir (data files, _manifest.json, _SUCCESS)
 // server-side into the run's backup area and returns the journal entry describing them.
 // Requests run on rctx; ctx is checked between them (see forEach).
-func (s *Sink) backup(ctx, rctx context.Context, table, dir string) (journalPartition, error) {
+func (s *Sink) backup(ctx, rctx context.Context, table schemas.TableID, dir string) (journalPartition, error) {
 	bdir := s.backupKey(table)
 	jp := journalPartition{Table: table, Dir: dir, Backup: bdir, Objects: []journalObject{}}
 	if err := ctx.Err(); err != nil {

@@ -61,7 +61,7 @@ func TestPublishLayout(t *testing.T) {
 		t.Fatalf("bucket holds\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 
-	for table, rows := range map[string]int64{"users": 80, "teams": 0} {
+	for table, rows := range map[schemas.TableID]int64{schemas.Users: 80, schemas.Teams: 0} {
 		tr := res.Tables[table]
 		wantLoc := "s3://" + e.bucket + "/" + e.part(table, date1)
 		// Bytes is checked against the published object below.
@@ -69,14 +69,16 @@ func TestPublishLayout(t *testing.T) {
 			t.Errorf("Result[%s] (-want +got):\n%s", table, diff)
 		}
 		body, _ := e.get(e.part(table, date1) + "_manifest.json")
-		m, err := parquetfile.ParseManifest(table, body)
+		m, err := parquetfile.ParseManifest(string(table), body)
 		if err != nil {
 			t.Fatalf("manifest: %v", err)
 		}
 		type manifestSummary struct {
-			RunID, Table, SnapshotDate string
-			TotalRows                  int64
-			Files                      int
+			RunID        string
+			Table        schemas.TableID
+			SnapshotDate string
+			TotalRows    int64
+			Files        int
 		}
 		wantM := manifestSummary{RunID: run.RunID, Table: table, SnapshotDate: date1, TotalRows: rows, Files: 1}
 		if diff := cmp.Diff(wantM, manifestSummary{m.RunID, m.Table, m.SnapshotDate, m.TotalRows, len(m.Files)}); diff != "" {
@@ -104,7 +106,7 @@ func TestPublishLayout(t *testing.T) {
 		for _, tg := range tags.TagSet {
 			got[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 		}
-		if diff := cmp.Diff(map[string]string{s3.TagRunID: run.RunID, s3.TagTable: table}, got); diff != "" {
+		if diff := cmp.Diff(map[string]string{s3.TagRunID: run.RunID, s3.TagTable: string(table)}, got); diff != "" {
 			t.Errorf("%s: tags (-want +got):\n%s", table, diff)
 		}
 		head, err := e.client.HeadObject(context.Background(), &awss3.HeadObjectInput{
@@ -230,7 +232,7 @@ func TestRejectsBadWrites(t *testing.T) {
 	wrong := e.ledgerRecord(run)
 	defer wrong.Release()
 	tests := []struct {
-		table string
+		table schemas.TableID
 		want  string
 	}{
 		{schemas.Users, "schema mismatch"},

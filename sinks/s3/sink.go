@@ -67,7 +67,7 @@ type Sink struct {
 	upCtx    context.Context
 	upCancel context.CancelFunc
 
-	tables   map[string]*tableState
+	tables   map[schemas.TableID]*tableState
 	order    []*tableState
 	state    state
 	err      error // why the sink failed
@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...Option) (*S
 	s := &Sink{
 		cfg: cfg, opts: o, run: run, client: client, tm: tm,
 		log:    o.log.With("sink", cfg.String(), "run_id", run.RunID),
-		tables: map[string]*tableState{},
+		tables: map[schemas.TableID]*tableState{},
 	}
 	s.upCtx, s.upCancel = context.WithCancel(context.WithoutCancel(ctx))
 	for _, t := range run.Tables {
@@ -196,20 +196,20 @@ func (s *Sink) key(parts ...string) string {
 func partitionName(date string) string { return schemas.ColSnapshotDate + "=" + date }
 
 // PartitionKey returns the key prefix (ending in "/") of table's partition for date.
-func (s *Sink) PartitionKey(table, date string) string {
-	return s.key(table, partitionName(date)) + "/"
+func (s *Sink) PartitionKey(table schemas.TableID, date string) string {
+	return s.key(string(table), partitionName(date)) + "/"
 }
 
 // StagingKey returns the key prefix (ending in "/") of run's staging area.
 func (s *Sink) StagingKey(runID string) string { return s.key(stagingDir, runID) + "/" }
 
-func (s *Sink) stagedPartitionKey(table string) string {
-	return s.StagingKey(s.run.RunID) + table + "/" + partitionName(s.run.Date()) + "/"
+func (s *Sink) stagedPartitionKey(table schemas.TableID) string {
+	return s.StagingKey(s.run.RunID) + string(table) + "/" + partitionName(s.run.Date()) + "/"
 }
 
 // LedgerKey returns the key of run's ledger object.
 func (s *Sink) LedgerKey(run sinks.RunInfo) string {
-	return s.key(schemas.SyncRuns, partitionName(run.Date()), "part-"+run.RunID+".parquet")
+	return s.key(string(schemas.SyncRuns), partitionName(run.Date()), "part-"+run.RunID+".parquet")
 }
 
 func (s *Sink) uri(key string) string { return "s3://" + s.cfg.Bucket + "/" + key }
@@ -219,13 +219,13 @@ func (s *Sink) errorf(format string, args ...any) error {
 }
 
 // tagging returns the URL-encoded object tags for objects of table ("" for none).
-func (s *Sink) tagging(table string) *string {
+func (s *Sink) tagging(table schemas.TableID) *string {
 	v := url.Values{}
 	if s.run.RunID != "" {
 		v.Set(TagRunID, s.run.RunID)
 	}
 	if table != "" {
-		v.Set(TagTable, table)
+		v.Set(TagTable, string(table))
 	}
 	if len(v) == 0 {
 		return nil
@@ -266,7 +266,7 @@ func (s *Sink) watch(ctx context.Context) (stop func() bool) {
 // <prefix>/_staging/<run_id>/<table>/snapshot_date=<date>/part-NNNNN.parquet as a multipart
 // upload while they are produced. A record batch whose schema does not match the table is
 // rejected without harming the run; any other failure (an upload error) fails the run.
-func (s *Sink) Write(ctx context.Context, table string, rec arrow.RecordBatch) error {
+func (s *Sink) Write(ctx context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 	if err := s.usable("Write"); err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 
 	// 3. Publish partition by partition, journaling each before touching it; on failure roll
 	// every touched partition back.
-	res := &sinks.Result{Tables: map[string]sinks.TableResult{}}
+	res := &sinks.Result{Tables: map[schemas.TableID]sinks.TableResult{}}
 	for _, ts := range s.order {
 		m := parquetfile.NewManifest(s.run, ts.table, ts.files, s.opts.now())
 		if err := s.publish(ctx, ts.table.Name, m); err != nil {
@@ -580,7 +580,7 @@ type upload struct {
 
 var errUploadAborted = errors.New("upload aborted")
 
-func (s *Sink) startUpload(key, table, contentType string) *upload {
+func (s *Sink) startUpload(key string, table schemas.TableID, contentType string) *upload {
 	pr, pw := io.Pipe()
 	u := &upload{key: key, pw: pw, done: make(chan struct{})}
 	in := &transfermanager.UploadObjectInput{

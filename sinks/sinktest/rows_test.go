@@ -101,7 +101,7 @@ func TestSampleRecordsGolden(t *testing.T) {
 		if d := sinktest.DiffRows(sinktest.CanonicalRows(rec), sinktest.CanonicalRows(again)); d != "" {
 			t.Errorf("%s: SampleRecords is not deterministic:\n%s", tbl.Name, d)
 		}
-		out.WriteString("## " + tbl.Name + "\n")
+		out.WriteString("## " + string(tbl.Name) + "\n")
 		for _, r := range sinktest.CanonicalRows(rec) {
 			out.WriteString(renderRow(tbl, r) + "\n")
 		}

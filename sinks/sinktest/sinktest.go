@@ -8,6 +8,7 @@ package sinktest
 import (
 	"testing"
 
+	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 )
 
@@ -25,7 +26,7 @@ type Destination interface {
 	// rows, and whether the partition is published at all (e.g. _SUCCESS present / partition
 	// exists). Reads go through an independent path (parquet-go, the BigQuery client's
 	// table.Read, ...), not through the sink.
-	Read(t testing.TB, table, date string) (rows []Row, published bool)
+	Read(t testing.TB, table schemas.TableID, date string) (rows []Row, published bool)
 	// Ledger returns every _sync_runs row published so far.
 	Ledger(t testing.TB) []Row
 }

@@ -98,7 +98,7 @@ func smallTables() []*schemas.Table {
 }
 
 // written accumulates what a run wrote, per table, in canonical form.
-type written map[string][]Row
+type written map[schemas.TableID][]Row
 
 // writeSample writes batches of sample rows (sizes given) for table and records them in w.
 func writeSample(t *testing.T, s sinks.Sink, mem memory.Allocator, run sinks.RunInfo, table *schemas.Table, w written, seed int64, sizes ...int) {
@@ -134,7 +134,7 @@ func closeSink(t *testing.T, s sinks.Sink) {
 }
 
 // expectPublished asserts that table's partition at date is published with exactly want.
-func expectPublished(t *testing.T, d Destination, table, date string, want []Row) {
+func expectPublished(t *testing.T, d Destination, table schemas.TableID, date string, want []Row) {
 	t.Helper()
 	got, published := d.Read(t, table, date)
 	if !published {
@@ -146,7 +146,7 @@ func expectPublished(t *testing.T, d Destination, table, date string, want []Row
 	}
 }
 
-func expectUnpublished(t *testing.T, d Destination, table, date string) {
+func expectUnpublished(t *testing.T, d Destination, table schemas.TableID, date string) {
 	t.Helper()
 	got, published := d.Read(t, table, date)
 	if published {
@@ -374,7 +374,7 @@ func LedgerRow(mem memory.Allocator, run sinks.RunInfo, status string) arrow.Rec
 			lb := fb.(*array.ListBuilder)
 			lb.Append(true)
 			for _, t := range run.Tables {
-				lb.ValueBuilder().(*array.StringBuilder).Append(t.Name)
+				lb.ValueBuilder().(*array.StringBuilder).Append(string(t.Name))
 			}
 		case "summary":
 			fb.(*array.StringBuilder).Append(`{"rows":{"users":3}}`)
@@ -450,7 +450,7 @@ func testWrongSchema(t *testing.T, h Harness) {
 	rec.Release()
 	if err == nil {
 		t.Errorf("Write(%s, <%s batch>) succeeded, want a schema error", tables[0].Name, tables[1].Name)
-	} else if !strings.Contains(err.Error(), tables[0].Name) {
+	} else if !strings.Contains(err.Error(), string(tables[0].Name)) {
 		t.Errorf("schema error %q does not name the table %s", err, tables[0].Name)
 	}
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/wbexport/wbexport/schemas"
 )
 
 // Row is one row in canonical form: column name → value.
@@ -79,15 +80,15 @@ func Value(arr arrow.Array, i int) any {
 // table. It is safe for concurrent use. Release it when done.
 type Collector struct {
 	mu   sync.Mutex
-	recs map[string][]arrow.RecordBatch
+	recs map[schemas.TableID][]arrow.RecordBatch
 }
 
 // Emit retains rec and keeps it under table. Its signature is transform.Emit's.
-func (c *Collector) Emit(_ context.Context, table string, rec arrow.RecordBatch) error {
+func (c *Collector) Emit(_ context.Context, table schemas.TableID, rec arrow.RecordBatch) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.recs == nil {
-		c.recs = map[string][]arrow.RecordBatch{}
+		c.recs = map[schemas.TableID][]arrow.RecordBatch{}
 	}
 	rec.Retain()
 	c.recs[table] = append(c.recs[table], rec)
@@ -95,17 +96,17 @@ func (c *Collector) Emit(_ context.Context, table string, rec arrow.RecordBatch)
 }
 
 // Records returns the records received for table, in order. They stay owned by the Collector.
-func (c *Collector) Records(table string) []arrow.RecordBatch {
+func (c *Collector) Records(table schemas.TableID) []arrow.RecordBatch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]arrow.RecordBatch(nil), c.recs[table]...)
 }
 
-// Tables returns the names of the tables that received at least one record.
-func (c *Collector) Tables() []string {
+// Tables returns the tables that received at least one record.
+func (c *Collector) Tables() []schemas.TableID {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]string, 0, len(c.recs))
+	out := make([]schemas.TableID, 0, len(c.recs))
 	for t := range c.recs {
 		out = append(out, t)
 	}
@@ -113,7 +114,7 @@ func (c *Collector) Tables() []string {
 }
 
 // Rows returns every row received for table, in canonical form and arrival order.
-func (c *Collector) Rows(table string) []Row {
+func (c *Collector) Rows(table schemas.TableID) []Row {
 	var out []Row
 	for _, rec := range c.Records(table) {
 		out = append(out, Rows(rec)...)

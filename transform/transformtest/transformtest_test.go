@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/google/go-cmp/cmp"
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform/transformtest"
 )
@@ -65,8 +66,8 @@ func TestRowsEveryType(t *testing.T) {
 	if got := len(c.Rows("t")); got != 4 {
 		t.Fatalf("collector has %d rows, want 4", got)
 	}
-	if !reflect.DeepEqual(c.Tables(), []string{"t"}) {
-		t.Fatalf("tables %v", c.Tables())
+	if diff := cmp.Diff([]schemas.TableID{"t"}, c.Tables()); diff != "" {
+		t.Fatalf("tables (-want +got):\n%s", diff)
 	}
 	c.Release() // the record is still ours: AssertSize above proves the collector released its references
 }

@@ -41,7 +41,7 @@ func (d *Destination) Open(t testing.TB, run sinks.RunInfo) sinks.Sink {
 }
 
 // Read implements sinktest.Destination.
-func (d *Destination) Read(t testing.TB, table, date string) ([]sinktest.Row, bool) {
+func (d *Destination) Read(t testing.TB, table schemas.TableID, date string) ([]sinktest.Row, bool) {
 	t.Helper()
 	rows, published, err := ReadPartition(d.Root, table, date)
 	if err != nil {
@@ -64,7 +64,7 @@ func (d *Destination) Ledger(t testing.TB) []sinktest.Row {
 // When present, the manifest must name exactly the part files on disk, with matching sizes,
 // SHA-256 sums and row counts, and the files' metadata must name the table; every file is
 // read with parquet-go.
-func ReadPartition(root, table, date string) (rows []sinktest.Row, published bool, err error) {
+func ReadPartition(root string, table schemas.TableID, date string) (rows []sinktest.Row, published bool, err error) {
 	dir := local.PartitionDir(root, table, date)
 	if _, err := os.Stat(filepath.Join(dir, parquetfile.SuccessName)); errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -129,7 +129,7 @@ func partFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-func readFile(path string, want *parquetfile.FileInfo, table string) ([]sinktest.Row, error) {
+func readFile(path string, want *parquetfile.FileInfo, table schemas.TableID) ([]sinktest.Row, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func readFile(path string, want *parquetfile.FileInfo, table string) ([]sinktest
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if got, _ := pf.Lookup(schemas.MetaTable); got != table {
+	if got, _ := pf.Lookup(schemas.MetaTable); schemas.TableID(got) != table {
 		return nil, fmt.Errorf("%s: metadata %s = %q, want %q", path, schemas.MetaTable, got, table)
 	}
 	rows, err := sinktest.ReadParquet(bytes.NewReader(b), int64(len(b)))
@@ -159,7 +159,7 @@ func readFile(path string, want *parquetfile.FileInfo, table string) ([]sinktest
 
 // ReadLedger reads every _sync_runs file under root with parquet-go (temp files ignored).
 func ReadLedger(root string) ([]sinktest.Row, error) {
-	files, err := filepath.Glob(filepath.Join(root, schemas.SyncRuns, schemas.ColSnapshotDate+"=*", "part-*.parquet"))
+	files, err := filepath.Glob(filepath.Join(root, string(schemas.SyncRuns), schemas.ColSnapshotDate+"=*", "part-*.parquet"))
 	if err != nil {
 		return nil, err
 	}
