@@ -303,14 +303,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"manager user id bad", Users, []byte(`{"success":true,"data":{"user":{"user_id":"1","manager":[{"user_id":"me"}]}}}`), "user", "1", "manager[0].user_id"},
 		{"member id bad", Teams, []byte(`{"success":true,"data":{"team":{"team_id":"3","team_members":[{"id":"1"},{"id":[]}]}}}`), "team", "3", "team_members[1].id"},
 		{"dotted team ids bad", Teams, []byte(`{"success":true,"data":{"team":{"team_id":"3","dotted_team_ids":["1",{}]}}}`), "team", "3", "dotted_team_ids[1]"},
-		// A list field holding a scalar names the field (it used to say only "expected an object or array").
+		// A list field holding a scalar names the field.
 		{"category list is a string", Goals, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_category":"Customer"}}}`), "goal", "7", "goal_category"},
 		{"goal_metrics is a number", Goals, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_metrics":5}}}`), "goal", "7", "goal_metrics"},
 		{"goal_comments is a string", Goals, []byte(`{"success":true,"data":{"goal":{"goal_id":"7","goal_comments":"none"}}}`), "goal", "7", "goal_comments"},
 		{"team_members is a number", Teams, []byte(`{"success":true,"data":{"team":{"team_id":"3","team_members":3}}}`), "team", "3", "team_members"},
 		{"metric_data is a string", metrics, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_data":"x"}}}`), "metric", "5", "metric_data"},
 		{"metric_confidence is true", metrics, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_confidence":true}}}`), "metric", "5", "metric_confidence"},
-		// Invalid UTF-8 in a string is refused, naming the field (it used to be exported as is).
+		// Invalid UTF-8 in a string is refused, naming the field.
 		{"goal_name invalid UTF-8", Goals, []byte("{\"success\":true,\"data\":{\"goal\":{\"goal_id\":\"7\",\"goal_name\":\"a\xff\xfeb\"}}}"), "goal", "7", "goal_name"},
 		{"metric_name invalid UTF-8", metrics, []byte("{\"success\":true,\"data\":{\"metric\":{\"metric_id\":\"5\",\"metric_name\":\"\xc3\"}}}"), "metric", "5", "metric_name"},
 		{"metric_comments is a number", metrics, []byte(`{"success":true,"data":{"metric":{"metric_id":"5","metric_comments":1}}}`), "metric", "5", "metric_comments"},
