@@ -3,19 +3,25 @@ package extract
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/wbexport/wbexport/workboard"
 	"github.com/wbexport/wbexport/workboard/decode"
 )
 
-// Me returns the token's own user (GET /user).
-func Me(ctx context.Context, c *workboard.Client) (*workboard.User, error) {
-	const ep = "/user"
-	var p *decode.Page
-	at, err := c.Get(ctx, ep, func(b []byte) (err error) {
+// users is GET ep, decoded as users.
+func users(ctx context.Context, c *workboard.Client, ep string) (p *decode.Page, at time.Time, err error) {
+	at, err = c.Get(ctx, ep, func(b []byte) (err error) {
 		p, err = decode.Users(b)
 		return err
 	})
+	return p, at, err
+}
+
+// Me returns the token's own user (GET /user).
+func Me(ctx context.Context, c *workboard.Client) (*workboard.User, error) {
+	const ep = "/user"
+	p, at, err := users(ctx, c, ep)
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +55,7 @@ func Check(ctx context.Context, c *workboard.Client) (*CheckResult, error) {
 		return nil, err
 	}
 	res := &CheckResult{BaseURL: c.BaseURL(), User: me, UserID: me.UserID, Email: me.Email.V, OrgMembers: -1}
-	const ep = "/user?include=org_members&limit=1&offset=0"
-	var p *decode.Page
-	_, err = c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = decode.Users(b)
-		return err
-	})
+	p, _, err := users(ctx, c, "/user?include=org_members&limit=1&offset=0")
 	if err == nil {
 		res.DataAdmin = true
 		if p.TotalCount.Valid {

@@ -182,7 +182,7 @@ func invalidBody(r request, ans *answer) *APIError {
 	}
 	ct := ans.header.Get("Content-Type")
 	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, HTTPStatus: ans.status}
-	if looksJSON(ct, ans.body) && truncatedJSON(ans.body) {
+	if truncatedJSON(ans.body) {
 		ae.RetryCause = "truncated"
 		ae.Description = fmt.Sprintf("JSON body ends early after %d bytes", len(ans.body))
 		return ae
@@ -215,11 +215,6 @@ func mediaType(ct string) string {
 		return ct
 	}
 	return mt
-}
-
-func looksJSON(ct string, body []byte) bool {
-	k := jsontext.Value(body).Kind()
-	return strings.Contains(mediaType(ct), "json") || k == '{' || k == '['
 }
 
 // parseRetryAfter reads Retry-After as seconds or an HTTP-date; 0 when absent or invalid.

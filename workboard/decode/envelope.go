@@ -15,7 +15,6 @@ package decode
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -26,14 +25,11 @@ import (
 	"github.com/wbexport/wbexport/workboard"
 )
 
-// Envelope is a decoded v1 response frame.
+// Envelope is what a v1 response frame holds besides success: data.totalCount (an integer
+// or a numeric string) and data.<key>, the resource (nil when absent).
 type Envelope struct {
-	Success    workboard.Opt[bool]
-	Message    string
-	TotalCount workboard.Opt[int64] // data.totalCount, integer or numeric string
-	Data       jsontext.Value       // the data object (nil when absent)
-	Resource   jsontext.Value       // data.<key> (nil when absent)
-	Code, Desc string               // error (or message) and error_description of an error body
+	TotalCount workboard.Opt[int64]
+	Resource   jsontext.Value
 }
 
 // ReadEnvelope decodes the frame of a v1 response body and picks out data.<key>. It returns a
@@ -55,21 +51,22 @@ func ReadEnvelope(body []byte, key string) (*Envelope, error) {
 	if err := unmarshal(body, &f); err != nil {
 		return nil, decodeError("", -1, "", "", "", err)
 	}
-	env := &Envelope{Success: f.Success, Code: f.Error.V, Data: f.Data}
-	if f.Message.Kind() == '"' {
-		env.Message, _ = unquote(f.Message)
+	if (f.Success.Valid && !f.Success.V) || (f.Error.V != "" && !f.Success.Valid) {
+		ae := &workboard.APIError{Offset: -1, Code: f.Error.V}
+		if f.Message.Kind() == '"' && ae.Code == "" {
+			ae.Code, _ = unquote(f.Message)
+		}
+		if d, err := parseStr(f.Desc); err == nil {
+			ae.Description = d.V
+		}
+		return nil, ae
 	}
-	if d, err := parseStr(f.Desc); err == nil {
-		env.Desc = d.V
-	}
-	if (f.Success.Valid && !f.Success.V) || (env.Code != "" && !f.Success.Valid) {
-		return env, &workboard.APIError{Offset: -1, Code: cmp.Or(env.Code, env.Message), Description: env.Desc}
-	}
+	env := &Envelope{}
 	var data map[string]jsontext.Value
 	switch {
 	case f.Data == nil:
 		return nil, decodeError("", -1, "", "/data", "data", &fieldError{Msg: "response has no data object"})
-	case isEmptyArray(f.Data):
+	case isEmptyArray(f.Data): // PHP's empty array: no records
 		return env, nil
 	case f.Data.Kind() != '{':
 		return nil, decodeError("", -1, "", "/data", "data", badType("an object", f.Data))
