@@ -175,7 +175,7 @@ func benchPage(b *testing.B, body []byte, decode func([]byte) (*Page, error), ro
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(n, 1)), "ns/row")
 }
 
-func BenchmarkUsers(b *testing.B) {
+func BenchmarkDecodeUsersPage(b *testing.B) {
 	benchPage(b, usersPage100(b), Users, func(p *Page) int { return len(p.Users) })
 }
 
