@@ -95,8 +95,13 @@ func TestRequestHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Users[0].UserID != 180231 || at.IsZero() || at.Location() != time.UTC {
-		t.Fatalf("user %+v received at %v", p.Users[0], at)
+	type received struct {
+		UserID       int64
+		AtSet, AtUTC bool
+	}
+	gotReceived := received{UserID: p.Users[0].UserID, AtSet: !at.IsZero(), AtUTC: at.Location() == time.UTC}
+	if diff := cmp.Diff(received{UserID: 180231, AtSet: true, AtUTC: true}, gotReceived); diff != "" {
+		t.Fatalf("received at %v (-want +got):\n%s", at, diff)
 	}
 	wantHeaders := map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json", "User-Agent": "wbexport/1.2.3"}
 	gotHeaders := map[string]string{}
