@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/wbexport/wbexport/schemas"
 )
 
@@ -161,10 +162,10 @@ func TestPaging(t *testing.T) {
 			if got := userIDs(col.all.Users); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("got %d users, want %d", len(got), len(tc.want))
 			}
-			es := rep.Endpoints["users"]
-			if es.Drift != tc.drift || es.Duplicates != tc.dups || es.Fetched != int64(len(tc.want)) ||
-				es.ReportedTotal != tc.reported || es.LastTotal != tc.lastTotal {
-				t.Fatalf("endpoint stats %+v", es)
+			wantStats := EndpointStats{ReportedTotal: tc.reported, LastTotal: tc.lastTotal, Fetched: int64(len(tc.want)),
+				Duplicates: tc.dups, Drift: tc.drift}
+			if diff := cmp.Diff(wantStats, *rep.Endpoints["users"], cmpopts.IgnoreFields(EndpointStats{}, "Requests")); diff != "" {
+				t.Fatalf("endpoint stats (-want +got):\n%s", diff)
 			}
 			if tc.drift && len(rep.Warnings) == 0 {
 				t.Fatal("drift not reported in warnings")
@@ -294,22 +295,35 @@ func TestExportFixtureOrg(t *testing.T) {
 	// answer "not found" too
 	wantSkipped := []Skipped{{Entity: "goal", ID: 90140}, {Entity: "key_result", ID: 310501}, {Entity: "key_result", ID: 310580},
 		{Entity: "key_result", ID: 310581}, {Entity: "key_result", ID: 310599}, {Entity: "team", ID: 52061}}
-	if len(rep.Skipped) != len(wantSkipped) {
-		t.Fatalf("skipped %+v", rep.Skipped)
+	if diff := cmp.Diff(wantSkipped, rep.Skipped, cmpopts.IgnoreFields(Skipped{}, "Endpoint", "Reason")); diff != "" {
+		t.Fatalf("skipped (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "4 key results listed in goal_metrics were not returned") {
 		t.Fatalf("warnings %q", rep.Warnings)
 	}
 	for i, s := range rep.Skipped {
-		if s.Entity != wantSkipped[i].Entity || s.ID != wantSkipped[i].ID || !strings.Contains(s.Reason, "invalid_resource_id") {
-			t.Fatalf("skipped[%d] = %+v", i, s)
+		if !strings.Contains(s.Reason, "invalid_resource_id") {
+			t.Fatalf("skipped[%d] = %+v, want an invalid_resource_id reason", i, s)
 		}
 	}
-	if rep.Endpoints["goals"].Fetched != 5 || rep.Endpoints["goals"].Drift || rep.Endpoints["users"].Fetched != 5 {
-		t.Fatalf("endpoints %+v %+v", rep.Endpoints["goals"], rep.Endpoints["users"])
+	type endpoints struct {
+		GoalsFetched int64
+		GoalsDrift   bool
+		UsersFetched int64
 	}
-	if rep.Rows[schemas.Goals] != 5 || rep.Rows[schemas.KeyResults] != 2 || rep.Requests == 0 || rep.BytesReceived == 0 {
-		t.Fatalf("report %+v", rep)
+	gotEndpoints := endpoints{GoalsFetched: rep.Endpoints["goals"].Fetched, GoalsDrift: rep.Endpoints["goals"].Drift,
+		UsersFetched: rep.Endpoints["users"].Fetched}
+	if diff := cmp.Diff(endpoints{GoalsFetched: 5, UsersFetched: 5}, gotEndpoints); diff != "" {
+		t.Fatalf("endpoints (-want +got):\n%s", diff)
+	}
+	type totals struct {
+		GoalRows, KeyResultRows int64
+		HasRequests, HasBytes   bool
+	}
+	gotTotals := totals{GoalRows: rep.Rows[schemas.Goals], KeyResultRows: rep.Rows[schemas.KeyResults],
+		HasRequests: rep.Requests != 0, HasBytes: rep.BytesReceived != 0}
+	if diff := cmp.Diff(totals{GoalRows: 5, KeyResultRows: 2, HasRequests: true, HasBytes: true}, gotTotals); diff != "" {
+		t.Fatalf("report (-want +got):\n%s", diff)
 	}
 	// the parts run concurrently: every entity reports progress, pages counting up per entity
 	last := map[string]int{}
@@ -346,8 +360,11 @@ func TestExportFixtureOrg(t *testing.T) {
 	for id, n := range rep.Rows {
 		wantRows[string(id)] = n
 	}
-	if diff := cmp.Diff(wantRows, decoded.Rows); diff != "" || decoded.Rows["goals"] != 5 {
+	if diff := cmp.Diff(wantRows, decoded.Rows); diff != "" {
 		t.Errorf("report JSON rows (-want +got):\n%s", diff)
+	}
+	if decoded.Rows["goals"] != 5 {
+		t.Errorf("report JSON rows[goals] = %d, want 5", decoded.Rows["goals"])
 	}
 }
 
@@ -358,13 +375,23 @@ func TestExportPlans(t *testing.T) {
 		check func(t *testing.T, b *workboard.Batch, rep *Report)
 	}{
 		{"users only", plan(t, schemas.Users), func(t *testing.T, b *workboard.Batch, rep *Report) {
-			if len(b.Users) != 5 || len(b.Goals)+len(b.Teams)+len(b.KeyResults) != 0 || rep.Endpoints["goals"] != nil {
-				t.Fatalf("%d users, other records or goal calls present", len(b.Users))
+			type got struct {
+				Users, GoalsTeamsKeyResults int
+				GoalsListed                 bool
+			}
+			g := got{Users: len(b.Users), GoalsTeamsKeyResults: len(b.Goals) + len(b.Teams) + len(b.KeyResults), GoalsListed: rep.Endpoints["goals"] != nil}
+			if diff := cmp.Diff(got{Users: 5}, g); diff != "" {
+				t.Fatalf("records and goal calls (-want +got):\n%s", diff)
 			}
 		}},
 		{"key results imply listing goals, not emitting them", plan(t, schemas.KeyResults), func(t *testing.T, b *workboard.Batch, rep *Report) {
-			if len(b.Goals) != 0 || len(b.KeyResults) != 2 || len(b.Checkins) != 0 || rep.Endpoints["goals"].Fetched != 5 {
-				t.Fatalf("goals %d krs %d checkins %d", len(b.Goals), len(b.KeyResults), len(b.Checkins))
+			type got struct {
+				Goals, KeyResults, Checkins int
+				GoalsFetched                int64
+			}
+			g := got{Goals: len(b.Goals), KeyResults: len(b.KeyResults), Checkins: len(b.Checkins), GoalsFetched: rep.Endpoints["goals"].Fetched}
+			if diff := cmp.Diff(got{KeyResults: 2, GoalsFetched: 5}, g); diff != "" {
+				t.Fatalf("records and goals listed (-want +got):\n%s", diff)
 			}
 			if _, ok := rep.Rows[schemas.Goals]; ok {
 				t.Fatal("rows lists a table not in the plan")
@@ -410,9 +437,10 @@ func TestPlanFor(t *testing.T) {
 	if diff := cmp.Diff([]schemas.TableID{schemas.Users, schemas.KeyResultCheckins}, p.Tables()); diff != "" {
 		t.Errorf("Tables() in export order, each once (-want +got):\n%s", diff)
 	}
-	if !p.Has(schemas.Users) || p.Has(schemas.Goals) || !p.needKRs() || !p.needGoals() {
-		t.Errorf("plan %+v: Has(users) %v, Has(goals) %v, needKRs %v, needGoals %v", p, p.Has(schemas.Users),
-			p.Has(schemas.Goals), p.needKRs(), p.needGoals())
+	type needs struct{ HasUsers, HasGoals, NeedKRs, NeedGoals bool }
+	gotNeeds := needs{HasUsers: p.Has(schemas.Users), HasGoals: p.Has(schemas.Goals), NeedKRs: p.needKRs(), NeedGoals: p.needGoals()}
+	if diff := cmp.Diff(needs{HasUsers: true, NeedKRs: true, NeedGoals: true}, gotNeeds); diff != "" {
+		t.Errorf("plan %+v (-want +got):\n%s", p, diff)
 	}
 	for _, id := range []schemas.TableID{"nope", schemas.SyncRuns} {
 		if _, err := PlanFor(schemas.Users, id); err == nil || !strings.Contains(err.Error(), string(id)) {
@@ -472,8 +500,16 @@ func TestExportFailures(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 		res, err := Check(context.Background(), ex.Client())
-		if err != nil || res.DataAdmin || res.UserID != 180231 || res.Problem == "" {
-			t.Fatalf("check %+v %v", res, err)
+		if err != nil {
+			t.Fatalf("check: %v", err)
+		}
+		type got struct {
+			DataAdmin  bool
+			UserID     int64
+			HasProblem bool
+		}
+		if diff := cmp.Diff(got{UserID: 180231, HasProblem: true}, got{DataAdmin: res.DataAdmin, UserID: res.UserID, HasProblem: res.Problem != ""}); diff != "" {
+			t.Fatalf("check (-want +got):\n%s", diff)
 		}
 	})
 }
@@ -489,8 +525,16 @@ func TestCheckOK(t *testing.T) {
 	})
 	ex := newTestExporter(t, mux)
 	res, err := Check(context.Background(), ex.Client())
-	if err != nil || !res.DataAdmin || res.OrgMembers != 5 || res.Email == "" {
-		t.Fatalf("%+v %v", res, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		DataAdmin  bool
+		OrgMembers int64
+		HasEmail   bool
+	}
+	if diff := cmp.Diff(got{DataAdmin: true, OrgMembers: 5, HasEmail: true}, got{DataAdmin: res.DataAdmin, OrgMembers: res.OrgMembers, HasEmail: res.Email != ""}); diff != "" {
+		t.Fatalf("check (-want +got):\n%s", diff)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	. "github.com/wbexport/wbexport/workboard"
 	"github.com/wbexport/wbexport/workboard/decode"
 	"io"
@@ -94,12 +95,21 @@ func TestRequestHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Users[0].UserID != 180231 || at.IsZero() || at.Location() != time.UTC {
-		t.Fatalf("user %+v received at %v", p.Users[0], at)
+	type received struct {
+		UserID       int64
+		AtSet, AtUTC bool
 	}
-	if got.Get("Authorization") != "Bearer "+testToken || got.Get("Content-Type") != "application/json" ||
-		got.Get("User-Agent") != "wbexport/1.2.3" {
-		t.Fatalf("headers %v", got)
+	gotReceived := received{UserID: p.Users[0].UserID, AtSet: !at.IsZero(), AtUTC: at.Location() == time.UTC}
+	if diff := cmp.Diff(received{UserID: 180231, AtSet: true, AtUTC: true}, gotReceived); diff != "" {
+		t.Fatalf("received at %v (-want +got):\n%s", at, diff)
+	}
+	wantHeaders := map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json", "User-Agent": "wbexport/1.2.3"}
+	gotHeaders := map[string]string{}
+	for k := range wantHeaders {
+		gotHeaders[k] = got.Get(k)
+	}
+	if diff := cmp.Diff(wantHeaders, gotHeaders); diff != "" {
+		t.Fatalf("headers (-want +got):\n%s", diff)
 	}
 	if gotURL != "/wb/apis/user" || strings.Contains(gotURL, "token") {
 		t.Fatalf("url %s", gotURL)
@@ -205,8 +215,12 @@ func TestRetryExhausted(t *testing.T) {
 	}), WithMaxAttempts(3))
 	_, err := me(context.Background(), c)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Attempts != 3 || !errors.Is(err, ErrRetryable) || n.Load() != 3 || ae.HTTPStatus != 503 {
-		t.Fatalf("err %v (attempts %d, requests %d)", err, ae.Attempts, n.Load())
+	if !errors.As(err, &ae) || !errors.Is(err, ErrRetryable) {
+		t.Fatalf("err %v, want a retryable *APIError", err)
+	}
+	type tries struct{ Attempts, Requests, HTTPStatus int }
+	if diff := cmp.Diff(tries{Attempts: 3, Requests: 3, HTTPStatus: 503}, tries{Attempts: ae.Attempts, Requests: int(n.Load()), HTTPStatus: ae.HTTPStatus}); diff != "" {
+		t.Fatalf("err %v (-want +got):\n%s", err, diff)
 	}
 	if !strings.Contains(err.Error(), "after 3 attempts") || ae.Hint() == "" {
 		t.Fatalf("error text %q", err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 )
 
@@ -182,8 +183,13 @@ func TestRateAdaptsOn429(t *testing.T) {
 		t.Fatal(err)
 	}
 	// no success before the 429: halved; burst 1
-	if r := c.CurrentRate(); r != 500 || p.lim.Limit() != 500 || p.lim.Burst() != 1 {
-		t.Fatalf("after a 429: rate %v limiter %v burst %d", r, p.lim.Limit(), p.lim.Burst())
+	type pace struct {
+		Rate  float64
+		Limit rate.Limit
+		Burst int
+	}
+	if diff := cmp.Diff(pace{Rate: 500, Limit: 500, Burst: 1}, pace{Rate: c.CurrentRate(), Limit: p.lim.Limit(), Burst: p.lim.Burst()}); diff != "" {
+		t.Fatalf("after a 429 (-want +got):\n%s", diff)
 	}
 	for range 20 {
 		if _, err := get(context.Background(), c); err != nil {

@@ -1,13 +1,14 @@
 package decode
 
 import (
+	"encoding/json"
 	"errors"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/wbexport/wbexport/workboard"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,10 @@ func body(t testing.TB, name string) []byte {
 }
 
 func ts(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// exactTimes makes cmp compare times by instant and zone: decoded times are UTC, and
+// time.Time.Equal, which cmp uses otherwise, ignores the zone.
+var exactTimes = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() })
 
 func TestDecodeEnvelopeQuirks(t *testing.T) {
 	tests := []struct {
@@ -88,8 +93,17 @@ func TestDecodeUsersFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(me.Users) != 1 || me.Users[0].UserID != 180231 || !me.Users[0].CreateAt.Valid || me.Users[0].Managers != nil {
-		t.Fatalf("user_me: %+v", me.Users)
+	type meView struct {
+		UserID        int64
+		CreateAtValid bool
+		Managers      []workboard.Manager
+	}
+	var gotMe []meView
+	for _, u := range me.Users {
+		gotMe = append(gotMe, meView{UserID: u.UserID, CreateAtValid: u.CreateAt.Valid, Managers: u.Managers})
+	}
+	if diff := cmp.Diff([]meView{{UserID: 180231, CreateAtValid: true}}, gotMe); diff != "" {
+		t.Fatalf("user_me (-want +got):\n%s", diff)
 	}
 	p1, err := Users(fixture(t, "user_org_members_page1.json"))
 	if err != nil {
@@ -99,13 +113,30 @@ func TestDecodeUsersFixtures(t *testing.T) {
 		t.Fatalf("page1: %d users, total %+v", len(p1.Users), p1.TotalCount)
 	}
 	u0, u1 := p1.Users[0], p1.Users[1]
-	if u0.CreateAt != workboard.Some(ts(1614708665)) || u0.CellNum.Valid || u0.Managers != nil ||
-		strings.Join(u0.OrgUserRoles, ",") != "6,10" || u0.OrgID != workboard.Some[int64](4417) || u0.IsReadOnly != workboard.Some(false) ||
-		u0.ProfileTitle != workboard.Some("VP Operations") || u0.Extra != nil {
-		t.Fatalf("user 0: %+v", u0)
+	type user0View struct {
+		CreateAt     workboard.Opt[time.Time]
+		CellNum      workboard.Opt[string]
+		Managers     []workboard.Manager
+		OrgUserRoles []string
+		OrgID        workboard.Opt[int64]
+		IsReadOnly   workboard.Opt[bool]
+		ProfileTitle workboard.Opt[string]
+		Extra        workboard.Extra
 	}
-	if len(u1.Managers) != 1 || u1.Managers[0] != (workboard.Manager{UserID: 180231, Role: "1"}) || u1.CellNum != workboard.Some("+1 555 0134") {
-		t.Fatalf("user 1: %+v", u1)
+	want0 := user0View{CreateAt: workboard.Some(ts(1614708665)), OrgUserRoles: []string{"6", "10"}, OrgID: workboard.Some[int64](4417),
+		IsReadOnly: workboard.Some(false), ProfileTitle: workboard.Some("VP Operations")}
+	got0 := user0View{CreateAt: u0.CreateAt, CellNum: u0.CellNum, Managers: u0.Managers, OrgUserRoles: u0.OrgUserRoles, OrgID: u0.OrgID,
+		IsReadOnly: u0.IsReadOnly, ProfileTitle: u0.ProfileTitle, Extra: u0.Extra}
+	if diff := cmp.Diff(want0, got0, exactTimes); diff != "" {
+		t.Fatalf("user 0 (-want +got):\n%s", diff)
+	}
+	type user1View struct {
+		Managers []workboard.Manager
+		CellNum  workboard.Opt[string]
+	}
+	want1 := user1View{Managers: []workboard.Manager{{UserID: 180231, Role: "1"}}, CellNum: workboard.Some("+1 555 0134")}
+	if diff := cmp.Diff(want1, user1View{Managers: u1.Managers, CellNum: u1.CellNum}); diff != "" {
+		t.Fatalf("user 1 (-want +got):\n%s", diff)
 	}
 	byID, err := Users(fixture(t, "user_by_id.json"))
 	if err != nil {
@@ -133,18 +164,37 @@ func TestDecodeUsersQuirks(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	a, b := p.Users[0], p.Users[1]
-	if a.UserID != 180231 || a.CreateAt != workboard.Some(ts(1614708665)) || a.LastVisitedAt.Valid || a.ExternalID.Valid ||
-		a.IsReadOnly != workboard.Some(true) || strings.Join(a.OrgUserRoles, "|") != "6|10" || a.CustomAttributesJSON != nil {
-		t.Fatalf("a: %+v", a)
+	type aView struct {
+		UserID               int64
+		CreateAt             workboard.Opt[time.Time]
+		LastVisitedAt        workboard.Opt[time.Time]
+		ExternalID           workboard.Opt[string]
+		IsReadOnly           workboard.Opt[bool]
+		OrgUserRoles         []string
+		CustomAttributesJSON json.RawMessage
+		Extra                string
 	}
-	if string(a.Extra) != `{"profile.pronouns":"she"}` {
-		t.Fatalf("a.Extra = %s", a.Extra)
+	wantA := aView{UserID: 180231, CreateAt: workboard.Some(ts(1614708665)), IsReadOnly: workboard.Some(true),
+		OrgUserRoles: []string{"6", "10"}, Extra: `{"profile.pronouns":"she"}`}
+	gotA := aView{UserID: a.UserID, CreateAt: a.CreateAt, LastVisitedAt: a.LastVisitedAt, ExternalID: a.ExternalID,
+		IsReadOnly: a.IsReadOnly, OrgUserRoles: a.OrgUserRoles, CustomAttributesJSON: a.CustomAttributesJSON, Extra: string(a.Extra)}
+	if diff := cmp.Diff(wantA, gotA, exactTimes); diff != "" {
+		t.Fatalf("a (-want +got):\n%s", diff)
 	}
-	if b.UserID != 180245 || b.LastVisitedAt.Valid || len(b.Managers) != 2 || b.Managers[1].UserID != 180262 || b.Managers[1].Role != "2" {
-		t.Fatalf("b: %+v", b)
+	// only b's second manager is asserted
+	if len(b.Managers) != 2 {
+		t.Fatalf("b: %d managers, want 2: %+v", len(b.Managers), b.Managers)
 	}
-	if string(b.Extra) != `{"user_reports_to_me":null}` {
-		t.Fatalf("b.Extra = %s", b.Extra)
+	type bView struct {
+		UserID        int64
+		LastVisitedAt workboard.Opt[time.Time]
+		Manager2      workboard.Manager
+		Extra         string
+	}
+	wantB := bView{UserID: 180245, Manager2: workboard.Manager{UserID: 180262, Role: "2"}, Extra: `{"user_reports_to_me":null}`}
+	gotB := bView{UserID: b.UserID, LastVisitedAt: b.LastVisitedAt, Manager2: b.Managers[1], Extra: string(b.Extra)}
+	if diff := cmp.Diff(wantB, gotB, exactTimes); diff != "" {
+		t.Fatalf("b (-want +got):\n%s", diff)
 	}
 }
 
@@ -165,10 +215,21 @@ func TestDecodeTeams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(one.Teams) != 1 || one.Teams[0].TeamID != 52033 || one.Teams[0].ParentTeamID != workboard.Some[int64](52010) ||
-		len(one.TeamMembers) != 3 || !reflect.DeepEqual(one.TeamMembers[2], workboard.TeamMember{TeamID: 52033, UserID: 180231,
-		FirstName: workboard.Some("Priya"), LastName: workboard.Some("Raman"), Email: workboard.Some("priya.raman@example.com"), TeamRole: workboard.Some("exec_viewer")}) {
-		t.Fatalf("team_by_id: %+v %+v", one.Teams, one.TeamMembers)
+	if len(one.Teams) != 1 || len(one.TeamMembers) != 3 {
+		t.Fatalf("team_by_id: %d teams, %d members; want 1 and 3", len(one.Teams), len(one.TeamMembers))
+	}
+	type teamView struct {
+		TeamID       int64
+		ParentTeamID workboard.Opt[int64]
+	}
+	if diff := cmp.Diff(teamView{TeamID: 52033, ParentTeamID: workboard.Some[int64](52010)},
+		teamView{TeamID: one.Teams[0].TeamID, ParentTeamID: one.Teams[0].ParentTeamID}); diff != "" {
+		t.Fatalf("team_by_id team (-want +got):\n%s", diff)
+	}
+	wantMember := workboard.TeamMember{TeamID: 52033, UserID: 180231, FirstName: workboard.Some("Priya"), LastName: workboard.Some("Raman"),
+		Email: workboard.Some("priya.raman@example.com"), TeamRole: workboard.Some("exec_viewer")}
+	if diff := cmp.Diff(wantMember, one.TeamMembers[2], exactTimes); diff != "" {
+		t.Fatalf("team_by_id member 2 (-want +got):\n%s", diff)
 	}
 	if one.Teams[0].Extra != nil {
 		t.Fatalf("team_members must count as held, Extra = %s", one.Teams[0].Extra)
@@ -243,23 +304,57 @@ func TestDecodeGoalFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	g0, g1, g2 := p.Goals[0], p.Goals[1], p.Goals[2]
-	if g0.GoalProgress != workboard.Some(64.29) || g0.GoalCreateAt != workboard.Some(ts(1750240500)) || g0.GoalOwner != workboard.Some[int64](180231) {
-		t.Fatalf("g0 %+v", g0)
+	type g0View struct {
+		GoalProgress workboard.Opt[float64]
+		GoalCreateAt workboard.Opt[time.Time]
+		GoalOwner    workboard.Opt[int64]
 	}
-	if g1.GoalProgress != workboard.Some(63.96) || g1.GoalModifiedAt.Valid || g1.GoalTeamName != workboard.Some("Sales") {
-		t.Fatalf("g1 %+v", g1)
+	want0 := g0View{GoalProgress: workboard.Some(64.29), GoalCreateAt: workboard.Some(ts(1750240500)), GoalOwner: workboard.Some[int64](180231)}
+	got0 := g0View{GoalProgress: g0.GoalProgress, GoalCreateAt: g0.GoalCreateAt, GoalOwner: g0.GoalOwner}
+	if diff := cmp.Diff(want0, got0, exactTimes); diff != "" {
+		t.Fatalf("g0 (-want +got):\n%s", diff)
 	}
-	if g2.GoalProgress.Valid || g2.GoalStartDate.Valid || g2.GoalTargetDate.Valid || g2.GoalTeamID.Valid ||
-		!equalInts(g2.MetricIDs, []int64{310580, 310581}) {
-		t.Fatalf("g2 %+v", g2)
+	type g1View struct {
+		GoalProgress   workboard.Opt[float64]
+		GoalModifiedAt workboard.Opt[time.Time]
+		GoalTeamName   workboard.Opt[string]
+	}
+	want1 := g1View{GoalProgress: workboard.Some(63.96), GoalTeamName: workboard.Some("Sales")}
+	got1 := g1View{GoalProgress: g1.GoalProgress, GoalModifiedAt: g1.GoalModifiedAt, GoalTeamName: g1.GoalTeamName}
+	if diff := cmp.Diff(want1, got1, exactTimes); diff != "" {
+		t.Fatalf("g1 (-want +got):\n%s", diff)
+	}
+	type g2View struct {
+		GoalProgress   workboard.Opt[float64]
+		GoalStartDate  workboard.Opt[time.Time]
+		GoalTargetDate workboard.Opt[time.Time]
+		GoalTeamID     workboard.Opt[int64]
+		MetricIDs      []int64
+	}
+	want2 := g2View{MetricIDs: []int64{310580, 310581}}
+	got2 := g2View{GoalProgress: g2.GoalProgress, GoalStartDate: g2.GoalStartDate, GoalTargetDate: g2.GoalTargetDate,
+		GoalTeamID: g2.GoalTeamID, MetricIDs: g2.MetricIDs}
+	if diff := cmp.Diff(want2, got2, exactTimes); diff != "" {
+		t.Fatalf("g2 (-want +got):\n%s", diff)
 	}
 	// unknown keys kept, sorted, compacted; a differently-cased key is not taken for goal_id
 	if want := `{"Goal_id":"999","ai_column":null,"zzz_new_field":{"b":1,"a":[1,2]}}`; string(g2.Extra) != want {
 		t.Fatalf("extra = %s\nwant   %s", g2.Extra, want)
 	}
-	if len(p.GoalComments) != 1 || p.GoalComments[0].CommentID != 7001 || p.GoalComments[0].GoalID != 90127 ||
-		p.GoalComments[0].CommentLastUpdated.Valid || p.GoalComments[0].CommentAddedAt != workboard.Some(ts(1750000000)) {
-		t.Fatalf("comments %+v", p.GoalComments)
+	type commentView struct {
+		CommentID          int64
+		GoalID             int64
+		CommentLastUpdated workboard.Opt[time.Time]
+		CommentAddedAt     workboard.Opt[time.Time]
+	}
+	var gotComments []commentView
+	for _, c := range p.GoalComments {
+		gotComments = append(gotComments, commentView{CommentID: c.CommentID, GoalID: c.GoalID,
+			CommentLastUpdated: c.CommentLastUpdated, CommentAddedAt: c.CommentAddedAt})
+	}
+	wantComments := []commentView{{CommentID: 7001, GoalID: 90127, CommentAddedAt: workboard.Some(ts(1750000000))}}
+	if diff := cmp.Diff(wantComments, gotComments, exactTimes); diff != "" {
+		t.Fatalf("comments (-want +got):\n%s", diff)
 	}
 
 	one, err := Goals(fixture(t, "goal_by_id.json"))
@@ -267,9 +362,19 @@ func TestDecodeGoalFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := one.Goals[0]
-	if g.CustomAttributesJSON == nil || len(g.GoalCategory) != 2 || g.GoalType != workboard.Some(workboard.IDName{ID: "1", Name: "Team"}) ||
-		len(g.GoalPermissionTeamIDs) == 0 || strings.Join(g.GoalPermission, ",") != "team,report,internal" {
-		t.Fatalf("goal_by_id %+v", g)
+	type gView struct {
+		HasCustomAttributes  bool
+		Categories           int
+		GoalType             workboard.Opt[workboard.IDName]
+		HasPermissionTeamIDs bool
+		GoalPermission       []string
+	}
+	wantG := gView{HasCustomAttributes: true, Categories: 2, GoalType: workboard.Some(workboard.IDName{ID: "1", Name: "Team"}),
+		HasPermissionTeamIDs: true, GoalPermission: []string{"team", "report", "internal"}}
+	gotG := gView{HasCustomAttributes: g.CustomAttributesJSON != nil, Categories: len(g.GoalCategory), GoalType: g.GoalType,
+		HasPermissionTeamIDs: len(g.GoalPermissionTeamIDs) != 0, GoalPermission: g.GoalPermission}
+	if diff := cmp.Diff(wantG, gotG); diff != "" {
+		t.Fatalf("goal_by_id (-want +got):\n%s", diff)
 	}
 	if g.Extra != nil {
 		t.Fatalf("goal_by_id Extra should be empty (goal_metrics/goal_comments are held), got %s", g.Extra)
@@ -322,8 +427,9 @@ func TestDecodeErrors(t *testing.T) {
 			if !errors.As(err, &de) {
 				t.Fatalf("want *DecodeError, got %T %v", err, err)
 			}
-			if de.Entity != tc.entity || de.ObjectID != tc.id || de.Field != tc.field {
-				t.Fatalf("got entity=%q id=%q field=%q (%v), want %q %q %q", de.Entity, de.ObjectID, de.Field, err, tc.entity, tc.id, tc.field)
+			type errAt struct{ Entity, ObjectID, Field string }
+			if diff := cmp.Diff(errAt{tc.entity, tc.id, tc.field}, errAt{de.Entity, de.ObjectID, de.Field}); diff != "" {
+				t.Fatalf("%v (-want +got):\n%s", err, diff)
 			}
 			de.Endpoint, de.Offset = "/goal?limit=100&offset=200", 200
 			if !strings.Contains(de.Error(), "/goal?limit=100&offset=200 (page offset 200)") {
@@ -340,18 +446,40 @@ func TestDecodeMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.KeyResults) != 1 || len(p.Checkins) == 0 || len(p.Confidence) != 2 || len(p.KRComments) == 0 {
-		t.Fatalf("counts: %d %d %d %d", len(p.KeyResults), len(p.Checkins), len(p.Confidence), len(p.KRComments))
+	type counts struct {
+		KeyResults    int
+		HasCheckins   bool
+		Confidence    int
+		HasKRComments bool
+	}
+	wantCounts := counts{KeyResults: 1, HasCheckins: true, Confidence: 2, HasKRComments: true}
+	gotCounts := counts{KeyResults: len(p.KeyResults), HasCheckins: len(p.Checkins) != 0, Confidence: len(p.Confidence),
+		HasKRComments: len(p.KRComments) != 0}
+	if diff := cmp.Diff(wantCounts, gotCounts); diff != "" {
+		t.Fatalf("counts (-want +got):\n%s", diff)
 	}
 	kr := p.KeyResults[0]
-	if kr.MetricID != 310552 || kr.GoalID != 90114 || kr.MetricSourceFrom != workboard.Some("1") || kr.TargetDate != workboard.Some(ts(1759190400)) ||
-		kr.MetricTarget != workboard.Some(1200000.0) || kr.ChildKRJSON != nil || kr.MetricAutomationJSON != nil || kr.Extra != nil {
-		t.Fatalf("kr %+v extra %s", kr, kr.Extra)
+	type krView struct {
+		MetricID             int64
+		GoalID               int64
+		MetricSourceFrom     workboard.Opt[string]
+		TargetDate           workboard.Opt[time.Time]
+		MetricTarget         workboard.Opt[float64]
+		ChildKRJSON          json.RawMessage
+		MetricAutomationJSON json.RawMessage
+		Extra                workboard.Extra
 	}
-	missed := p.Checkins[2]
-	if missed.MetricDataID != 88410553 || missed.Value.Valid || missed.UpdatedAt.Valid || missed.CreatedBy.Valid || missed.Comment.Valid ||
-		missed.CreatedAt != workboard.Some(ts(1752796800)) || missed.GoalID != 90114 || missed.MetricID != 310552 {
-		t.Fatalf("missed slot %+v", missed)
+	wantKR := krView{MetricID: 310552, GoalID: 90114, MetricSourceFrom: workboard.Some("1"), TargetDate: workboard.Some(ts(1759190400)),
+		MetricTarget: workboard.Some(1200000.0)}
+	gotKR := krView{MetricID: kr.MetricID, GoalID: kr.GoalID, MetricSourceFrom: kr.MetricSourceFrom, TargetDate: kr.TargetDate,
+		MetricTarget: kr.MetricTarget, ChildKRJSON: kr.ChildKRJSON, MetricAutomationJSON: kr.MetricAutomationJSON, Extra: kr.Extra}
+	if diff := cmp.Diff(wantKR, gotKR, exactTimes); diff != "" {
+		t.Fatalf("kr (-want +got):\n%s", diff)
+	}
+	// a missed slot: no value, no update, only the due date
+	wantMissed := workboard.Checkin{MetricDataID: 88410553, MetricID: 310552, GoalID: 90114, CreatedAt: workboard.Some(ts(1752796800))}
+	if diff := cmp.Diff(wantMissed, p.Checkins[2], exactTimes, cmpopts.IgnoreFields(workboard.Checkin{}, "Meta", "Extra")); diff != "" {
+		t.Fatalf("missed slot (-want +got):\n%s", diff)
 	}
 	if p.Confidence[0].MetricDataID != workboard.Some[int64](88410552) || p.Confidence[0].Confidence != workboard.Some("3") {
 		t.Fatalf("confidence %+v", p.Confidence[0])
@@ -362,13 +490,25 @@ func TestDecodeMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := q.KeyResults[0]
-	if k.GoalID != 0 || k.MetricLastUpdate.Valid || k.MetricNextUpdate.Valid || k.MetricProgress != workboard.Some(67.92) ||
-		!equalInts(k.MetricGoalSource, []int64{90101, 90114}) || string(k.MetricAutomationJSON) != `{"source_plugins":[]}` {
-		t.Fatalf("quirks kr %+v", k)
+	type quirksView struct {
+		GoalID               int64
+		MetricLastUpdate     workboard.Opt[time.Time]
+		MetricNextUpdate     workboard.Opt[time.Time]
+		MetricProgress       workboard.Opt[float64]
+		MetricGoalSource     []int64
+		MetricAutomationJSON string
+	}
+	wantK := quirksView{MetricProgress: workboard.Some(67.92), MetricGoalSource: []int64{90101, 90114},
+		MetricAutomationJSON: `{"source_plugins":[]}`}
+	gotK := quirksView{GoalID: k.GoalID, MetricLastUpdate: k.MetricLastUpdate, MetricNextUpdate: k.MetricNextUpdate,
+		MetricProgress: k.MetricProgress, MetricGoalSource: k.MetricGoalSource, MetricAutomationJSON: string(k.MetricAutomationJSON)}
+	if diff := cmp.Diff(wantK, gotK, exactTimes); diff != "" {
+		t.Fatalf("quirks kr (-want +got):\n%s", diff)
 	}
 	q.SetGoalID(90114)
-	if q.KeyResults[0].GoalID != 90114 || q.Checkins[0].GoalID != 90114 || q.Confidence[2].GoalID != 90114 {
-		t.Fatal("setGoalID did not fill")
+	type goalIDs struct{ KeyResult0, Checkin0, Confidence2 int64 }
+	if diff := cmp.Diff(goalIDs{90114, 90114, 90114}, goalIDs{q.KeyResults[0].GoalID, q.Checkins[0].GoalID, q.Confidence[2].GoalID}); diff != "" {
+		t.Fatalf("SetGoalID did not fill (-want +got):\n%s", diff)
 	}
 	ords := []int64{q.Confidence[0].Ordinal, q.Confidence[1].Ordinal, q.Confidence[2].Ordinal}
 	if !equalInts(ords, []int64{0, 1, 0}) {
@@ -381,8 +521,14 @@ func TestDecodeMetrics(t *testing.T) {
 		t.Fatalf("metric_data_id forms %+v", q.Confidence)
 	}
 	c1 := q.Checkins[1]
-	if c1.Value != workboard.Some(410000.0) || c1.CreatedBy != workboard.Some[int64](180245) || string(c1.Extra) != `{"metric_data_source":"api"}` {
-		t.Fatalf("checkin %+v %s", c1, c1.Extra)
+	type c1View struct {
+		Value     workboard.Opt[float64]
+		CreatedBy workboard.Opt[int64]
+		Extra     string
+	}
+	wantC1 := c1View{Value: workboard.Some(410000.0), CreatedBy: workboard.Some[int64](180245), Extra: `{"metric_data_source":"api"}`}
+	if diff := cmp.Diff(wantC1, c1View{Value: c1.Value, CreatedBy: c1.CreatedBy, Extra: string(c1.Extra)}); diff != "" {
+		t.Fatalf("checkin 1 (-want +got):\n%s", diff)
 	}
 
 	list, err := metrics(fixture(t, "metric_list.json"))

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestAuthRules(t *testing.T) {
@@ -40,8 +42,14 @@ func TestAuthRules(t *testing.T) {
 			}
 			if c.code != "" {
 				m := r.json(t)
-				if m["success"] != false || m["error"] != c.code || m["error_description"] == "" {
-					t.Fatalf("body %s, want error %q", r.body, c.code)
+				type errorBody struct {
+					Success, Error   any
+					EmptyDescription bool
+				}
+				want := errorBody{Success: false, Error: c.code}
+				got := errorBody{Success: m["success"], Error: m["error"], EmptyDescription: m["error_description"] == ""}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("body %s (-want +got):\n%s", r.body, diff)
 				}
 				if strings.Contains(string(r.body), ts.AdminToken) {
 					t.Fatal("error body echoes the token")
@@ -145,9 +153,15 @@ func TestOAuthTokenExchange(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return do(t, nil, req)
 	}
+	// tokenAnswer holds the parts of a token endpoint answer that the checks below compare.
+	type tokenAnswer struct {
+		Status                      int
+		AccessToken, Error, Success any
+	}
 	r := form(func(url.Values) {})
-	if r.status != 200 || r.json(t)["access_token"] != ts.AdminToken || r.json(t)["success"] != true {
-		t.Fatalf("admin code: %d %s", r.status, r.body)
+	got := tokenAnswer{Status: r.status, AccessToken: r.json(t)["access_token"], Success: r.json(t)["success"]}
+	if diff := cmp.Diff(tokenAnswer{Status: 200, AccessToken: ts.AdminToken, Success: true}, got); diff != "" {
+		t.Fatalf("admin code: %s (-want +got):\n%s", r.body, diff)
 	}
 	if r := form(func(v url.Values) { v.Set("code", cr.UserCode) }); r.json(t)["access_token"] != ts.UserToken {
 		t.Fatalf("user code: %s", r.body)
@@ -162,8 +176,9 @@ func TestOAuthTokenExchange(t *testing.T) {
 		"no redirect_uri": {func(v url.Values) { v.Del("redirect_uri") }, "invalid_request"},
 	} {
 		r := form(c.mod)
-		if r.status != 400 || r.json(t)["error"] != c.code || r.json(t)["success"] != false {
-			t.Errorf("%s: %d %s", name, r.status, r.body)
+		got := tokenAnswer{Status: r.status, Error: r.json(t)["error"], Success: r.json(t)["success"]}
+		if diff := cmp.Diff(tokenAnswer{Status: 400, Error: c.code, Success: false}, got); diff != "" {
+			t.Errorf("%s: %s (-want +got):\n%s", name, r.body, diff)
 		}
 		if strings.Contains(string(r.body), cr.ClientHash) {
 			t.Errorf("%s: error echoes the client hash", name)
@@ -184,7 +199,10 @@ func TestUnknownIDs(t *testing.T) {
 		t.Errorf("unknown path: %d %s", r.status, r.body)
 	}
 	st := ts.Emulator.Stats()
-	if st.ByEndpoint["GET /wb/apis/goal/{id}"] != 1 || st.ByEndpoint["GET /wb/apis/metric"] != 3 || st.Requests != 10 {
-		t.Errorf("ByEndpoint %v, Requests %d", st.ByEndpoint, st.Requests)
+	type counts struct{ GoalByID, Metric, Requests int64 }
+	want := counts{GoalByID: 1, Metric: 3, Requests: 10}
+	got := counts{GoalByID: st.ByEndpoint["GET /wb/apis/goal/{id}"], Metric: st.ByEndpoint["GET /wb/apis/metric"], Requests: st.Requests}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ByEndpoint %v (-want +got):\n%s", st.ByEndpoint, diff)
 	}
 }

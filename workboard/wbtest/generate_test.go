@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // endpointsFor lists requests covering every endpoint for an org.
@@ -57,8 +59,9 @@ func TestAsOfGrowthKeepsIDsStable(t *testing.T) {
 	if !sameOrg(later, Generate(cfg)) {
 		t.Fatal("Org.At and Generate with the same Anchor disagree")
 	}
-	if len(early.Users) != len(later.Users) || len(early.Teams) != len(later.Teams) || len(early.Goals) != len(later.Goals) {
-		t.Fatal("structure changed with AsOf")
+	type size struct{ Users, Teams, Goals int }
+	if diff := cmp.Diff(size{len(early.Users), len(early.Teams), len(early.Goals)}, size{len(later.Users), len(later.Teams), len(later.Goals)}); diff != "" {
+		t.Fatalf("structure changed with AsOf (-early +later):\n%s", diff)
 	}
 	before := early.At(day0.AddDate(0, 0, -20))
 	for _, tm := range before.Teams {
@@ -79,8 +82,12 @@ func TestAsOfGrowthKeepsIDsStable(t *testing.T) {
 	moved := 0
 	for i, g := range early.Goals {
 		lg := later.Goals[i]
-		if g.ID != lg.ID || g.OwnerID != lg.OwnerID || len(g.KeyResults) != len(lg.KeyResults) {
-			t.Fatalf("goal %d: identity changed", g.ID)
+		type identity struct {
+			ID, OwnerID int64
+			KeyResults  int
+		}
+		if diff := cmp.Diff(identity{g.ID, g.OwnerID, len(g.KeyResults)}, identity{lg.ID, lg.OwnerID, len(lg.KeyResults)}); diff != "" {
+			t.Fatalf("goal %d: identity changed (-early +later):\n%s", g.ID, diff)
 		}
 		if g.Progress != lg.Progress {
 			moved++
@@ -95,8 +102,14 @@ func TestAsOfGrowthKeepsIDsStable(t *testing.T) {
 				if d.ID != ld.ID || d.CreatedAt != ld.CreatedAt {
 					t.Fatalf("KR %d slot %d: id/due changed", k.ID, n)
 				}
-				if d.Value != nil && (ld.Value == nil || *ld.Value != *d.Value || ld.UpdatedAt != d.UpdatedAt) {
-					t.Fatalf("KR %d slot %d: an entered value changed", k.ID, d.ID)
+				if d.Value != nil {
+					type entered struct {
+						Value     *float64
+						UpdatedAt int64
+					}
+					if diff := cmp.Diff(entered{d.Value, d.UpdatedAt}, entered{ld.Value, ld.UpdatedAt}); diff != "" {
+						t.Fatalf("KR %d slot %d: an entered value changed (-early +later):\n%s", k.ID, d.ID, diff)
+					}
 				}
 			}
 			for _, d := range lk.MetricData {
@@ -259,8 +272,12 @@ func TestContentIsRealistic(t *testing.T) {
 			for _, d := range k.MetricData {
 				if d.Value == nil {
 					has["missed check-in"]++
-					if d.UpdatedAt != 0 || d.CreatedBy != 0 || d.Comment != "" {
-						t.Fatalf("KR %d: missed slot %d has update data", k.ID, d.ID)
+					type update struct {
+						UpdatedAt, CreatedBy int64
+						Comment              string
+					}
+					if diff := cmp.Diff(update{}, update{d.UpdatedAt, d.CreatedBy, d.Comment}); diff != "" {
+						t.Fatalf("KR %d: missed slot %d has update data (-want +got):\n%s", k.ID, d.ID, diff)
 					}
 				}
 			}
@@ -340,8 +357,13 @@ func TestWireMatchesGroundTruth(t *testing.T) {
 					t.Fatalf("metric %d row %d: id/created_at differ", k.ID, j)
 				}
 				if want.Value == nil {
-					if rm["metric_data_value"] != nil || rm["metric_data_updated_at"] != "0" || rm["metric_data_created_by"] != "" {
-						t.Fatalf("metric %d row %d: missed slot not sent as null/\"0\"/\"\": %v", k.ID, j, rm)
+					missed := map[string]any{"metric_data_value": nil, "metric_data_updated_at": "0", "metric_data_created_by": ""}
+					got := map[string]any{}
+					for key := range missed {
+						got[key] = rm[key]
+					}
+					if diff := cmp.Diff(missed, got); diff != "" {
+						t.Fatalf("metric %d row %d: missed slot not sent as null/\"0\"/\"\" (-want +got):\n%s", k.ID, j, diff)
 					}
 				} else if v, _ := strconv.ParseFloat(rm["metric_data_value"].(string), 64); v != *want.Value {
 					t.Fatalf("metric %d row %d: value %v, want %v", k.ID, j, rm["metric_data_value"], *want.Value)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestUserQueryModes(t *testing.T) {
@@ -134,8 +136,13 @@ func TestListenAndCredentials(t *testing.T) {
 	cr := Credentials{AdminToken: "admin-secret", UserToken: "user-secret"}
 	s := NewServer(smallOrg(), WithCredentials(cr))
 	got := s.Credentials()
-	if got.AdminToken != "admin-secret" || got.UserToken != "user-secret" || got.ClientHash == "" || got.AdminCode == "" {
-		t.Fatalf("credentials %+v", got)
+	type creds struct {
+		AdminToken, UserToken       string
+		HasClientHash, HasAdminCode bool
+	}
+	want := creds{AdminToken: "admin-secret", UserToken: "user-secret", HasClientHash: true, HasAdminCode: true}
+	if diff := cmp.Diff(want, creds{AdminToken: got.AdminToken, UserToken: got.UserToken, HasClientHash: got.ClientHash != "", HasAdminCode: got.AdminCode != ""}); diff != "" {
+		t.Fatalf("credentials (-want +got):\n%s", diff)
 	}
 	l, err := Listen("127.0.0.1:0", s)
 	if err != nil {

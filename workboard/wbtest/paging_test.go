@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // pageAll walks path&limit=L&offset=k·L until offset >= totalCount, returning every page's
@@ -341,8 +343,13 @@ func TestUserGoalsCap(t *testing.T) {
 	}
 	user := get(t, ts, fmt.Sprintf("/user/%d/goal", u.ID), ts.AdminToken).data(t)["user"].(map[string]any)
 	goals := user["goal"].(map[string]any)
-	if len(goals) != UserGoalsCap+1 || goals["goals_count"] != strconv.Itoa(UserGoalsCap) || user["goal_count"] != "15" {
-		t.Fatalf("got %d keys, goals_count %v, goal_count %v", len(goals), goals["goals_count"], user["goal_count"])
+	type counts struct {
+		Keys                  int
+		GoalsCount, GoalCount any
+	}
+	want := counts{Keys: UserGoalsCap + 1, GoalsCount: strconv.Itoa(UserGoalsCap), GoalCount: "15"}
+	if diff := cmp.Diff(want, counts{Keys: len(goals), GoalsCount: goals["goals_count"], GoalCount: user["goal_count"]}); diff != "" {
+		t.Fatalf("user goals (-want +got):\n%s", diff)
 	}
 	for i := 0; i < UserGoalsCap; i++ {
 		if _, ok := goals[strconv.Itoa(i)].(map[string]any); !ok {
