@@ -44,5 +44,5 @@ func TestExportUnderServerRateLimit(t *testing.T) {
 	if rep.Rows[schemas.KeyResults] != int64(krs) || rep.Rows[schemas.Goals] != int64(len(org.Goals)) {
 		t.Fatalf("rows %v, want %d goals and %d key results", rep.Rows, len(org.Goals), krs)
 	}
-	compareOrg(t, org, &g.b, true)
+	compareOrg(t, org, &g.b)
 }
