@@ -103,19 +103,19 @@ def dlt_table(rows):
 
 
 BENCH = re.compile(r"^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.*)$")
-# the decoder benchmarks of docs/benchmarks.md (package extract); micro.txt holds the rest
+# the decoder benchmarks of docs/benchmarks.md (package workboard/decode); micro.txt holds the rest
 DECODERS = ("BenchmarkDecodeGoalsPage", "BenchmarkDecodeMetricsPage", "BenchmarkDecodeUsersPage", "BenchmarkDecodeTeamPage",
             "BenchmarkDecodeTeamsList", "BenchmarkDecodeEnvelope/")
 
 
 def micro_table(path):
-    out = ["| benchmark (`extract`) | MB/s | ns/op | B/op | allocs/op |", "|---|---:|---:|---:|---:|"]
+    out = ["| benchmark (`workboard/decode`) | MB/s | ns/op | B/op | allocs/op |", "|---|---:|---:|---:|---:|"]
     pkg = ""
     for line in open(path):
         if line.startswith("pkg:"):
             pkg = line.split()[1].replace("github.com/wbexport/wbexport/", "")
         m = BENCH.match(line.strip())
-        if not m or pkg != "extract" or not m.group(1).startswith(DECODERS):
+        if not m or pkg != "workboard/decode" or not m.group(1).startswith(DECODERS):
             continue
         vals = {}
         for part in m.group(4).split("\t"):
