@@ -1,0 +1,83 @@
+{#-
+  Which snapshots the models read, and which one is "the latest".
+
+  The raw tables hold one full copy of the organisation per snapshot_date. On DuckDB the sources
+  read the local sink's layout <root>/<table>/snapshot_date=YYYY-MM-DD/; a partition is
+  published (complete) only once its _SUCCESS file exists, so the staging models keep only the
+  snapshot_dates whose partition has _SUCCESS. On BigQuery a partition is loaded atomically per
+  table; the completeness test (tests/assert_latest_snapshot_complete.sql) catches a table whose
+  load of the latest day is missing.
+
+  The latest snapshot date is looked up once per model when the model runs and inlined as a
+  constant (date 'YYYY-MM-DD'), so "latest snapshot" filters prune partitions on BigQuery and
+  row groups on DuckDB instead of joining to a max() subquery.
+-#}
+
+{#- Root of the local Parquet output (DuckDB target). -#}
+{% macro wbexport_root() -%}
+{{ var('wbexport_root', env_var('WBEXPORT_OUT', '../wbexport-out')) }}
+{%- endmacro %}
+
+{#- The snapshot_dates of `table` whose partition has _SUCCESS (DuckDB), as ISO strings, ascending. -#}
+{% macro wbexport_published_dates(table) -%}
+{%- set sql -%}
+select distinct cast(regexp_extract(file, 'snapshot_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as d
+from glob('{{ wbexport_root() }}/{{ table }}/snapshot_date=*/_SUCCESS')
+order by d
+{%- endset -%}
+{%- set dates = [] -%}
+{%- for row in run_query(sql).rows -%}
+  {%- do dates.append(row[0] | string) -%}
+{%- endfor -%}
+{{ return(dates) }}
+{%- endmacro %}
+
+{#-
+  Filter for a staging model's source CTE: on DuckDB only published partitions (an IN list of
+  constant dates, which DuckDB pushes into the Parquet scan); elsewhere `true`. The run ledger
+  (_sync_runs) has no _SUCCESS and is never filtered.
+-#}
+{% macro wbexport_published_filter(table, column='snapshot_date') -%}
+{%- if execute and target.type == 'duckdb' -%}
+  {%- set dates = wbexport_published_dates(table) -%}
+  {%- if dates | length == 0 -%}
+false
+  {%- else -%}
+{{ column }} in ({% for d in dates %}date '{{ d }}'{% if not loop.last %}, {% endif %}{% endfor %})
+  {%- endif -%}
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
+{#-
+  The latest snapshot_date of the goals table (DuckDB: latest published partition), as an ISO
+  string, or none when it cannot be looked up (parse time, no data, an offline compile).
+  var('wbexport_snapshot_date') overrides it (used by the offline BigQuery check).
+-#}
+{% macro wbexport_latest_snapshot_date_value() -%}
+{%- if var('wbexport_snapshot_date', none) -%}
+  {{ return(var('wbexport_snapshot_date') | string) }}
+{%- endif -%}
+{%- if not execute -%}{{ return(none) }}{%- endif -%}
+{%- if target.type == 'duckdb' -%}
+  {%- set dates = wbexport_published_dates('goals') -%}
+  {{ return(dates[-1] if dates else none) }}
+{%- else -%}
+  {%- set rows = run_query("select cast(max(snapshot_date) as string) from " ~ source('workboard', 'goals')).rows -%}
+  {{ return(rows[0][0] if rows and rows[0][0] else none) }}
+{%- endif -%}
+{%- endmacro %}
+
+{#-
+  SQL expression for the latest snapshot date: a constant `date 'YYYY-MM-DD'`, or (when it
+  cannot be looked up) a scalar subquery over the goals source.
+-#}
+{% macro wbexport_latest_snapshot_date() -%}
+{%- set d = wbexport_latest_snapshot_date_value() -%}
+{%- if d -%}
+date '{{ d }}'
+{%- else -%}
+(select max(snapshot_date) from {{ source('workboard', 'goals') }})
+{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Scenario tests of the dbt project on DuckDB over copies of an existing demo export (make
+# test-dbt runs them after the main build):
+#
+#   partial   the latest partition of one table is missing (what a failed load of that table
+#             leaves): dbt build must fail with a message naming the table and the day, and
+#             skip the marts.
+#
+#   dbt/scripts/test_scenarios.sh EXPORT_DIR [SCENARIO...]     (default: all)
+#
+# Environment: DBT (dbt executable, default .venv/bin/dbt). Work files go to a temporary
+# directory that is removed afterwards.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+src="${1:?usage: test_scenarios.sh EXPORT_DIR [SCENARIO...]}"
+shift
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(partial)
+export DBT="${DBT:-$root/.venv/bin/dbt}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/wbexport-dbt-scenarios.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1: $2" >&2; failed=$((failed + 1)); }
+
+# latest snapshot day of the export
+latest="$(basename "$(ls -d "$src"/goals/snapshot_date=* | sort | tail -1)")"
+latest="${latest#snapshot_date=}"
+
+scenario_partial() {
+	local out="$work/partial" log="$work/partial.log"
+	cp -r "$src" "$out"
+	rm -rf "$out/key_result_checkins/snapshot_date=$latest"
+	if WBEXPORT_OUT="$out" WBEXPORT_DUCKDB_PATH="$work/partial.duckdb" bash "$root/dbt/run.sh" >"$log" 2>&1; then
+		bad partial "dbt build passed over an export without key_result_checkins/snapshot_date=$latest"
+		return
+	fi
+	local want="key_result_checkins has no snapshot for $latest"
+	if ! grep -q "the latest snapshot is incomplete: .*$want" "$log"; then
+		bad partial "dbt failed, but without the message '$want':"
+		tail -20 "$log" >&2
+		return
+	fi
+	if grep -q "OK created sql table model main.dim_goals" "$log"; then
+		bad partial "dim_goals was rebuilt over the incomplete snapshot"
+		return
+	fi
+	ok "partial: dbt build fails with \"$want\" and builds no mart"
+}
+
+for s in "${scenarios[@]}"; do
+	"scenario_$s"
+done
+echo "scenarios: $passed passed, $failed failed"
+((failed == 0))
