@@ -48,7 +48,7 @@ test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over 
 	rm -rf $(TEST_OUT) $(TEST_OUT).duckdb
 	./$(BIN) demo --out $(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
 	WBEXPORT_OUT=$(TEST_OUT) WBEXPORT_DUCKDB_PATH=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
-	DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
+	FULL_DUCKDB=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
 
 test-dbt-bigquery: $(VENV)/.installed-bigquery ## compile every dbt model and test for BigQuery offline and parse it as BigQuery SQL
 	$(VENV)/bin/python dbt/scripts/check_bigquery.py

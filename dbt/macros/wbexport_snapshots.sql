@@ -81,3 +81,47 @@ date '{{ d }}'
 (select max(snapshot_date) from {{ source('workboard', 'goals') }})
 {%- endif -%}
 {%- endmacro %}
+
+{#-
+  Incremental models (daily facts, SCD2 histories, period scores) process only snapshot_dates
+  they have not seen. Returns none on a first build or a full refresh (process every snapshot),
+  else the ascending list of ISO dates of `table` newer than max(`built_column`) of the model
+  (possibly empty: nothing to do). var('reprocess_since', 'YYYY-MM-DD') also takes the dates
+  from that day on again (for days re-exported after the model was built; daily facts only).
+-#}
+{% macro wbexport_incremental_dates(table='goals', built_column='snapshot_date') -%}
+{%- if not execute or this is none or not is_incremental() -%}{{ return(none) }}{%- endif -%}
+{%- set rows = run_query('select cast(max(' ~ built_column ~ ') as ' ~ dbt.type_string() ~ ') from ' ~ this).rows -%}
+{%- set last = rows[0][0] if rows else none -%}
+{%- if not last -%}{{ return(none) }}{%- endif -%}
+{%- set since = var('reprocess_since', none) -%}
+{%- if since and (since | string) <= last -%}
+  {%- set cmp, bound = '>=', since | string -%}
+{%- else -%}
+  {%- set cmp, bound = '>', last -%}
+{%- endif -%}
+{%- set dates = [] -%}
+{%- if target.type == 'duckdb' -%}
+  {%- for d in wbexport_published_dates(table) -%}
+    {%- if (cmp == '>' and d > bound) or (cmp == '>=' and d >= bound) -%}{%- do dates.append(d) -%}{%- endif -%}
+  {%- endfor -%}
+{%- else -%}
+  {%- set sql = 'select distinct cast(snapshot_date as string) as d from ' ~ source('workboard', table)
+      ~ " where snapshot_date " ~ cmp ~ " date '" ~ bound ~ "' order by d" -%}
+  {%- for row in run_query(sql).rows -%}{%- do dates.append(row[0]) -%}{%- endfor -%}
+{%- endif -%}
+{{ return(dates) }}
+{%- endmacro %}
+
+{#- The incremental materialisation of the daily facts: replace whole snapshot_date partitions. -#}
+{% macro wbexport_daily_fact_config(cluster_by) -%}
+{{ return({
+    'materialized': 'incremental',
+    'incremental_strategy': 'insert_overwrite' if target.type == 'bigquery' else 'delete+insert',
+    'unique_key': none if target.type == 'bigquery' else ['snapshot_date'],
+    'partition_by': {'field': 'snapshot_date', 'data_type': 'date', 'granularity': 'day'} if target.type == 'bigquery' else none,
+    'cluster_by': cluster_by if target.type == 'bigquery' else none,
+    'on_schema_change': 'append_new_columns',
+    'full_refresh': var('history_full_refresh', false)
+}) }}
+{%- endmacro %}

@@ -2,24 +2,28 @@
 # Scenario tests of the dbt project on DuckDB over copies of an existing demo export (make
 # test-dbt runs them after the main build):
 #
-#   partial   the latest partition of one table is missing (what a failed load of that table
-#             leaves): dbt build must fail with a message naming the table and the day, and
-#             skip the marts.
+#   partial      the latest partition of one table is missing (what a failed load of that table
+#                leaves): dbt build must fail with a message naming the table and the day, and
+#                skip the marts.
+#   incremental  build over all days but the last, then let the first day's raw partitions
+#                expire and add the last day: the incremental build must give exactly the marts
+#                of the full build (FULL_DUCKDB, the database `make test-dbt` built over
+#                EXPORT_DIR), history of the expired day included.
 #
 #   dbt/scripts/test_scenarios.sh EXPORT_DIR [SCENARIO...]     (default: all)
 #
-# Environment: DBT (dbt executable, default .venv/bin/dbt). Work files go to a temporary
-# directory that is removed afterwards.
+# Environment: DBT (dbt executable, default .venv/bin/dbt), FULL_DUCKDB (for incremental). Work
+# files go to a temporary directory that is removed afterwards.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 src="${1:?usage: test_scenarios.sh EXPORT_DIR [SCENARIO...]}"
 shift
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(partial)
+((${#scenarios[@]})) || scenarios=(partial incremental)
 export DBT="${DBT:-$root/.venv/bin/dbt}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/wbexport-dbt-scenarios.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"' EXIT
 passed=0
 failed=0
 
@@ -49,6 +53,48 @@ scenario_partial() {
 		return
 	fi
 	ok "partial: dbt build fails with \"$want\" and builds no mart"
+}
+
+scenario_incremental() {
+	local out="$work/incremental" db="$work/incremental.duckdb" log="$work/incremental.log"
+	local days first
+	mapfile -t days < <(ls "$src/goals" | sed 's/snapshot_date=//' | sort)
+	if ((${#days[@]} < 3)); then
+		bad incremental "needs an export of at least 3 days"
+		return
+	fi
+	first="${days[0]}"
+	mkdir -p "$out"
+	for t in "$src"/*/; do
+		t="$(basename "$t")"
+		[[ "$t" == _staging ]] && continue
+		mkdir -p "$out/$t"
+		cp -r "$src/$t"/snapshot_date=* "$out/$t/"
+		rm -rf "$out/$t/snapshot_date=$latest"
+	done
+	if ! WBEXPORT_OUT="$out" WBEXPORT_DUCKDB_PATH="$db" bash "$root/dbt/run.sh" --resource-type model >"$log" 2>&1; then
+		bad incremental "first build over ${days[*]:0:${#days[@]}-1} failed:"
+		tail -20 "$log" >&2
+		return
+	fi
+	# the first day expires from the raw tables, the latest day arrives
+	for t in "$out"/*/; do
+		rm -rf "$t/snapshot_date=$first"
+		if [[ -d "$src/$(basename "$t")/snapshot_date=$latest" ]]; then
+			cp -r "$src/$(basename "$t")/snapshot_date=$latest" "$t"
+		fi
+	done
+	if ! WBEXPORT_OUT="$out" WBEXPORT_DUCKDB_PATH="$db" bash "$root/dbt/run.sh" --resource-type model >"$log" 2>&1; then
+		bad incremental "incremental build failed:"
+		tail -20 "$log" >&2
+		return
+	fi
+	local diff
+	if ! diff="$("$(dirname "$DBT")/python" "$root/dbt/scripts/compare_marts.py" "${FULL_DUCKDB:?FULL_DUCKDB not set}" "$db" 2>&1)"; then
+		bad incremental "incremental marts differ from the full build: $diff"
+		return
+	fi
+	ok "incremental: ${first} expired, $latest added: $diff"
 }
 
 for s in "${scenarios[@]}"; do

@@ -21,8 +21,9 @@ select
     source.goal_updated_by as updated_by_user_id,
     source.goal_start_date as period_start_at,
     source.goal_target_date as period_end_at,
-    cast(source.goal_start_date as date) as period_start_date,
-    cast(source.goal_target_date as date) as period_end_date,
+    -- calendar dates in the reporting time zone (var reporting_time_zone, default UTC)
+    {{ wbexport_local_date('source.goal_start_date') }} as period_start_date,
+    {{ wbexport_local_date('source.goal_target_date') }} as period_end_date,
     source.goal_progress as progress_pct,
     source.goal_progress_color as progress_color,
     {{ wbexport_colour_rank('source.goal_progress_color', 'source.goal_progress') }} as progress_color_rank,
