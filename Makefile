@@ -50,8 +50,9 @@ test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over 
 	WBEXPORT_OUT=$(TEST_OUT) WBEXPORT_DUCKDB_PATH=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
 	FULL_DUCKDB=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
 
-test-dbt-bigquery: $(VENV)/.installed-bigquery ## compile every dbt model and test for BigQuery offline and parse it as BigQuery SQL
+test-dbt-bigquery: $(VENV)/.installed-bigquery ## record every statement dbt-bigquery would send (first and incremental build) and validate it offline: syntax, functions, names, types; then prove the check rejects invalid constructs
 	$(VENV)/bin/python dbt/scripts/check_bigquery.py
+	$(VENV)/bin/python dbt/scripts/test_check_bigquery.py
 
 $(VENV)/.installed-bigquery: $(VENV)/.installed dbt/requirements-bigquery.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r dbt/requirements.txt -r dbt/requirements-bigquery.txt
