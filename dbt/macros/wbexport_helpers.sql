@@ -17,7 +17,7 @@ replace(replace(lower(trim({{ colour }})), ' ', '_'), '-', '_')
   > 90 -> 4, > 70 -> 3, > 50 -> 2, otherwise 1 (null progress -> null).
 -#}
 {% macro wbexport_colour_rank(colour, progress) -%}
-case {{ wbexport_normalise_colour(colour) }}
+cast(case {{ wbexport_normalise_colour(colour) }}
     when 'dark_green' then 4
     when 'darkgreen' then 4
     when 'green' then 4
@@ -28,7 +28,7 @@ case {{ wbexport_normalise_colour(colour) }}
     when 'orange' then 2
     when 'red' then 1
     else {{ wbexport_progress_band_rank(progress) }}
-end
+end as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
 {% macro wbexport_progress_band_rank(progress) -%}
@@ -115,11 +115,11 @@ coalesce(len({{ array }}), 0)
 
 {#- Confidence label (none / low / medium / high) to a level: low 1, medium 2, high 3; none and unknown labels -> null. -#}
 {% macro wbexport_confidence_level(confidence) -%}
-case {{ confidence }}
+cast(case {{ confidence }}
     when 'low' then 1
     when 'medium' then 2
     when 'high' then 3
-end
+end as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
 {#- OKR score 0..1 from a progress percentage (clamped to 0..100). -#}

@@ -41,9 +41,9 @@ with new_rows as (
 rows_ as (
     select
         new_rows.*,
-        cast(null as {{ dbt.type_int() }}) as carried_version_number,
+        cast(null as {{ dbt.type_bigint() }}) as carried_version_number,
         cast(null as date) as carried_valid_from,
-        cast(null as {{ dbt.type_int() }}) as carried_snapshots_seen
+        cast(null as {{ dbt.type_bigint() }}) as carried_snapshots_seen
     from new_rows
     {%- if dates %}
     union all
@@ -99,10 +99,10 @@ flagged as (
 segmented as (
     select
         flagged.*,
-        sum(is_new_version) over (
+        cast(sum(is_new_version) over (
             partition by {{ key }} order by snapshot_date
             rows between unbounded preceding and current row
-        ) as segment_number,
+        ) as {{ dbt.type_bigint() }}) as segment_number,
         first_value(carried_version_number) over (
             partition by {{ key }} order by snapshot_date
             rows between unbounded preceding and unbounded following
@@ -135,7 +135,7 @@ windows as (
         version_number,
         coalesce(min(carried_valid_from), min(snapshot_date)) as valid_from,
         max(snapshot_date) as last_seen_snapshot_date,
-        sum(coalesce(carried_snapshots_seen, 1)) as snapshots_seen
+        cast(sum(coalesce(carried_snapshots_seen, 1)) as {{ dbt.type_bigint() }}) as snapshots_seen
     from numbered
     group by {{ key }}, version_number
 ),

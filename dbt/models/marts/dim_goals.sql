@@ -16,14 +16,14 @@ key_results as (
     select
         goal_id,
         count(*) as key_result_count,
-        sum(case when key_result_status = 'active' then 1 else 0 end) as active_key_result_count,
-        sum(case when latest_confidence = 'low' then 1 else 0 end) as low_confidence_key_result_count,
-        sum(case when confidence_trend = 'down' then 1 else 0 end) as confidence_down_key_result_count,
+        count(case when key_result_status = 'active' then 1 end) as active_key_result_count,
+        count(case when latest_confidence = 'low' then 1 end) as low_confidence_key_result_count,
+        count(case when confidence_trend = 'down' then 1 end) as confidence_down_key_result_count,
         max(last_checkin_at) as last_checkin_at,
-        sum(due_checkin_slots) as due_checkin_slots,
-        sum(checked_in_slots) as checked_in_slots,
-        sum(on_time_checkin_slots) as on_time_checkin_slots,
-        sum(missed_checkin_slots) as missed_checkin_slots
+        cast(sum(due_checkin_slots) as {{ dbt.type_bigint() }}) as due_checkin_slots,
+        cast(sum(checked_in_slots) as {{ dbt.type_bigint() }}) as checked_in_slots,
+        cast(sum(on_time_checkin_slots) as {{ dbt.type_bigint() }}) as on_time_checkin_slots,
+        cast(sum(missed_checkin_slots) as {{ dbt.type_bigint() }}) as missed_checkin_slots
     from {{ ref('dim_key_results') }}
     group by goal_id
 ),

@@ -15,11 +15,11 @@ daily as (
 checkins as (
     select
         key_result_id,
-        sum(case when is_due then 1 else 0 end) as due_checkin_slots,
-        sum(case when is_checked_in then 1 else 0 end) as checked_in_slots,
-        sum(case when checkin_status = 'on_time' then 1 else 0 end) as on_time_checkin_slots,
-        sum(case when checkin_status = 'late' then 1 else 0 end) as late_checkin_slots,
-        sum(case when is_missed then 1 else 0 end) as missed_checkin_slots,
+        count(case when is_due then 1 end) as due_checkin_slots,
+        count(case when is_checked_in then 1 end) as checked_in_slots,
+        count(case when checkin_status = 'on_time' then 1 end) as on_time_checkin_slots,
+        count(case when checkin_status = 'late' then 1 end) as late_checkin_slots,
+        count(case when is_missed then 1 end) as missed_checkin_slots,
         max(case when is_last_due_slot then checkin_status end) as last_due_checkin_status,
         max(case when is_last_due_slot then due_at end) as last_due_at
     from {{ ref('fct_key_result_checkins') }}

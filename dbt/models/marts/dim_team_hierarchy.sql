@@ -14,7 +14,7 @@ tree as (
         team_id,
         team_id as ancestor_team_id,
         parent_team_id as next_ancestor_team_id,
-        0 as depth
+        cast(0 as {{ dbt.type_bigint() }}) as depth
     from teams
 
     union all

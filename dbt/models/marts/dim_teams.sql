@@ -9,7 +9,7 @@ members as (
     select
         team_id,
         count(*) as member_count,
-        sum(case when is_team_manager then 1 else 0 end) as manager_count
+        count(case when is_team_manager then 1 end) as manager_count
     from {{ ref('stg_workboard__team_members') }}
     where snapshot_date = {{ wbexport_latest_snapshot_date() }}
     group by team_id

@@ -53,12 +53,12 @@ goal_measures as (
         goals.period_quarter,
         max(goals.period_quarter_start_date) as period_quarter_start_date,
         count(*) as goal_count,
-        sum(case when goals.goal_status = 'active' then 1 else 0 end) as active_goal_count,
-        sum(case when goals.goal_status = 'closed' then 1 else 0 end) as closed_goal_count,
-        sum(case when goals.progress_status is not null then 1 else 0 end) as rated_goal_count,
-        sum(case when goals.progress_status = 'on_track' then 1 else 0 end) as on_track_goal_count,
-        sum(case when goals.progress_status = 'at_risk' then 1 else 0 end) as at_risk_goal_count,
-        sum(case when goals.progress_status = 'off_track' then 1 else 0 end) as off_track_goal_count,
+        count(case when goals.goal_status = 'active' then 1 end) as active_goal_count,
+        count(case when goals.goal_status = 'closed' then 1 end) as closed_goal_count,
+        count(case when goals.progress_status is not null then 1 end) as rated_goal_count,
+        count(case when goals.progress_status = 'on_track' then 1 end) as on_track_goal_count,
+        count(case when goals.progress_status = 'at_risk' then 1 end) as at_risk_goal_count,
+        count(case when goals.progress_status = 'off_track' then 1 end) as off_track_goal_count,
         count(goals.progress_pct) as progress_goal_count,
         round(sum(goals.progress_pct), 4) as progress_pct_sum,
         count(goals.pace_pct) as pace_goal_count,
@@ -78,10 +78,10 @@ checkin_measures as (
         scopes.rollup_team_id,
         checkins.period_quarter,
         max(checkins.period_quarter_start_date) as period_quarter_start_date,
-        sum(case when checkins.checkin_status != 'not_due' then 1 else 0 end) as due_checkin_slots,
-        sum(case when checkins.checkin_status in ('on_time', 'late', 'unknown') then 1 else 0 end) as checked_in_slots,
-        sum(case when checkins.checkin_status = 'on_time' then 1 else 0 end) as on_time_checkin_slots,
-        sum(case when checkins.checkin_status = 'missed' then 1 else 0 end) as missed_checkin_slots
+        count(case when checkins.checkin_status != 'not_due' then 1 end) as due_checkin_slots,
+        count(case when checkins.checkin_status in ('on_time', 'late', 'unknown') then 1 end) as checked_in_slots,
+        count(case when checkins.checkin_status = 'on_time' then 1 end) as on_time_checkin_slots,
+        count(case when checkins.checkin_status = 'missed' then 1 end) as missed_checkin_slots
     from checkins
     inner join scopes
         on checkins.team_id = scopes.team_id
