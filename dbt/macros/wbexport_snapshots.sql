@@ -125,3 +125,40 @@ date '{{ d }}'
     'full_refresh': var('history_full_refresh', false)
 }) }}
 {%- endmacro %}
+
+{#-
+  The raw table `table` to select from. BigQuery: the source. DuckDB: the local sink's Parquet
+  files read with hive partitioning, so that a filter on snapshot_date prunes whole partition
+  folders without opening their files (the source's own read_parquet has hive_partitioning =
+  false and would open every file's footer); tests/assert_snapshot_date_matches_partition.sql
+  proves that the folder and the file column agree. source() is still called: the lineage stays.
+-#}
+{% macro wbexport_source(table) -%}
+{%- set src = source('workboard', table) -%}
+{%- if target.type == 'duckdb' -%}
+read_parquet('{{ wbexport_root() }}/{{ table }}/snapshot_date=*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': date}, union_by_name = true)
+{%- else -%}
+{{ src }}
+{%- endif -%}
+{%- endmacro %}
+
+{#-
+  Data tests on snapshot tables (sources and staging models, configured in dbt_project.yml with
+  where: "snapshot_date = __latest_snapshot_date__") check the latest snapshot only: every
+  earlier one was checked when it was the latest, and a build then reads one partition per
+  table instead of the whole history. --vars '{test_all_snapshots: true}' checks every snapshot.
+-#}
+{% macro get_where_subquery(relation) -%}
+{%- set where = config.get('where', '') -%}
+{%- if where and '__latest_snapshot_date__' in where -%}
+  {%- if var('test_all_snapshots', false) -%}
+    {%- do return(relation) -%}
+  {%- endif -%}
+  {%- set where = where | replace('__latest_snapshot_date__', wbexport_latest_snapshot_date()) -%}
+{%- endif -%}
+{%- if where -%}
+  {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+{%- else -%}
+  {%- do return(relation) -%}
+{%- endif -%}
+{%- endmacro %}

@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'goal_comments') }}
+    select * from {{ wbexport_source('goal_comments') }}
     where {{ wbexport_published_filter('goal_comments') }}
 )
 

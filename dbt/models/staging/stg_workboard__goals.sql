@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'goals') }}
+    select * from {{ wbexport_source('goals') }}
     where {{ wbexport_published_filter('goals') }}
 )
 

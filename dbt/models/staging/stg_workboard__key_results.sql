@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'key_results') }}
+    select * from {{ wbexport_source('key_results') }}
     where {{ wbexport_published_filter('key_results') }}
 )
 

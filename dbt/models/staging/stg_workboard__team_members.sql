@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'team_members') }}
+    select * from {{ wbexport_source('team_members') }}
     where {{ wbexport_published_filter('team_members') }}
 )
 

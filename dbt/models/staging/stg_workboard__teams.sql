@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'teams') }}
+    select * from {{ wbexport_source('teams') }}
     where {{ wbexport_published_filter('teams') }}
 )
 

@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'users') }}
+    select * from {{ wbexport_source('users') }}
     where {{ wbexport_published_filter('users') }}
 )
 
