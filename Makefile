@@ -22,7 +22,7 @@ BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt emulate bench chaos generate clean tools
+.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
 
 all: build
 
@@ -76,6 +76,9 @@ bench-soak: ## soak: a 100k-goal export through 10 % injected faults, RSS sample
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
 	WBEXPORT_OUT=$(CURDIR)/$(DEMO_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+
+dbt-measure: build $(VENV)/.installed ## bytes a full and an incremental dbt build read from raw Parquet over a DAYS-day demo export (default 365; minutes; not part of test)
+	DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/measure_incremental.sh $(or $(DAYS),365)
 
 chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/BigQuery), crash/signal, bad-input and secrets suites (also part of test-go)
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/

@@ -155,6 +155,11 @@ read_parquet('{{ wbexport_root() }}/{{ table }}/snapshot_date=*/*.parquet', hive
     {%- do return(relation) -%}
   {%- endif -%}
   {%- set where = where | replace('__latest_snapshot_date__', wbexport_latest_snapshot_date()) -%}
+  {#- DuckDB sources are read_parquet over every partition: read only the latest one's files -#}
+  {%- set latest = wbexport_latest_snapshot_date_value() -%}
+  {%- if target.type == 'duckdb' and latest and '/snapshot_date=*/' in (relation | string) -%}
+    {%- set relation = (relation | string) | replace('/snapshot_date=*/', '/snapshot_date=' ~ latest ~ '/') -%}
+  {%- endif -%}
 {%- endif -%}
 {%- if where -%}
   {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
