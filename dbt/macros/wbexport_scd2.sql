@@ -22,7 +22,7 @@
   history stays when raw partitions expire.
 -#}
 {% macro wbexport_scd2(relation, key, tracked, carried=[], table='goals') %}
-{%- set dates = wbexport_incremental_dates(table, 'last_seen_snapshot_date') %}
+{%- set dates = wbexport_incremental_dates(table, 'last_seen_snapshot_date', reprocess=false) %}
 {%- set cols = tracked + carried %}
 with new_rows as (
     select

@@ -87,14 +87,15 @@ date '{{ d }}'
   they have not seen. Returns none on a first build or a full refresh (process every snapshot),
   else the ascending list of ISO dates of `table` newer than max(`built_column`) of the model
   (possibly empty: nothing to do). var('reprocess_since', 'YYYY-MM-DD') also takes the dates
-  from that day on again (for days re-exported after the model was built; daily facts only).
+  from that day on again (for days re-exported after the model was built) where `reprocess` is
+  true (daily facts, scores); SCD2 histories need a full refresh for that.
 -#}
-{% macro wbexport_incremental_dates(table='goals', built_column='snapshot_date') -%}
+{% macro wbexport_incremental_dates(table='goals', built_column='snapshot_date', reprocess=true) -%}
 {%- if not execute or this is none or not is_incremental() -%}{{ return(none) }}{%- endif -%}
 {%- set rows = run_query('select cast(max(' ~ built_column ~ ') as ' ~ dbt.type_string() ~ ') from ' ~ this).rows -%}
 {%- set last = rows[0][0] if rows else none -%}
 {%- if not last -%}{{ return(none) }}{%- endif -%}
-{%- set since = var('reprocess_since', none) -%}
+{%- set since = var('reprocess_since', none) if reprocess else none -%}
 {%- if since and (since | string) <= last -%}
   {%- set cmp, bound = '>=', since | string -%}
 {%- else -%}

@@ -20,7 +20,7 @@ with latest as (
     {%- else %}
     select '{{ t }}' as table_name, max(snapshot_date) as latest_snapshot_date
     from {{ source('workboard', t) }}
-    where snapshot_date >= {{ dbt.dateadd('day', -lookback_days, wbexport_latest_snapshot_date()) }}
+    where snapshot_date >= {{ wbexport_add_days(wbexport_latest_snapshot_date(), -lookback_days) }}
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
 {%- endfor %}
