@@ -129,18 +129,39 @@ date '{{ d }}'
 
 {#-
   The raw table `table` to select from. BigQuery: the source. DuckDB: the local sink's Parquet
-  files read with hive partitioning, so that a filter on snapshot_date prunes whole partition
-  folders without opening their files (the source's own read_parquet has hive_partitioning =
-  false and would open every file's footer); tests/assert_snapshot_date_matches_partition.sql
-  proves that the folder and the file column agree. source() is still called: the lineage stays.
+  files of the published partitions (those with _SUCCESS), with hive partitioning so that a
+  filter on snapshot_date skips whole partition folders without opening their files (the
+  source's own read_parquet has hive_partitioning = false and opens every file).
+  When every partition's _manifest.json names the same schema fingerprint, the partitions are
+  listed newest first with union_by_name = false: DuckDB takes the schema from the newest file
+  and opens only the files a query needs. Otherwise (a wbexport upgrade changed the schema, or
+  manifests are missing) union_by_name = true lines the columns up by name, which reads every
+  file's footer. tests/assert_snapshot_date_matches_partition.sql proves that the folder and the
+  file column agree. source() is still called: the lineage stays.
 -#}
 {% macro wbexport_source(table) -%}
 {%- set src = source('workboard', table) -%}
-{%- if target.type == 'duckdb' -%}
-read_parquet('{{ wbexport_root() }}/{{ table }}/snapshot_date=*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': date}, union_by_name = true)
-{%- else -%}
+{%- if target.type != 'duckdb' -%}
 {{ src }}
+{%- else -%}
+  {%- set root = wbexport_root() -%}
+  {%- set dates = wbexport_published_dates(table) if execute else [] -%}
+  {%- if dates and wbexport_uniform_schema(table, dates | length) -%}
+read_parquet([{% for d in dates | reverse %}'{{ root }}/{{ table }}/snapshot_date={{ d }}/*.parquet'{% if not loop.last %}, {% endif %}{% endfor %}], hive_partitioning = true, hive_types = {'snapshot_date': date}, union_by_name = false)
+  {%- else -%}
+read_parquet('{{ root }}/{{ table }}/snapshot_date=*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': date}, union_by_name = true)
+  {%- endif -%}
 {%- endif -%}
+{%- endmacro %}
+
+{#- True when at least `published` manifests of `table` exist and all name one schema fingerprint (DuckDB). -#}
+{% macro wbexport_uniform_schema(table, published) -%}
+{%- set sql -%}
+select count(distinct schema_fingerprint), count(schema_fingerprint), count(*)
+from read_json('{{ wbexport_root() }}/{{ table }}/snapshot_date=*/_manifest.json', columns = {'schema_fingerprint': 'VARCHAR'})
+{%- endset -%}
+{%- set row = run_query(sql).rows[0] -%}
+{{ return(row[0] == 1 and row[1] == row[2] and row[2] >= published) }}
 {%- endmacro %}
 
 {#-

@@ -24,10 +24,10 @@ py="$(dirname "$DBT")/python"
 if [[ ! -f "$out/.complete" ]]; then
 	rm -rf "$out"
 	echo "measure: exporting $days days of $goals goals to $out" >&2
-	start=$(date +%s.%N)
+	start=$(date +%s)
 	"$root/bin/wbexport" demo --out "$out" --goals "$goals" --days "$days" --snapshot-date "$end" \
 		--log-format json --summary-file "$work/summary.json" >/dev/null 2>"$work/export.log"
-	echo "measure: export took $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+	echo "measure: export took $(( $(date +%s) - start )) s" >&2
 	touch "$out/.complete"
 fi
 
@@ -52,10 +52,10 @@ trap 'restore; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"' EXIT
 
 build() { # name
 	local start rc=0
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	WBEXPORT_OUT="$out" WBEXPORT_DUCKDB_PATH="$work/measure.duckdb" \
 		bash "$root/dbt/run.sh" --vars "{measure_io_to: $work/$1.csv}" >"$work/$1.log" 2>&1 || rc=$?
-	echo "$(echo "$(date +%s.%N) - $start" | bc)" >"$work/$1.seconds"
+	echo "$(( ($(date +%s%N) - start) / 1000000 ))" >"$work/$1.milliseconds"
 	if ((rc != 0)); then
 		echo "measure: $1 build failed:" >&2
 		tail -30 "$work/$1.log" >&2
@@ -89,7 +89,7 @@ for name in ("full", "incremental"):
         if r["op"] == "READ":
             data["new" if day_of(p) == end else "old"] += int(r["data_bytes"])
             meta += int(r["footer_bytes"])
-    secs = float((work / f"{name}.seconds").read_text())
+    secs = int((work / f"{name}.milliseconds").read_text()) / 1000
     done = re.search(r"Done\..*", (work / f"{name}.log").read_text())
     print(f"{name:11s}: {secs:6.1f} s wall; Parquet data read {(data['new'] + data['old']) / 1e6:7.2f} MB "
           f"({data['new'] / 1e6:.2f} MB of the last day {end}, {data['old'] / 1e6:.2f} MB of earlier days); "
