@@ -5,6 +5,8 @@
 #   partial      the latest partition of one table is missing (what a failed load of that table
 #                leaves): dbt build must fail with a message naming the table and the day, and
 #                skip the marts.
+#   failed_run   the latest run of the latest day failed (a later _sync_runs row with status
+#                failed): dbt build must fail with a message naming the day and the error.
 #   incremental  build over all days but the last, then let the first day's raw partitions
 #                expire and add the last day: the incremental build must give exactly the marts
 #                of the full build (FULL_DUCKDB, the database `make test-dbt` built over
@@ -20,7 +22,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 src="${1:?usage: test_scenarios.sh EXPORT_DIR [SCENARIO...]}"
 shift
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(partial incremental)
+((${#scenarios[@]})) || scenarios=(partial failed_run incremental)
 export DBT="${DBT:-$root/.venv/bin/dbt}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/wbexport-dbt-scenarios.XXXXXX")"
 trap '[[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"' EXIT
@@ -53,6 +55,29 @@ scenario_partial() {
 		return
 	fi
 	ok "partial: dbt build fails with \"$want\" and builds no mart"
+}
+
+scenario_failed_run() {
+	local out="$work/failed_run" log="$work/failed_run.log" ledger
+	cp -r "$src" "$out"
+	ledger="$(ls "$out/_sync_runs/snapshot_date=$latest"/*.parquet | head -1)"
+	"$(dirname "$DBT")/python" - "$ledger" "$out/_sync_runs/snapshot_date=$latest/part-failed.parquet" <<'PY'
+import sys, duckdb
+src, dst = sys.argv[1:3]
+duckdb.sql(f"""copy (select * replace ('failed' as status, 'WorkBoard API: 503 after 5 retries' as error,
+    finished_at + interval 1 hour as finished_at, 'failed-run' as run_id) from read_parquet('{src}')) to '{dst}'""")
+PY
+	if WBEXPORT_OUT="$out" WBEXPORT_DUCKDB_PATH="$work/failed_run.duckdb" bash "$root/dbt/run.sh" >"$log" 2>&1; then
+		bad failed_run "dbt build passed although the latest run of $latest failed"
+		return
+	fi
+	local want="the latest run for $latest (failed-run) did not succeed: WorkBoard API: 503 after 5 retries"
+	if ! grep -qF "$want" "$log"; then
+		bad failed_run "dbt failed, but without the message '$want':"
+		tail -20 "$log" >&2
+		return
+	fi
+	ok "failed_run: dbt build fails with \"$want\""
 }
 
 scenario_incremental() {
