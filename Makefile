@@ -22,7 +22,7 @@ BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt emulate bench chaos generate clean tools
+.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
 
 all: build
 
@@ -44,13 +44,15 @@ test-go: tools ## Go tests with the race detector, sinks against real S3 (versit
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) ./...
 	cd $(BENCH_MOD) && $(GOTEST) ./...
 
-test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over a fresh 3-day demo export
-	rm -rf $(TEST_OUT)
+test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over a fresh 3-day demo export, then the scenarios of dbt/scripts/test_scenarios.sh
+	rm -rf $(TEST_OUT) $(TEST_OUT).duckdb
 	./$(BIN) demo --out $(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
-	WBEXPORT_OUT=$(TEST_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+	WBEXPORT_OUT=$(TEST_OUT) WBEXPORT_DUCKDB_PATH=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+	FULL_DUCKDB=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
 
-test-dbt-bigquery: $(VENV)/.installed-bigquery ## compile every dbt model and test for BigQuery offline and parse it as BigQuery SQL
+test-dbt-bigquery: $(VENV)/.installed-bigquery ## record every statement dbt-bigquery would send (first and incremental build) and validate it offline: syntax, functions, names, types; then prove the check rejects invalid constructs
 	$(VENV)/bin/python dbt/scripts/check_bigquery.py
+	$(VENV)/bin/python dbt/scripts/test_check_bigquery.py
 
 $(VENV)/.installed-bigquery: $(VENV)/.installed dbt/requirements-bigquery.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r dbt/requirements.txt -r dbt/requirements-bigquery.txt
@@ -74,6 +76,9 @@ bench-soak: ## soak: a 100k-goal export through 10 % injected faults, RSS sample
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
 	WBEXPORT_OUT=$(CURDIR)/$(DEMO_OUT) DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
+
+dbt-measure: build $(VENV)/.installed ## bytes a full and an incremental dbt build read from raw Parquet over a DAYS-day demo export (default 365; minutes; not part of test)
+	DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/measure_incremental.sh $(or $(DAYS),365)
 
 chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/BigQuery), crash/signal, bad-input and secrets suites (also part of test-go)
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/

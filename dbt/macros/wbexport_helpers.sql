@@ -17,7 +17,7 @@ replace(replace(lower(trim({{ colour }})), ' ', '_'), '-', '_')
   > 90 -> 4, > 70 -> 3, > 50 -> 2, otherwise 1 (null progress -> null).
 -#}
 {% macro wbexport_colour_rank(colour, progress) -%}
-case {{ wbexport_normalise_colour(colour) }}
+cast(case {{ wbexport_normalise_colour(colour) }}
     when 'dark_green' then 4
     when 'darkgreen' then 4
     when 'green' then 4
@@ -28,7 +28,7 @@ case {{ wbexport_normalise_colour(colour) }}
     when 'orange' then 2
     when 'red' then 1
     else {{ wbexport_progress_band_rank(progress) }}
-end
+end as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
 {% macro wbexport_progress_band_rank(progress) -%}
@@ -72,20 +72,6 @@ end
 nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{#- Calendar quarter label of a timestamp or date, e.g. '2025-Q3'. -#}
-{% macro wbexport_quarter_label(ts) -%}
-{{ dbt.concat([
-    "cast(extract(year from " ~ ts ~ ") as " ~ dbt.type_string() ~ ")",
-    "'-Q'",
-    "cast(extract(quarter from " ~ ts ~ ") as " ~ dbt.type_string() ~ ")"
-]) }}
-{%- endmacro %}
-
-{#- First day of the calendar quarter of a timestamp or date, as a DATE. -#}
-{% macro wbexport_quarter_start(ts) -%}
-cast({{ dbt.date_trunc('quarter', 'cast(' ~ ts ~ ' as date)') }} as date)
-{%- endmacro %}
-
 {#- True when the array column contains value. -#}
 {% macro wbexport_array_contains(array, value) -%}
 {{ return(adapter.dispatch('wbexport_array_contains', 'wbexport')(array, value)) }}
@@ -122,7 +108,45 @@ coalesce(len({{ array }}), 0)
 {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
-{#- Check-in grace window in minutes (var checkin_grace_hours, default 24). -#}
-{% macro wbexport_grace_minutes() -%}
-{{ (var('checkin_grace_hours', 24) | float * 60) | int }}
+{#- Check-in grace window in seconds (var checkin_grace_hours, default 24; fractions allowed). -#}
+{% macro wbexport_grace_seconds() -%}
+{{ (var('checkin_grace_hours', 24) | float * 3600) | int }}
+{%- endmacro %}
+
+{#- Confidence label (none / low / medium / high) to a level: low 1, medium 2, high 3; none and unknown labels -> null. -#}
+{% macro wbexport_confidence_level(confidence) -%}
+cast(case {{ confidence }}
+    when 'low' then 1
+    when 'medium' then 2
+    when 'high' then 3
+end as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{#- OKR score 0..1 from a progress percentage (clamped to 0..100). -#}
+{% macro wbexport_score(progress_pct) -%}
+round(least(greatest({{ progress_pct }}, 0), 100) / 100, 4)
+{%- endmacro %}
+
+{#-
+  Grade of a 0..1 score: green at or above var score_green_min (default 0.7), yellow at or above
+  var score_yellow_min (default 0.4), else red; null for a null score.
+-#}
+{% macro wbexport_score_grade(score) -%}
+case
+    when {{ score }} is null then null
+    when {{ score }} >= {{ var('score_green_min', 0.7) }} then 'green'
+    when {{ score }} >= {{ var('score_yellow_min', 0.4) }} then 'yellow'
+    else 'red'
+end
+{%- endmacro %}
+
+{#- The incremental materialisation of the period scores: merge on score_id. -#}
+{% macro wbexport_scores_config() -%}
+{{ return({
+    'materialized': 'incremental',
+    'unique_key': 'score_id',
+    'incremental_strategy': 'merge' if target.type == 'bigquery' else 'delete+insert',
+    'on_schema_change': 'append_new_columns',
+    'full_refresh': var('history_full_refresh', false)
+}) }}
 {%- endmacro %}

@@ -2,22 +2,22 @@
 -- (latest snapshot).
 with teams as (
     select * from {{ ref('stg_workboard__teams') }}
-    where is_latest_snapshot
+    where snapshot_date = {{ wbexport_latest_snapshot_date() }}
 ),
 
 members as (
     select
         team_id,
         count(*) as member_count,
-        sum(case when is_team_manager then 1 else 0 end) as manager_count
+        count(case when is_team_manager then 1 end) as manager_count
     from {{ ref('stg_workboard__team_members') }}
-    where is_latest_snapshot
+    where snapshot_date = {{ wbexport_latest_snapshot_date() }}
     group by team_id
 ),
 
 owners as (
     select user_id, full_name from {{ ref('stg_workboard__users') }}
-    where is_latest_snapshot
+    where snapshot_date = {{ wbexport_latest_snapshot_date() }}
 )
 
 select

@@ -1,7 +1,7 @@
 -- Who is who right now: every user of the organisation as of the latest snapshot.
 with users as (
     select * from {{ ref('stg_workboard__users') }}
-    where is_latest_snapshot
+    where snapshot_date = {{ wbexport_latest_snapshot_date() }}
 ),
 
 managers as (

@@ -2,20 +2,22 @@
     cluster_by=['goal_id', 'key_result_id'] if target.type == 'bigquery' else none
 ) }}
 -- One row per check-in slot (metric_data row) of every key result in the latest snapshot, with its
--- punctuality and the value change against the previous slot.
+-- punctuality, the fiscal quarter it was due in, and the value change against the previous slot.
+-- Reads only the latest snapshot (a constant date: one partition).
 --
--- checkin_status, judged as of the snapshot's extraction time (extracted_at):
---   on_time  checked in no later than checkin_grace_hours (var, default 24) after the slot was due
---   late     checked in later than that
---   missed   no value and no check-in time, and the grace window had passed at extraction
---   not_due  no check-in yet, but the slot was not due (or still inside the grace window) at extraction
+-- checkin_status, judged as of the snapshot's extraction time (extracted_at), with the grace
+-- window G = var checkin_grace_hours (default 24) compared to the exact second:
+--   on_time  checked in at or before due_at + G
+--   late     checked in after due_at + G
+--   missed   no value and no check-in time, and extracted_at is after due_at + G
+--   not_due  no check-in yet, and extracted_at is at or before due_at + G (or no due time)
 --   unknown  checked in, but the check-in time (WorkBoard sent "0") or the due time is missing
---   (a slot without a due time and without a check-in is not_due: it can never be judged missed)
 {#- slots without a due time sort last on every adapter (DuckDB and BigQuery differ on nulls) -#}
 {%- set slot_order = 'case when due_at is null then 1 else 0 end, due_at, checkin_id' %}
+{%- set grace = wbexport_grace_seconds() %}
 with checkins as (
     select * from {{ ref('stg_workboard__key_result_checkins') }}
-    where is_latest_snapshot
+    where snapshot_date = {{ wbexport_latest_snapshot_date() }}
 ),
 
 ordered as (
@@ -28,8 +30,8 @@ ordered as (
             partition by key_result_id order by {{ slot_order }}
             rows between unbounded preceding and 1 preceding
         ) as previous_reported_value,
-        {{ dbt.datediff('due_at', 'checked_in_at', 'minute') }} as minutes_after_due,
-        {{ dbt.datediff('due_at', 'extracted_at', 'minute') }} as minutes_due_before_extraction
+        {{ wbexport_add_seconds('due_at', grace) }} as grace_ends_at,
+        {{ wbexport_local_date('due_at') }} as due_date
     from checkins
 ),
 
@@ -38,11 +40,12 @@ classified as (
         ordered.*,
         case
             when is_checked_in and (checked_in_at is null or due_at is null) then 'unknown'
-            when is_checked_in and minutes_after_due <= {{ wbexport_grace_minutes() }} then 'on_time'
+            when is_checked_in and checked_in_at <= grace_ends_at then 'on_time'
             when is_checked_in then 'late'
-            when minutes_due_before_extraction > {{ wbexport_grace_minutes() }} then 'missed'
+            when extracted_at > grace_ends_at then 'missed'
             else 'not_due'
-        end as checkin_status
+        end as checkin_status,
+        {{ wbexport_quarter_start('due_date') }} as due_quarter_start_date
     from ordered
 ),
 
@@ -61,16 +64,24 @@ select
     classified.snapshot_date,
     classified.slot_number,
     classified.due_at,
-    cast(classified.due_at as date) as due_date,
+    classified.due_date,
+    {{ wbexport_quarter_label('classified.due_quarter_start_date') }} as due_quarter,
+    classified.due_quarter_start_date,
+    classified.grace_ends_at,
     classified.checked_in_at,
     classified.checked_in_by_user_id,
     classified.checkin_value,
     classified.checkin_comment,
     classified.checkin_status,
+    classified.checkin_status != 'not_due' as is_due,
     classified.checkin_status in ('on_time', 'late', 'unknown') as is_checked_in,
+    classified.checkin_status = 'on_time' as is_on_time,
     classified.checkin_status = 'missed' as is_missed,
-    case when classified.checkin_status in ('on_time', 'late') then classified.minutes_after_due / 60.0 end as hours_after_due,
-    classified.slot_number = last_due.last_due_slot_number as is_last_due_slot,
+    case
+        when classified.checkin_status in ('on_time', 'late')
+            then round({{ wbexport_seconds_between('classified.due_at', 'classified.checked_in_at') }} / 3600, 4)
+    end as hours_after_due,
+    coalesce(classified.slot_number = last_due.last_due_slot_number, false) as is_last_due_slot,
     classified.previous_checkin_id,
     classified.previous_slot_value,
     classified.previous_reported_value,

@@ -1,9 +1,7 @@
+-- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'goals') }}
-),
-
-latest as (
-    select max(snapshot_date) as latest_snapshot_date from source
+    select * from {{ wbexport_source('goals') }}
+    where {{ wbexport_published_filter('goals') }}
 )
 
 select
@@ -23,8 +21,9 @@ select
     source.goal_updated_by as updated_by_user_id,
     source.goal_start_date as period_start_at,
     source.goal_target_date as period_end_at,
-    cast(source.goal_start_date as date) as period_start_date,
-    cast(source.goal_target_date as date) as period_end_date,
+    -- calendar dates in the reporting time zone (var reporting_time_zone, default UTC)
+    {{ wbexport_local_date('source.goal_start_date') }} as period_start_date,
+    {{ wbexport_local_date('source.goal_target_date') }} as period_end_date,
     source.goal_progress as progress_pct,
     source.goal_progress_color as progress_color,
     {{ wbexport_colour_rank('source.goal_progress_color', 'source.goal_progress') }} as progress_color_rank,
@@ -44,6 +43,5 @@ select
     source._run_id as run_id,
     source._extracted_at as extracted_at,
     source._extra as extra_json,
-    source.snapshot_date = latest.latest_snapshot_date as is_latest_snapshot
+    source.snapshot_date = {{ wbexport_latest_snapshot_date() }} as is_latest_snapshot
 from source
-cross join latest

@@ -1,11 +1,7 @@
+-- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'key_result_comments') }}
-),
-
--- The latest snapshot is the parent table's: these rows come from the same API responses as
--- key_results, and an empty latest partition of this table must not make an older one look current.
-latest as (
-    select max(snapshot_date) as latest_snapshot_date from {{ source('workboard', 'key_results') }}
+    select * from {{ wbexport_source('key_result_comments') }}
+    where {{ wbexport_published_filter('key_result_comments') }}
 )
 
 select
@@ -18,6 +14,5 @@ select
     source._run_id as run_id,
     source._extracted_at as extracted_at,
     source._extra as extra_json,
-    source.snapshot_date = latest.latest_snapshot_date as is_latest_snapshot
+    source.snapshot_date = {{ wbexport_latest_snapshot_date() }} as is_latest_snapshot
 from source
-cross join latest

@@ -1,9 +1,7 @@
+-- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'key_results') }}
-),
-
-latest as (
-    select max(snapshot_date) as latest_snapshot_date from source
+    select * from {{ wbexport_source('key_results') }}
+    where {{ wbexport_published_filter('key_results') }}
 )
 
 select
@@ -53,6 +51,5 @@ select
     source._run_id as run_id,
     source._extracted_at as extracted_at,
     source._extra as extra_json,
-    source.snapshot_date = latest.latest_snapshot_date as is_latest_snapshot
+    source.snapshot_date = {{ wbexport_latest_snapshot_date() }} as is_latest_snapshot
 from source
-cross join latest

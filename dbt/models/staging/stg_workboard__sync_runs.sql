@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 -- The run ledger (_sync_runs): one row per wbexport run, with its duration.
 select
     run_id,

@@ -1,9 +1,7 @@
+-- depends_on: {{ ref('stg_workboard__snapshot_status') }}
 with source as (
-    select * from {{ source('workboard', 'users') }}
-),
-
-latest as (
-    select max(snapshot_date) as latest_snapshot_date from source
+    select * from {{ wbexport_source('users') }}
+    where {{ wbexport_published_filter('users') }}
 )
 
 select
@@ -37,6 +35,5 @@ select
     source._run_id as run_id,
     source._extracted_at as extracted_at,
     source._extra as extra_json,
-    source.snapshot_date = latest.latest_snapshot_date as is_latest_snapshot
+    source.snapshot_date = {{ wbexport_latest_snapshot_date() }} as is_latest_snapshot
 from source
-cross join latest
