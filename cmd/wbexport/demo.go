@@ -28,6 +28,7 @@ func newDemoCmd() *cobra.Command {
 		users, teams, goals, krs, checkins int
 		days                               int
 		perKR                              bool
+		lastDay                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -45,9 +46,13 @@ trending. Prints the run summary (a JSON list when --days > 1).`,
 			if users < 2 || teams < 1 || goals < 1 || krs < 1 || checkins < 1 {
 				return usageError("--users must be >= 2 and --teams, --goals, --krs-per-goal, --checkins >= 1")
 			}
-			last, err := parseSnapshotDate(f.snapshotDate)
-			if err != nil {
-				return err
+			last := time.Now().UTC().Truncate(24 * time.Hour)
+			if lastDay != "" {
+				d, err := parseDate(lastDay)
+				if err != nil {
+					return err
+				}
+				last = d
 			}
 			f.sink.url = "file://" + out
 			// One org (same ids and history), seen as of the end of each snapshot day.
@@ -74,6 +79,7 @@ trending. Prints the run summary (a JSON list when --days > 1).`,
 	}
 	f.registerCommon(cmd)
 	f.sink.registerParquet(cmd)
+	cmd.Flags().StringVar(&lastDay, "snapshot-date", "", "last snapshot day YYYY-MM-DD (default today, UTC); the emulator serves the org as of each day")
 	fl := cmd.Flags()
 	fl.StringVar(&out, "out", "./wbexport-out", "output directory (local Parquet sink)")
 	fl.Int64Var(&seed, "seed", 1, "seed of the synthetic organisation")
@@ -122,17 +128,11 @@ func demoDay(ctx context.Context, cmd *cobra.Command, f *runFlags, org *wbtest.O
 		return extract.New(c, extract.WithProgress(progress))
 	}
 	day1 := *f
-	day1.snapshotDate = day.Format("2006-01-02")
+	day1.demoDay = day
 	day1.perKR = perKR
 	return runExport(ctx, cmd, &day1, mk)
 }
 
 func writeDemoSummary(cmd *cobra.Command, f *runFlags, sums []*pipeline.Summary) error {
-	if len(sums) == 0 {
-		return nil
-	}
-	if len(sums) == 1 {
-		return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums[0])
-	}
-	return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums)
+	return writeSummaries(cmd.OutOrStdout(), f.summaryFile, sums, len(sums) > 1)
 }
