@@ -15,6 +15,7 @@ import (
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/tablefile"
 )
 
 // DefaultSink is where `wbexport run` writes when --sink is not given.
@@ -28,7 +29,8 @@ type sinkFlags struct {
 	s3PathStyle                                                      bool
 	s3PartSize                                                       int64
 	s3Concurrency                                                    int
-	// Parquet (file and s3 sinks)
+	// File format and Parquet (file and s3 sinks)
+	format        string
 	pqCompression string
 	pqRowGroup    int64
 	pqFileBytes   int64
@@ -56,9 +58,10 @@ func (f *sinkFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.gcsStaging, "gcs-staging", "", "BigQuery: stage Parquet in gs://BUCKET/PREFIX and load from there (for very large exports)")
 }
 
-// registerParquet registers the Parquet writer flags (also used by demo).
+// registerParquet registers the file format and Parquet writer flags (also used by demo).
 func (f *sinkFlags) registerParquet(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", string(tablefile.Parquet), "file format of file:// and s3:// sinks: parquet or csv (RFC 4180, UTF-8, header row)")
 	fl.StringVar(&f.pqCompression, "parquet-compression", string(parquetfile.Zstd), "Parquet compression for file:// and s3:// sinks: zstd, snappy or none")
 	fl.Int64Var(&f.pqRowGroup, "parquet-row-group-bytes", parquetfile.DefaultRowGroupBytes, "Parquet row group size target in bytes (uncompressed Arrow size)")
 	fl.Int64Var(&f.pqFileBytes, "parquet-file-bytes", parquetfile.DefaultFileBytes, "rotate Parquet files at about this many bytes (part-00000, part-00001, ...)")
@@ -91,6 +94,12 @@ func (f *sinkFlags) validate() error {
 		}
 	default:
 		return usageError("--sink %q: unknown scheme %q (use file://DIR, s3://BUCKET/PREFIX or bigquery://PROJECT/DATASET)", redactURL(f.url), s)
+	}
+	if _, err := tablefile.ParseFormat(f.format); err != nil {
+		return usageError("--format: %v", err)
+	}
+	if fm, _ := tablefile.ParseFormat(f.format); fm != tablefile.Parquet && s != "file" && s != "s3" {
+		return usageError("--format %s only applies to file:// and s3:// sinks, not %s", fm, redactURL(f.url))
 	}
 	if _, err := parquetfile.ParseCompression(f.pqCompression); err != nil {
 		return usageError("--parquet-compression: %v", err)
@@ -159,14 +168,14 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 	switch f.scheme() {
 	case "file":
 		root, _ := localRoot(f.url)
-		s, err := local.New(ctx, root, run, local.WithParquetOptions(f.parquetOptions()...))
+		s, err := local.New(ctx, root, run, local.WithParquetOptions(f.parquetOptions()...), local.WithFormat(f.fileFormat()))
 		if err != nil {
 			return nil, "", err
 		}
 		return s, "file://" + root, nil
 	case "s3":
 		cfg, _ := f.s3Config()
-		s, err := s3.New(ctx, cfg, run, s3.WithLogger(log), s3.WithParquetOptions(f.parquetOptions()...))
+		s, err := s3.New(ctx, cfg, run, s3.WithLogger(log), s3.WithParquetOptions(f.parquetOptions()...), s3.WithFormat(f.fileFormat()))
 		if err != nil {
 			return nil, "", err
 		}
@@ -179,6 +188,12 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 		}
 		return s, cfg.URL(), nil
 	}
+}
+
+// fileFormat is --format (validated already).
+func (f *sinkFlags) fileFormat() tablefile.Format {
+	fm, _ := tablefile.ParseFormat(f.format)
+	return fm
 }
 
 // parquetOptions are the Parquet writer options of the file and s3 sinks (validated already).
