@@ -17,8 +17,8 @@ import (
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
-	"github.com/wbexport/wbexport/sinks/tablefile"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/sinks/tablefile"
 )
 
 // checkedHarness returns a sinktest.Harness whose destinations are fresh temp directories with
