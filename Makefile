@@ -33,7 +33,7 @@ build: ## build the static binary bin/wbexport (pure Go, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wbexport
 
 demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-process emulator to ./wbexport-out
-	./$(BIN) demo --out $(DEMO_OUT) $(DEMO_ARGS)
+	./$(BIN) demo --sink file://$(DEMO_OUT) $(DEMO_ARGS)
 
 emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
 	./$(BIN) emulate --addr 127.0.0.1:8080 --seed 1 --goals 500
@@ -46,7 +46,7 @@ test-go: tools ## Go tests with the race detector, sinks against real S3 (versit
 
 test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over a fresh 3-day demo export, then the scenarios of dbt/scripts/test_scenarios.sh
 	rm -rf $(TEST_OUT) $(TEST_OUT).duckdb
-	./$(BIN) demo --out $(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
+	./$(BIN) demo --sink file://$(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
 	WBEXPORT_OUT=$(TEST_OUT) WBEXPORT_DUCKDB_PATH=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
 	FULL_DUCKDB=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
 

@@ -74,7 +74,7 @@ cleans up after dead runs when it starts; gc does it on demand.
 			return nil
 		},
 	}
-	sink.register(cmd)
+	sink.register(cmd, sinkGC)
 	log.register(cmd)
 	cmd.Flags().DurationVar(&olderThan, "older-than", 24*time.Hour, "only remove staging of runs older than this (s3)")
 	return cmd

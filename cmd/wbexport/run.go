@@ -33,17 +33,23 @@ type apiFlags struct {
 	userAgent   string
 }
 
-func (f *apiFlags) register(cmd *cobra.Command) {
+// register adds the API flags to cmd; export adds those that only matter to an export
+// (concurrency, rate, page size).
+func (f *apiFlags) register(cmd *cobra.Command, export bool) {
+	f.concurrency, f.rate, f.pageSize = workboard.DefaultConcurrency, workboard.DefaultRate, extract.DefaultPageSize
 	fl := cmd.Flags()
 	fl.StringVar(&f.apiURL, "api-url", "", "WorkBoard API root (default per --region; e.g. http://127.0.0.1:8080/wb/apis for a local emulator; plain HTTP only for loopback)")
 	fl.StringVar(&f.region, "region", "us", "WorkBoard data centre: us (www.myworkboard.com) or eu (www.myworkboard.eu)")
 	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the WorkBoard API token (default: the WORKBOARD_TOKEN environment variable)")
-	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
-	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
-	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
 	fl.DurationVar(&f.timeout, "request-timeout", workboard.DefaultRequestTimeout, "timeout of one API request")
 	fl.IntVar(&f.maxAttempts, "max-attempts", workboard.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default wbexport/<version>)")
+	if !export {
+		return
+	}
+	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
+	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
+	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
 }
 
 // token returns the WorkBoard token from --token-file or WORKBOARD_TOKEN. A missing token is
@@ -241,8 +247,8 @@ only when every table has succeeded; rerunning the same --snapshot-date replaces
 			return err
 		},
 	}
-	f.api.register(cmd)
-	f.sink.register(cmd)
+	f.api.register(cmd, true)
+	f.sink.register(cmd, sinkWrite)
 	f.date.register(cmd)
 	f.registerCommon(cmd)
 	cmd.Flags().BoolVar(&f.perKR, "per-key-result", false, "fetch key results one by one (GET /metric/{id}) instead of per goal; adds confidence→check-in links and MIT dates")
