@@ -12,6 +12,8 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 VENV      := .venv
 VERSITYGW := bin/versitygw
 DEMO_OUT  ?= wbexport-out
+IMAGE     ?= wbexport:$(VERSION)
+PODMAN    ?= podman
 DEMO_ARGS ?= --goals 500 --days 3
 # The dbt stage of `make test` runs over its own fresh multi-day export.
 TEST_OUT  := $(CURDIR)/bin/test-out
@@ -22,7 +24,7 @@ BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
+.PHONY: all help build image test-image test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
 
 all: build
 
@@ -37,6 +39,13 @@ demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-pro
 
 emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
 	./$(BIN) emulate --addr 127.0.0.1:8080 --seed 1 --goals 500
+
+image: build ## build the container image $(IMAGE) from deploy/Containerfile (no base image, no network; PODMAN=docker works too)
+	bash deploy/mkroot.sh bin/image $(BIN)
+	$(PODMAN) build --build-arg VERSION=$(VERSION) -t $(IMAGE) -f deploy/Containerfile bin/image
+
+test-image: image ## run an export inside the image against the emulator on the host; compare what it published with a host run
+	WBEXPORT_IMAGE=$(IMAGE) WBEXPORT_PODMAN=$(PODMAN) $(GO) test -count=1 -run '^TestContainerImage$$' -v ./cmd/wbexport/
 
 test: lint test-go test-dbt test-dbt-bigquery bench-smoke ## the whole test suite (what CI runs)
 
