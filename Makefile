@@ -10,6 +10,7 @@ BIN       := bin/wbexport
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 VENV      := .venv
+AIRFLOW_VENV := .venv-airflow
 VERSITYGW := bin/versitygw
 DEMO_OUT  ?= wbexport-out
 IMAGE     ?= wbexport:$(VERSION)
@@ -24,7 +25,7 @@ BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build image test-image test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
+.PHONY: all help build image test-image test-airflow test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
 
 all: build
 
@@ -47,7 +48,7 @@ image: build ## build the container image $(IMAGE) from deploy/Containerfile (no
 test-image: image ## run an export inside the image against the emulator on the host; compare what it published with a host run
 	WBEXPORT_IMAGE=$(IMAGE) WBEXPORT_PODMAN=$(PODMAN) $(GO) test -count=1 -run '^TestContainerImage$$' -v ./cmd/wbexport/
 
-test: lint test-go test-dbt test-dbt-bigquery bench-smoke ## the whole test suite (what CI runs)
+test: lint test-go test-dbt test-dbt-bigquery test-airflow bench-smoke ## the whole test suite (CI also runs test-image)
 
 test-go: tools ## Go tests with the race detector, sinks against real S3 (versitygw) and the BigQuery wire server; then the bench module's tests
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) ./...
@@ -58,6 +59,14 @@ test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over 
 	./$(BIN) demo --sink file://$(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
 	WBEXPORT_OUT=$(TEST_OUT) WBEXPORT_DUCKDB_PATH=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
 	FULL_DUCKDB=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
+
+test-airflow: build $(AIRFLOW_VENV)/.installed ## the DAGs of deploy/airflow in real Apache Airflow (airflow dags test) against the emulator: published files, XCom summary, retries
+	WBEXPORT_BIN=$(CURDIR)/$(BIN) $(AIRFLOW_VENV)/bin/python -m pytest -q -p no:cacheprovider deploy/airflow/test_dag.py
+
+$(AIRFLOW_VENV)/.installed: deploy/airflow/requirements.txt
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/airflow/requirements.txt
+	touch $@
 
 test-dbt-bigquery: $(VENV)/.installed-bigquery ## record every statement dbt-bigquery would send (first and incremental build) and validate it offline: syntax, functions, names, types; then prove the check rejects invalid constructs
 	$(VENV)/bin/python dbt/scripts/check_bigquery.py
@@ -122,4 +131,4 @@ $(VENV)/.installed: dbt/requirements.txt
 	touch $@
 
 clean:
-	rm -rf bin $(DEMO_OUT) dbt/target dbt/logs
+	rm -rf bin $(DEMO_OUT) dbt/target dbt/logs $(AIRFLOW_VENV)
