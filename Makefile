@@ -35,8 +35,13 @@ help: ## list targets
 build: ## build the static binary bin/wbexport (pure Go, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wbexport
 
-demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-process emulator to ./wbexport-out
-	./$(BIN) demo --sink file://$(DEMO_OUT) $(DEMO_ARGS)
+demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-process emulator to ./wbexport-out, then one day as CSV and as an Excel workbook
+	./$(BIN) demo --sink file://$(DEMO_OUT) $(DEMO_ARGS) --summary-file $(DEMO_OUT).summary.json
+	./$(BIN) demo --sink file://$(DEMO_OUT)-csv --format csv --goals 500 --log-level warn > /dev/null
+	./$(BIN) demo --sink xlsx://$(DEMO_OUT).xlsx --goals 500 --log-level warn > /dev/null
+	@echo "Parquet: $(DEMO_OUT)/  (summary: $(DEMO_OUT).summary.json; marts: make dbt)"
+	@echo "CSV:     $(DEMO_OUT)-csv/<table>/snapshot_date=<day>/part-00000.csv  (Google Sheets: File > Import)"
+	@echo "Excel:   $(DEMO_OUT).xlsx  (one sheet per table)"
 
 emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
 	./$(BIN) emulate --addr 127.0.0.1:8080 --seed 1 --goals 500
@@ -131,4 +136,4 @@ $(VENV)/.installed: dbt/requirements.txt
 	touch $@
 
 clean:
-	rm -rf bin $(DEMO_OUT) dbt/target dbt/logs $(AIRFLOW_VENV)
+	rm -rf bin $(DEMO_OUT) $(DEMO_OUT)-csv $(DEMO_OUT).xlsx $(DEMO_OUT).summary.json dbt/target dbt/logs $(AIRFLOW_VENV)

@@ -1,7 +1,7 @@
 // Command wbexport exports goal progress from WorkBoard into data warehouses.
 //
-// Exit codes: 0 success, 1 run failed, 2 usage or configuration error, 3 authentication or
-// authorisation error. See README.md.
+// Exit codes: 0 success, 1 run failed (retrying will not help), 2 usage or configuration error,
+// 3 authentication or authorisation error, 4 transient failure (retry later). See README.md.
 package main
 
 import (

@@ -246,7 +246,7 @@ func TestHumanSummary(t *testing.T) {
 		}}
 	var b bytes.Buffer
 	writeHuman(&b, ok)
-	for _, want := range []string{"succeeded in 2.5s", "snapshot 2026-12-06 → file:///data/out", "users", "10 rows", "goals", "42 rows", "3.0 MiB", "52 rows in 2 tables", "next:", "_SUCCESS"} {
+	for _, want := range []string{"succeeded in 2.5s", "snapshot 2026-12-06 → file:///data/out", "users", "10 rows", "goals", "42 rows", "3.0 MiB", "52 rows in 2 tables, 3.0 MiB", "next:", "_SUCCESS"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("human summary lacks %q:\n%s", want, b.String())
 		}

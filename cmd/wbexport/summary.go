@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wbexport/wbexport/internal/pipeline"
@@ -73,18 +72,22 @@ func writeHuman(w io.Writer, s *pipeline.Summary) {
 	if s.Backdated {
 		fmt.Fprintf(w, "  backdated: the data is WorkBoard as read on %s, labelled %s\n", s.StartedAt.Format(time.DateOnly), s.SnapshotDate)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	var total int64
+	var rows, bytes int64
+	oneFile := strings.HasPrefix(s.Sink, "xlsx://") // a workbook: its size is told once
 	for _, t := range schemas.DataTables() {
 		ts, ok := s.Tables[t.Name]
 		if !ok {
 			continue
 		}
-		total += ts.Rows
-		fmt.Fprintf(tw, "  %s\t%d rows\t%s\t\n", t.Name, ts.Rows, humanBytes(ts.Bytes))
+		rows += ts.Rows
+		bytes += ts.Bytes
+		if oneFile {
+			fmt.Fprintf(w, "  %-22s %10d rows\n", t.Name, ts.Rows)
+		} else {
+			fmt.Fprintf(w, "  %-22s %10d rows %10s\n", t.Name, ts.Rows, humanBytes(ts.Bytes))
+		}
 	}
-	tw.Flush()
-	fmt.Fprintf(w, "  %d rows in %d tables\n", total, len(s.Tables))
+	fmt.Fprintf(w, "  %d rows in %d tables, %s\n", rows, len(s.Tables), humanBytes(bytes))
 	for _, line := range nextSteps(s) {
 		fmt.Fprintf(w, "next:  %s\n", line)
 	}
