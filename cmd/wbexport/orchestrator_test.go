@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
 
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
@@ -256,6 +257,89 @@ func TestHumanSummary(t *testing.T) {
 	for _, want := range []string{"FAILED", "exit 4", "HTTP 503", "rerun the same --snapshot-date 2026-12-06 later"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("failure summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestCommandsListOnlyTheirFlags: check and gc take only the flags they use (no Parquet, export
+// or BigQuery-load flags), and demo writes to --sink as run does.
+func TestCommandsListOnlyTheirFlags(t *testing.T) {
+	root := newRootCmd()
+	flags := func(name string) map[string]bool {
+		cmd, _, err := root.Find([]string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		cmd.Flags().VisitAll(func(f *pflag.Flag) { out[f.Name] = true })
+		return out
+	}
+	check, gc, demo, run := flags("check"), flags("gc"), flags("demo"), flags("run")
+	for _, name := range []string{"format", "parquet-compression", "parquet-row-group-bytes", "parquet-file-bytes",
+		"s3-part-size", "s3-concurrency", "bq-partition-expiration", "gcs-staging", "rate", "concurrency", "page-size",
+		"tables", "snapshot-date", "progress"} {
+		if check[name] {
+			t.Errorf("check lists --%s, which it does not use", name)
+		}
+		if gc[name] {
+			t.Errorf("gc lists --%s, which it does not use", name)
+		}
+	}
+	for _, name := range []string{"s3-sse", "s3-kms-key-id", "s3-storage-class", "bq-location", "api-url", "token-file"} {
+		if gc[name] {
+			t.Errorf("gc lists --%s, which it does not use", name)
+		}
+	}
+	for _, name := range []string{"sink", "s3-endpoint", "s3-sse", "bq-location", "api-url", "token-file", "max-attempts"} {
+		if !check[name] {
+			t.Errorf("check lacks --%s", name)
+		}
+	}
+	for _, name := range []string{"sink", "s3-endpoint", "s3-path-style", "s3-region", "s3-profile", "older-than"} {
+		if !gc[name] {
+			t.Errorf("gc lacks --%s", name)
+		}
+	}
+	if demo["out"] || !demo["sink"] || !demo["format"] || !run["sink"] || !run["format"] || !run["allow-backdate"] || demo["allow-backdate"] {
+		t.Errorf("demo and run: one spelling of the output (--sink, --format); --allow-backdate only for run")
+	}
+}
+
+// TestEnumeratedFlagsRejectUnknownValues: every flag with a fixed set of values refuses another
+// one with a usage error (exit 2) before anything runs.
+func TestEnumeratedFlagsRejectUnknownValues(t *testing.T) {
+	t.Setenv("WORKBOARD_TOKEN", "wbt-not-used")
+	out := "file://" + t.TempDir()
+	for _, args := range [][]string{
+		{"run", "--sink", out, "--progress", "maybe"},
+		{"run", "--sink", out, "--log-format", "xml"},
+		{"run", "--sink", out, "--log-level", "loud"},
+		{"run", "--sink", out, "--format", "tsv"},
+		{"run", "--sink", out, "--region", "mars"},
+		{"run", "--sink", out, "--parquet-compression", "lz4"},
+		{"run", "--sink", "s3://bucket-ok/p", "--s3-sse", "rot13"},
+		{"run", "--sink", "xlsx://" + t.TempDir() + "/x.xlsx", "--format", "csv"},
+		{"run", "--sink", "xlsx://" + t.TempDir() + "/x.xls"},
+		{"run", "--sink", out, "--timezone", "Mars/Olympus"},
+		{"demo", "--sink", out, "--progress", "maybe"},
+		{"schema", "--format", "yaml"},
+		{"check", "--log-format", "xml"},
+		{"gc", "--sink", out, "--log-format", "xml"},
+		{"emulate", "--default-goal-status", "3"},
+		{"emulate", "--faults", "gremlins"},
+	} {
+		if code := run(args); code != ExitUsage {
+			t.Errorf("wbexport %s: exit %d, want %d", strings.Join(args, " "), code, ExitUsage)
+		}
+	}
+}
+
+// TestVersionFlag: wbexport --version prints what wbexport version prints.
+func TestVersionFlag(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		r := runCLI(t, nil, args...)
+		if r.code != ExitOK || r.stdout != versionLine()+"\n" {
+			t.Errorf("wbexport %s: exit %d, stdout %q, want %q", args[0], r.code, r.stdout, versionLine())
 		}
 	}
 }
