@@ -78,6 +78,19 @@ func TestSummaryIsOneJSONLineOffTTY(t *testing.T) {
 	}
 }
 
+// TestGCPErrorLine: with --log-format gcp the final error line is a Cloud Logging entry too.
+func TestGCPErrorLine(t *testing.T) {
+	r := runCLI(t, []string{"WORKBOARD_TOKEN=x"}, "run", "--log-format", "gcp", "--snapshot-date", "2020-01-01")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	var m map[string]string
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil {
+		t.Fatalf("last stderr line is not JSON: %v\n%s", err, r.stderr)
+	}
+	if r.code != ExitUsage || m["severity"] != "ERROR" || !strings.HasPrefix(m["message"], "wbexport: --snapshot-date 2020-01-01") || m["time"] == "" {
+		t.Errorf("exit %d, last line %v", r.code, m)
+	}
+}
+
 // TestGCPSeverity pins the level → severity mapping.
 func TestGCPSeverity(t *testing.T) {
 	var b bytes.Buffer

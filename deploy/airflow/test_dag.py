@@ -196,3 +196,32 @@ print(json.dumps({
     assert "/airflow/xcom/return.json" in got["arguments"]
     assert got["env"]["WBEXPORT_TOKEN_FILE"] == "/run/secrets/workboard/token"
     assert got["retries"] == 2
+
+
+def test_pod_operator_retries_exit_4_only(airflow_env, monkeypatch):
+    """The Kubernetes variant (no cluster here): when the pod failed, wbexport's exit code in
+    the pod status decides, as for the binary, whether Airflow may retry."""
+    for k, v in airflow_env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.syspath_prepend(str(DAGS))
+    import importlib
+    from types import SimpleNamespace
+
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    dag = importlib.import_module("wbexport_dag")
+    op = dag.nightly_k8s.get_task("export")
+
+    def failed_pod(code):
+        term = SimpleNamespace(exit_code=code)
+        status = SimpleNamespace(name=op.base_container_name, state=SimpleNamespace(terminated=term))
+        return SimpleNamespace(status=SimpleNamespace(phase="Failed", container_statuses=[status]))
+
+    def parent_cleanup(self, pod, remote_pod, *args, **kwargs):
+        raise dag.AirflowException("Pod wbexport returned a failure.")
+
+    monkeypatch.setattr(KubernetesPodOperator, "cleanup", parent_cleanup)
+    for code, retried in [(4, True), (1, False), (2, False), (3, False)]:
+        with pytest.raises(dag.AirflowException) as info:
+            op.cleanup(None, failed_pod(code), xcom_result=None, context=None)
+        assert isinstance(info.value, dag.AirflowFailException) != retried, (code, info.value)

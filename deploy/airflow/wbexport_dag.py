@@ -80,6 +80,16 @@ def _exit_code(err: BaseException) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _not_retried(code: int | None) -> AirflowFailException | None:
+    """The failure to raise instead, so that Airflow does not retry, for a wbexport exit code
+    that is not transient; None for the transient code (or an unknown one: retried)."""
+    if code is None or code == EXIT_TRANSIENT:
+        return None
+    return AirflowFailException(
+        f"wbexport exited {code}: retrying cannot help (the log's last 'wbexport:' line says why)"
+    )
+
+
 class WbexportOperator(BashOperator):
     """Runs a wbexport command line; retries only wbexport's transient exit code (4).
 
@@ -98,11 +108,9 @@ class WbexportOperator(BashOperator):
         except AirflowFailException:
             raise
         except AirflowException as err:
-            code = _exit_code(err)
-            if code is not None and code != EXIT_TRANSIENT:
-                raise AirflowFailException(
-                    f"wbexport exited {code}: retrying cannot help (the log's last 'wbexport:' line says why)"
-                ) from err
+            fail = _not_retried(_exit_code(err))
+            if fail is not None:
+                raise fail from err
             raise
 
 
@@ -134,13 +142,15 @@ if KubernetesPodOperator is not None:
     class WbexportPodOperator(KubernetesPodOperator):
         """Runs the wbexport image; retries only its transient exit code (4)."""
 
-        def cleanup(self, pod, remote_pod):
-            code = _container_exit_code(remote_pod, self.base_container_name)
+        def cleanup(self, pod, remote_pod, *args, **kwargs):
             try:
-                return super().cleanup(pod, remote_pod)
+                return super().cleanup(pod, remote_pod, *args, **kwargs)
+            except AirflowFailException:
+                raise
             except AirflowException as err:
-                if code is not None and code != EXIT_TRANSIENT:
-                    raise AirflowFailException(f"wbexport exited {code}: retrying cannot help") from err
+                fail = _not_retried(_container_exit_code(remote_pod, self.base_container_name))
+                if fail is not None:
+                    raise fail from err
                 raise
 
     def _container_exit_code(pod, name):
