@@ -34,7 +34,8 @@
 // sheets in temporary files); Commit saves the workbook to a temporary file next to FILE,
 // fsyncs it and renames it over FILE: readers see the previous workbook or the new one, never a
 // part. A rerun replaces the workbook (any snapshot date: the file holds one snapshot). Abort
-// and Close without Commit leave FILE as it was.
+// and Close without Commit leave FILE as it was; a process killed while saving may leave a
+// .FILE.*.tmp file next to FILE, which GC (wbexport gc) removes.
 //
 // The _sync_runs sheet holds the ledger rows of the run that wrote the workbook and of later
 // runs that failed (AppendLedger rewrites the file the same atomic way, adding its row). Two
@@ -137,7 +138,10 @@ type sheet struct {
 
 type styles struct{ header, date, timestamp int }
 
-var _ sinks.Sink = (*Sink)(nil)
+var (
+	_ sinks.Sink    = (*Sink)(nil)
+	_ sinks.Checker = (*Sink)(nil)
+)
 
 // New opens a sink writing run to the workbook at path (its directory must exist). Nothing is
 // written to path before Commit.
@@ -533,6 +537,57 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 		return err
 	}
 	return nil
+}
+
+// Check verifies that a workbook can be written next to FILE: it creates, syncs and removes a
+// probe file in FILE's directory.
+func (s *Sink) Check(ctx context.Context) error {
+	f, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".check-*")
+	if err != nil {
+		return s.errorf("the directory is not writable: %w", err)
+	}
+	err = errors.Join(f.Sync(), f.Close(), os.Remove(f.Name()))
+	if err != nil {
+		return s.errorf("probe file: %w", err)
+	}
+	return nil
+}
+
+// GC removes the temporary files (.FILE.*.tmp) that runs killed while saving left next to
+// FILE, when older than olderThan, and returns how many it removed.
+func GC(path string, olderThan time.Duration, now time.Time) (int, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	temps, err := filepath.Glob(filepath.Join(filepath.Dir(abs), "."+globEscape(filepath.Base(abs))+".*.tmp"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range temps {
+		st, err := os.Stat(t)
+		if err != nil || now.Sub(st.ModTime()) < olderThan {
+			continue
+		}
+		if err := os.Remove(t); err != nil {
+			return n, fmt.Errorf("sink xlsx://%s: %w", abs, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// globEscape escapes the glob metacharacters of a file name.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Close releases the workbook's memory and temporary files. It does not publish.

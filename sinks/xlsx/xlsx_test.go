@@ -139,3 +139,43 @@ func TestTooManyRows(t *testing.T) {
 		t.Errorf("published %s", path)
 	}
 }
+
+// TestCheckAndGC: Check probes the workbook's directory without leaving anything; GC removes
+// only the temporary files of the workbook that are old enough.
+func TestCheckAndGC(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "okrs.xlsx")
+	s, err := xlsx.New(t.Context(), path, sinktest.NewRun(t, sinktest.Date1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("Check left %v", entries)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	for _, name := range []string{".okrs.xlsx.123.tmp", ".okrs.xlsx.456.tmp", ".other.xlsx.1.tmp", "okrs.xlsx"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if name != ".okrs.xlsx.456.tmp" {
+			os.Chtimes(p, old, old)
+		}
+	}
+	n, err := xlsx.GC(path, 24*time.Hour, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("GC removed %d, %v; want 1", n, err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if strings.Join(left, ",") != ".okrs.xlsx.456.tmp,.other.xlsx.1.tmp,okrs.xlsx" {
+		t.Errorf("left %v", left)
+	}
+}
