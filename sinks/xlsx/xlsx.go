@@ -49,6 +49,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -326,10 +327,20 @@ func (s *Sink) cell(col arrow.Array, i int) (any, error) {
 	return nil, fmt.Errorf("unsupported Arrow type %s", col.DataType())
 }
 
-// Serial is t's Excel serial date-time (days since 1899-12-30), truncated to the millisecond.
+// Serial is t's Excel serial date-time (days since 1899-12-30) for t truncated to the
+// millisecond, as stored: 15 significant digits (what Excel keeps; excelize cuts the rest off),
+// and just above the exact instant, by less than a tenth of a millisecond before the year 4000.
+// Spreadsheets floor a date-time to the precision they display (LibreOffice shows 15:37:33.999,
+// or 15:37:33, for a value a few microseconds below 15:37:34), so the value must not fall below
+// the instant it stands for.
 func Serial(t time.Time) float64 {
 	ms := t.UnixMilli() - excelEpoch.UnixMilli() // truncated: never rounds into the next second (or year 10000)
-	return float64(ms) / 86_400_000
+	days := float64(ms) / 86_400_000
+	// One unit in the 15th significant digit; nudge up by 0.6 of it, then round to 15 digits:
+	// the result lies 0.1 to 1.1 units above the exact value.
+	unit := math.Pow(10, math.Floor(math.Log10(days))+1-15)
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(days+0.6*unit, 'g', 15, 64), 64)
+	return v
 }
 
 // text is a string cell, or an error when it exceeds a cell's capacity.
