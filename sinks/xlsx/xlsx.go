@@ -8,7 +8,8 @@
 // typed:
 //
 //	int64          a number (up to 15 digits, Excel's precision); larger magnitudes as text
-//	float64        a number (Excel keeps 15 significant digits); NaN, Infinity, -Infinity as text
+//	float64        a number rounded to 15 significant digits (what Excel keeps); NaN, Infinity,
+//	               -Infinity as text
 //	bool           TRUE / FALSE
 //	date           a date (yyyy-mm-dd); before 1900-03-01 as text, YYYY-MM-DD
 //	timestamp      a date-time in UTC, truncated to the millisecond (yyyy-mm-dd hh:mm:ss.000);
@@ -303,7 +304,11 @@ func (s *Sink) cell(col arrow.Array, i int) (any, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return string(csvfile.AppendFloat(nil, v)), nil
 		}
-		return v, nil
+		// Rounded to Excel's 15 significant digits here: excelize would cut the rest off.
+		if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64); err == nil {
+			return r, nil
+		}
+		return v, nil // rounding overflowed (near ±MaxFloat64): excelize writes those whole
 	case *array.Boolean:
 		return a.Value(i), nil
 	case *array.String:
