@@ -10,8 +10,11 @@ BIN       := bin/wbexport
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 VENV      := .venv
+AIRFLOW_VENV := .venv-airflow
 VERSITYGW := bin/versitygw
 DEMO_OUT  ?= wbexport-out
+IMAGE     ?= wbexport:$(VERSION)
+PODMAN    ?= podman
 DEMO_ARGS ?= --goals 500 --days 3
 # The dbt stage of `make test` runs over its own fresh multi-day export.
 TEST_OUT  := $(CURDIR)/bin/test-out
@@ -22,7 +25,7 @@ BENCH_MOD := bench
 
 # bench sections
 .PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
-.PHONY: all help build test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
+.PHONY: all help build image test-image test-airflow test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
 
 all: build
 
@@ -32,13 +35,25 @@ help: ## list targets
 build: ## build the static binary bin/wbexport (pure Go, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wbexport
 
-demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-process emulator to ./wbexport-out
-	./$(BIN) demo --out $(DEMO_OUT) $(DEMO_ARGS)
+demo: build ## export a seeded 500-goal org over 3 snapshot days from the in-process emulator to ./wbexport-out, then one day as CSV and as an Excel workbook
+	./$(BIN) demo --sink file://$(DEMO_OUT) $(DEMO_ARGS) --summary-file $(DEMO_OUT).summary.json
+	./$(BIN) demo --sink file://$(DEMO_OUT)-csv --format csv --goals 500 --log-level warn > /dev/null
+	./$(BIN) demo --sink xlsx://$(DEMO_OUT).xlsx --goals 500 --log-level warn > /dev/null
+	@echo "Parquet: $(DEMO_OUT)/  (summary: $(DEMO_OUT).summary.json; marts: make dbt)"
+	@echo "CSV:     $(DEMO_OUT)-csv/<table>/snapshot_date=<day>/part-00000.csv  (Google Sheets: File > Import)"
+	@echo "Excel:   $(DEMO_OUT).xlsx  (one sheet per table)"
 
 emulate: build ## serve the WorkBoard emulator on 127.0.0.1:8080
 	./$(BIN) emulate --addr 127.0.0.1:8080 --seed 1 --goals 500
 
-test: lint test-go test-dbt test-dbt-bigquery bench-smoke ## the whole test suite (what CI runs)
+image: build ## build the container image $(IMAGE) from deploy/Containerfile (no base image, no network; PODMAN=docker works too)
+	bash deploy/mkroot.sh bin/image $(BIN)
+	$(PODMAN) build --build-arg VERSION=$(VERSION) -t $(IMAGE) -f deploy/Containerfile bin/image
+
+test-image: image ## run an export inside the image against the emulator on the host; compare what it published with a host run
+	WBEXPORT_IMAGE=$(IMAGE) WBEXPORT_PODMAN=$(PODMAN) $(GO) test -count=1 -run '^TestContainerImage$$' -v ./cmd/wbexport/
+
+test: lint test-go test-dbt test-dbt-bigquery test-airflow bench-smoke ## the whole test suite (CI also runs test-image)
 
 test-go: tools ## Go tests with the race detector, sinks against real S3 (versitygw) and the BigQuery wire server; then the bench module's tests
 	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) ./...
@@ -46,9 +61,17 @@ test-go: tools ## Go tests with the race detector, sinks against real S3 (versit
 
 test-dbt: build $(VENV)/.installed ## dbt build (models + tests) on DuckDB over a fresh 3-day demo export, then the scenarios of dbt/scripts/test_scenarios.sh
 	rm -rf $(TEST_OUT) $(TEST_OUT).duckdb
-	./$(BIN) demo --out $(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
+	./$(BIN) demo --sink file://$(TEST_OUT) --goals 300 --days 3 --log-format json --summary-file $(TEST_OUT).summary.json > /dev/null
 	WBEXPORT_OUT=$(TEST_OUT) WBEXPORT_DUCKDB_PATH=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/run.sh
 	FULL_DUCKDB=$(TEST_OUT).duckdb DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/test_scenarios.sh $(TEST_OUT)
+
+test-airflow: build $(AIRFLOW_VENV)/.installed ## the DAGs of deploy/airflow in real Apache Airflow (airflow dags test) against the emulator: published files, XCom summary, retries
+	WBEXPORT_BIN=$(CURDIR)/$(BIN) $(AIRFLOW_VENV)/bin/python -m pytest -q -p no:cacheprovider deploy/airflow/test_dag.py
+
+$(AIRFLOW_VENV)/.installed: deploy/airflow/requirements.txt
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/airflow/requirements.txt
+	touch $@
 
 test-dbt-bigquery: $(VENV)/.installed-bigquery ## record every statement dbt-bigquery would send (first and incremental build) and validate it offline: syntax, functions, names, types; then prove the check rejects invalid constructs
 	$(VENV)/bin/python dbt/scripts/check_bigquery.py
@@ -113,4 +136,4 @@ $(VENV)/.installed: dbt/requirements.txt
 	touch $@
 
 clean:
-	rm -rf bin $(DEMO_OUT) dbt/target dbt/logs
+	rm -rf bin $(DEMO_OUT) $(DEMO_OUT)-csv $(DEMO_OUT).xlsx $(DEMO_OUT).summary.json dbt/target dbt/logs $(AIRFLOW_VENV)

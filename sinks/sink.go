@@ -1,9 +1,10 @@
 // Package sinks defines where exported records go. A Sink receives Arrow record batches per
 // table for one run (one snapshot date), stages them, and publishes them all at once.
 //
-// Implementations: sinks/local (Parquet on a local file system, the default), sinks/s3 (Parquet
-// on S3 and S3-compatible stores) and sinks/bigquery (BigQuery load jobs). Every implementation
-// passes the conformance suite in sinks/sinktest.
+// Implementations: sinks/local (Parquet or CSV on a local file system, the default), sinks/s3
+// (Parquet or CSV on S3 and S3-compatible stores), sinks/bigquery (BigQuery load jobs) and
+// sinks/xlsx (one Excel workbook). Every implementation passes the conformance suite in
+// sinks/sinktest (the workbook with the suite's options for a one-snapshot destination).
 //
 // Sinks see Arrow records and schemas only; they know nothing about WorkBoard.
 package sinks

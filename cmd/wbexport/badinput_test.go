@@ -139,7 +139,7 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown region", srv: plain, args: []string{"--region", "mars"}, code: ExitUsage, want: `--region must be us or eu, not "mars"`},
 		{name: "wrong host (not a WorkBoard API)", srv: func(t *testing.T) server { return server{notWB.URL + "/wb/apis", "tok"} }, code: ExitFailed, want: "404"},
 		{name: "plain HTTP to a non-loopback host", srv: func(t *testing.T) server { return server{"http://example.com/wb/apis", "tok"} }, code: ExitUsage, want: "https"},
-		{name: "unreachable host", srv: func(t *testing.T) server { return server{"http://" + closed + "/wb/apis", "tok"} }, code: ExitFailed, want: "connection refused"},
+		{name: "unreachable host", srv: func(t *testing.T) server { return server{"http://" + closed + "/wb/apis", "tok"} }, code: ExitTransient, want: "connection refused"},
 		{name: "untrusted TLS certificate", srv: func(t *testing.T) server { return server{tlsSrv.URL + "/wb/apis", "tok"} }, code: ExitFailed, want: "certificate"},
 		{name: "api url not a URL", srv: func(t *testing.T) server { return server{"::not a url", "tok"} }, code: ExitUsage, want: "invalid WorkBoard URL"},
 		// What the API answers.
@@ -192,7 +192,7 @@ func TestBadInput(t *testing.T) {
 			if tok != "" {
 				env = append(env, "WORKBOARD_TOKEN="+tok)
 			}
-			args := []string{"run", "--api-url", s.url, "--sink", "file://" + out, "--snapshot-date", "2026-03-01",
+			args := []string{"run", "--api-url", s.url, "--sink", "file://" + out, "--snapshot-date", "2026-03-01", "--allow-backdate",
 				"--max-attempts", "2", "--request-timeout", "5s", "--log-level", "error", "--progress", "never",
 				"--summary-file", filepath.Join(t.TempDir(), "summary.json")}
 			args = append(args, tc.args...)

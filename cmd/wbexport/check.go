@@ -80,8 +80,8 @@ directory (file). When --sink is given and no WorkBoard token is configured, onl
 			return nil
 		},
 	}
-	api.register(cmd)
-	sink.register(cmd)
+	api.register(cmd, false)
+	sink.register(cmd, sinkCheck)
 	log.register(cmd)
 	return cmd
 }

@@ -46,7 +46,7 @@ func crashOrgs() [2]*wbtest.Org {
 }
 
 func crashArgs(apiURL, root string) []string {
-	return []string{"run", "--api-url", apiURL, "--sink", "file://" + root, "--snapshot-date", crashDate,
+	return []string{"run", "--api-url", apiURL, "--sink", "file://" + root, "--snapshot-date", crashDate, "--allow-backdate",
 		"--rate", "1000", "--concurrency", "2", "--log-level", "warn", "--progress", "never",
 		"--summary-file", filepath.Join(filepath.Dir(root), "summary.json")}
 }

@@ -23,33 +23,38 @@ const (
 func newDemoCmd() *cobra.Command {
 	var (
 		f                                  runFlags
-		out                                string
 		seed                               int64
 		users, teams, goals, krs, checkins int
 		days                               int
 		perKR                              bool
+		lastDay                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Export a seeded synthetic org from the in-process WorkBoard emulator to local Parquet",
+		Short: "Export a seeded synthetic org from the in-process WorkBoard emulator to a sink (default local Parquet)",
 		Long: `demo starts the WorkBoard emulator in-process with a seeded synthetic organisation and runs the
-real export (HTTP client → Arrow → Parquet) into --out, exactly as 'wbexport run' would against a
-WorkBoard tenant. --days N exports N consecutive snapshot days ending at --snapshot-date (default
+real export (HTTP client → Arrow → sink) into --sink, exactly as 'wbexport run' would against a
+WorkBoard tenant: --sink file://DIR [--format csv], xlsx://FILE.xlsx, s3://... or bigquery://.... --days N exports N consecutive snapshot days ending at --snapshot-date (default
 today), with check-ins arriving and progress moving from day to day, so the output shows goals
-trending. Prints the run summary (a JSON list when --days > 1).`,
+trending (an xlsx:// workbook holds one snapshot: the last day's). Prints the run summary (a JSON
+list when --days > 1).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if days < 1 || days > 366 {
 				return usageError("--days must be between 1 and 366, not %d", days)
 			}
+			users, teams = orgSize(goals, users, teams)
 			if users < 2 || teams < 1 || goals < 1 || krs < 1 || checkins < 1 {
 				return usageError("--users must be >= 2 and --teams, --goals, --krs-per-goal, --checkins >= 1")
 			}
-			last, err := parseSnapshotDate(f.snapshotDate)
-			if err != nil {
-				return err
+			last := time.Now().UTC().Truncate(24 * time.Hour)
+			if lastDay != "" {
+				d, err := parseDate(lastDay)
+				if err != nil {
+					return err
+				}
+				last = d
 			}
-			f.sink.url = "file://" + out
 			// One org (same ids and history), seen as of the end of each snapshot day.
 			end := last.AddDate(0, 0, 1)
 			base := wbtest.Generate(wbtest.OrgConfig{
@@ -73,9 +78,9 @@ trending. Prints the run summary (a JSON list when --days > 1).`,
 		},
 	}
 	f.registerCommon(cmd)
-	f.sink.registerParquet(cmd)
+	f.sink.register(cmd, sinkWrite)
+	cmd.Flags().StringVar(&lastDay, "snapshot-date", "", "last snapshot day YYYY-MM-DD (default today, UTC); the emulator serves the org as of each day")
 	fl := cmd.Flags()
-	fl.StringVar(&out, "out", "./wbexport-out", "output directory (local Parquet sink)")
 	fl.Int64Var(&seed, "seed", 1, "seed of the synthetic organisation")
 	fl.IntVar(&users, "users", 0, "users in the org (default: goals/5, at least 50)")
 	fl.IntVar(&teams, "teams", 0, "teams in the org (default: goals/25, at least 8)")
@@ -84,15 +89,6 @@ trending. Prints the run summary (a JSON list when --days > 1).`,
 	fl.IntVar(&checkins, "checkins", wbtest.DefaultCheckinsPerKR, "mean check-in slots per key result")
 	fl.IntVar(&days, "days", 1, "consecutive snapshot days to export, ending at --snapshot-date")
 	fl.BoolVar(&perKR, "per-key-result", false, "fetch key results one by one instead of per goal")
-	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
-		if !cmd.Flags().Changed("users") && users == 0 {
-			users = max(50, goals/5)
-		}
-		if !cmd.Flags().Changed("teams") && teams == 0 {
-			teams = max(8, goals/25)
-		}
-		return nil
-	}
 	return cmd
 }
 
@@ -122,17 +118,11 @@ func demoDay(ctx context.Context, cmd *cobra.Command, f *runFlags, org *wbtest.O
 		return extract.New(c, extract.WithProgress(progress))
 	}
 	day1 := *f
-	day1.snapshotDate = day.Format("2006-01-02")
+	day1.demoDay = day
 	day1.perKR = perKR
 	return runExport(ctx, cmd, &day1, mk)
 }
 
 func writeDemoSummary(cmd *cobra.Command, f *runFlags, sums []*pipeline.Summary) error {
-	if len(sums) == 0 {
-		return nil
-	}
-	if len(sums) == 1 {
-		return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums[0])
-	}
-	return writeSummary(cmd.OutOrStdout(), f.summaryFile, sums)
+	return writeSummaries(cmd.OutOrStdout(), f.summaryFile, sums, len(sums) > 1)
 }

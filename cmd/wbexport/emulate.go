@@ -72,6 +72,7 @@ Faults (--fault-rate, --faults) are test-only behaviours: ` + fmt.Sprint(wbtest.
 			if faultRate < 0 || faultRate > 1 {
 				return usageError("--fault-rate %v: want a probability between 0 and 1", faultRate)
 			}
+			users, teams = orgSize(goals, users, teams)
 			if users < 2 || teams < 1 || goals < 1 || krs < 1 || checkins < 1 {
 				return usageError("--users must be >= 2 and --teams, --goals, --krs-per-goal, --checkins >= 1")
 			}
@@ -145,8 +146,8 @@ Faults (--fault-rate, --faults) are test-only behaviours: ` + fmt.Sprint(wbtest.
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
 	f.Int64Var(&seed, "seed", 1, "generator seed; the same seed gives the same organisation")
-	f.IntVar(&users, "users", wbtest.DefaultUsers, "number of users")
-	f.IntVar(&teams, "teams", wbtest.DefaultTeams, "number of teams")
+	f.IntVar(&users, "users", 0, "number of users (default: goals/5, at least 50; the org demo makes)")
+	f.IntVar(&teams, "teams", 0, "number of teams (default: goals/25, at least 8)")
 	f.IntVar(&goals, "goals", 500, "number of goals")
 	f.IntVar(&krs, "krs-per-goal", wbtest.DefaultKRsPerGoal, "mean key results per goal")
 	f.IntVar(&checkins, "checkins", wbtest.DefaultCheckinsPerKR, "mean check-ins per key result (as of --anchor)")
@@ -169,6 +170,19 @@ Faults (--fault-rate, --faults) are test-only behaviours: ` + fmt.Sprint(wbtest.
 	f.IntVar(&goalDrift, "goal-drift", 0, "goals created (>0) or deleted (<0) between the first and later /goal pages")
 	f.IntVar(&pageOverlap, "page-overlap", 0, "repeat this many goals at the start of every later /goal page")
 	return cmd
+}
+
+// orgSize returns the users and teams of a generated org of goals goals: the given numbers, or
+// for 0 the defaults `demo` and `emulate` share (goals/5 users, at least 50; goals/25 teams, at
+// least 8), so both make the same org for the same --goals and --seed.
+func orgSize(goals, users, teams int) (int, int) {
+	if users == 0 {
+		users = max(50, goals/5)
+	}
+	if teams == 0 {
+		teams = max(8, goals/25)
+	}
+	return users, teams
 }
 
 func waitErr(l *wbtest.Live) <-chan error {

@@ -50,7 +50,7 @@ func TestRunAgainstEmulateProcess(t *testing.T) {
 
 	root := t.TempDir()
 	t.Setenv("WORKBOARD_TOKEN", token)
-	args := []string{"run", "--api-url", base, "--sink", "file://" + root, "--snapshot-date", "2026-02-01",
+	args := []string{"run", "--api-url", base, "--sink", "file://" + root, "--snapshot-date", "2026-02-01", "--allow-backdate",
 		"--rate", "500", "--log-level", "warn", "--summary-file", filepath.Join(t.TempDir(), "s.json")}
 	if code := run(args); code != ExitOK {
 		t.Fatalf("run against the emulate process: exit %d", code)

@@ -9,6 +9,7 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/xlsx"
 	"github.com/wbexport/wbexport/transform"
 )
 
@@ -29,6 +30,8 @@ cleans up after dead runs when it starts; gc does it on demand.
              than --older-than and aborts their incomplete multipart uploads
   file://    performs the recovery every run starts with: finishes or rolls back an interrupted
              publish and removes the staging directories of dead runs
+  xlsx://    removes the temporary files (.FILE.*.tmp) of runs killed while saving the workbook,
+             older than --older-than
   bigquery:  nothing to collect (staged Parquet lives in temporary files of the run's process)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,14 +71,21 @@ cleans up after dead runs when it starts; gc does it on demand.
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: recovered and cleaned staging\n", name)
+			case "xlsx":
+				path, _ := xlsx.ParseURL(sink.url)
+				n, err := xlsx.GC(path, olderThan, time.Now())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: removed %d temporary file(s) of killed runs\n", redactURL(sink.url), n)
 			default:
 				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: nothing to collect\n", redactURL(sink.url))
 			}
 			return nil
 		},
 	}
-	sink.register(cmd)
+	sink.register(cmd, sinkGC)
 	log.register(cmd)
-	cmd.Flags().DurationVar(&olderThan, "older-than", 24*time.Hour, "only remove staging of runs older than this (s3)")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 24*time.Hour, "only remove staging of runs older than this (s3, xlsx)")
 	return cmd
 }

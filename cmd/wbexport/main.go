@@ -1,17 +1,21 @@
 // Command wbexport exports goal progress from WorkBoard into data warehouses.
 //
-// Exit codes: 0 success, 1 run failed, 2 usage or configuration error, 3 authentication or
-// authorisation error. See README.md.
+// Exit codes: 0 success, 1 run failed (retrying will not help), 2 usage or configuration error,
+// 3 authentication or authorisation error, 4 transient failure (retry later). See README.md.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/wbexport/wbexport/workboard"
 )
@@ -22,18 +26,25 @@ func main() {
 }
 
 // run executes the CLI and returns the process exit code. Every error is printed as one line
-// on stderr, prefixed with "wbexport: ".
+// on stderr, prefixed with "wbexport: " (with --log-format gcp, that line as a Cloud Logging
+// JSON entry of severity ERROR).
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	code := exitCode(err)
-	fmt.Fprintf(os.Stderr, "wbexport: %s\n", errorLine(err))
+	line := "wbexport: " + errorLine(err)
+	if f := cmdFlag(cmd, "log-format"); f == "gcp" {
+		// One more Cloud Logging entry, so that the error line has a severity too.
+		js, _ := json.Marshal(map[string]string{"severity": "ERROR", "message": line, "time": time.Now().UTC().Format(time.RFC3339Nano)})
+		line = string(js)
+	}
+	fmt.Fprintln(os.Stderr, line)
 	if errors.Is(ctx.Err(), context.Canceled) && code == ExitOK {
 		code = ExitFailed
 	}
@@ -53,4 +64,15 @@ func errorLine(err error) string {
 		msg += " " + ae.Hint()
 	}
 	return msg
+}
+
+// cmdFlag returns the value of cmd's flag name, or "" when cmd or the flag does not exist.
+func cmdFlag(cmd *cobra.Command, name string) string {
+	if cmd == nil {
+		return ""
+	}
+	if f := cmd.Flags().Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
 }

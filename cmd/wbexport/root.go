@@ -16,6 +16,10 @@ const (
 	ExitFailed = 1 // the run failed (nothing half-done was published)
 	ExitUsage  = 2 // usage or configuration error (bad flag, bad URL, bad date, ...)
 	ExitAuth   = 3 // authentication / authorisation error (bad token, no Data-Admin access)
+	// ExitTransient: the run failed for a reason that a later rerun may not meet (the API or
+	// the sink unavailable, throttled beyond --max-attempts, a network failure); nothing
+	// half-done was published. Orchestrators retry this code only.
+	ExitTransient = 4
 )
 
 // exitError carries an exit code with an error.
@@ -48,6 +52,9 @@ func exitCode(err error) int {
 	if isAuthError(err) {
 		return ExitAuth
 	}
+	if isTransient(err) {
+		return ExitTransient
+	}
 	return ExitFailed
 }
 
@@ -67,13 +74,16 @@ WORKBOARD_TOKEN or --token-file, never from a flag value.
 wbexport run sets a soft Go memory limit of 176 MiB (peak RSS stays near 220 MiB, whatever the
 organisation's size) unless GOMEMLIMIT is set: GOMEMLIMIT=512MiB sets another, GOMEMLIMIT=off none.
 
-Exit codes: 0 success, 1 run failed, 2 usage/config error, 3 auth error.`,
+Exit codes: 0 success, 1 run failed (retrying will not help), 2 usage/config error, 3 auth
+error, 4 transient failure (API or sink unavailable, throttled, network): retry later.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return applyEnv(cmd)
 		},
 	}
+	root.Version = appVersion()
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError("%s (see %s --help)", err, cmd.CommandPath())
 	})

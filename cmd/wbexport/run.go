@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,17 +33,23 @@ type apiFlags struct {
 	userAgent   string
 }
 
-func (f *apiFlags) register(cmd *cobra.Command) {
+// register adds the API flags to cmd; export adds those that only matter to an export
+// (concurrency, rate, page size).
+func (f *apiFlags) register(cmd *cobra.Command, export bool) {
+	f.concurrency, f.rate, f.pageSize = workboard.DefaultConcurrency, workboard.DefaultRate, extract.DefaultPageSize
 	fl := cmd.Flags()
 	fl.StringVar(&f.apiURL, "api-url", "", "WorkBoard API root (default per --region; e.g. http://127.0.0.1:8080/wb/apis for a local emulator; plain HTTP only for loopback)")
 	fl.StringVar(&f.region, "region", "us", "WorkBoard data centre: us (www.myworkboard.com) or eu (www.myworkboard.eu)")
 	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the WorkBoard API token (default: the WORKBOARD_TOKEN environment variable)")
-	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
-	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
-	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
 	fl.DurationVar(&f.timeout, "request-timeout", workboard.DefaultRequestTimeout, "timeout of one API request")
 	fl.IntVar(&f.maxAttempts, "max-attempts", workboard.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default wbexport/<version>)")
+	if !export {
+		return
+	}
+	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
+	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
+	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
 }
 
 // token returns the WorkBoard token from --token-file or WORKBOARD_TOKEN. A missing token is
@@ -136,14 +141,20 @@ type logFlags struct {
 	level  string
 }
 
+// Log formats of --log-format.
+var logFormats = []string{"text", "json", "gcp"}
+
 func (f *logFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.format, "log-format", "text", "log format on stderr: text or json")
+	cmd.Flags().StringVar(&f.format, "log-format", "text", "log format on stderr: text, json, or gcp (JSON with Cloud Logging's severity, message and time fields)")
 	cmd.Flags().StringVar(&f.level, "log-level", "info", "log level: debug, info, warn or error")
 }
 
 func (f *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(f.level)); err != nil {
+	switch strings.ToLower(f.level) {
+	case "debug", "info", "warn", "error":
+		_ = lvl.UnmarshalText([]byte(f.level))
+	default:
 		return nil, usageError("--log-level must be debug, info, warn or error, not %q", f.level)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
@@ -152,16 +163,54 @@ func (f *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "gcp":
+		opts.ReplaceAttr = gcpAttr
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return nil, usageError("--log-format must be text or json, not %q", f.format)
+	return nil, usageError("--log-format must be %s, not %q", strings.Join(logFormats, ", "), f.format)
+}
+
+// gcpAttr renames slog's built-in keys to the fields Cloud Logging reads from a JSON log line
+// (https://cloud.google.com/logging/docs/structured-logging): severity (DEBUG, INFO, WARNING,
+// ERROR), message and time.
+func gcpAttr(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) > 0 {
+		return a
+	}
+	switch a.Key {
+	case slog.LevelKey:
+		lvl, _ := a.Value.Any().(slog.Level)
+		return slog.String("severity", gcpSeverity(lvl))
+	case slog.MessageKey:
+		a.Key = "message"
+	case slog.TimeKey:
+		a.Key = "time"
+	}
+	return a
+}
+
+// gcpSeverity maps a slog level to a Cloud Logging LogSeverity name.
+func gcpSeverity(l slog.Level) string {
+	switch {
+	case l < slog.LevelInfo:
+		return "DEBUG"
+	case l < slog.LevelWarn:
+		return "INFO"
+	case l < slog.LevelError:
+		return "WARNING"
+	}
+	return "ERROR"
 }
 
 // runFlags are the flags of `wbexport run` (and, minus the API ones, `wbexport demo`).
 type runFlags struct {
-	api          apiFlags
-	log          logFlags
-	sink         sinkFlags
-	snapshotDate string
+	api  apiFlags
+	log  logFlags
+	sink sinkFlags
+	date dateFlags
+	// demoDay, when set, is the snapshot day of a demo run: the in-process emulator serves the
+	// org as of that day, so any day is truthful.
+	demoDay      time.Time
 	tables       []string
 	summaryFile  string
 	perKR        bool
@@ -172,7 +221,6 @@ type runFlags struct {
 
 func (f *runFlags) registerCommon(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.snapshotDate, "snapshot-date", "", "snapshot day YYYY-MM-DD (default: today, UTC)")
 	fl.StringSliceVar(&f.tables, "tables", nil, "export only these tables (comma list; default all): "+strings.Join(dataTableNames(), ","))
 	fl.StringVar(&f.summaryFile, "summary-file", "", "write the run summary JSON to this file instead of stdout")
 	fl.IntVar(&f.batchRows, "batch-rows", transform.DefaultBatchRows, "maximum rows per Arrow record batch")
@@ -192,31 +240,20 @@ only when every table has succeeded; rerunning the same --snapshot-date replaces
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sum, err := runExport(cmd.Context(), cmd, &f, nil)
 			if sum != nil {
-				if werr := writeSummary(cmd.OutOrStdout(), f.summaryFile, sum); werr != nil && err == nil {
+				if werr := writeSummaries(cmd.OutOrStdout(), f.summaryFile, []*pipeline.Summary{sum}, false); werr != nil && err == nil {
 					err = werr
 				}
 			}
 			return err
 		},
 	}
-	f.api.register(cmd)
-	f.sink.register(cmd)
+	f.api.register(cmd, true)
+	f.sink.register(cmd, sinkWrite)
+	f.date.register(cmd)
 	f.registerCommon(cmd)
 	cmd.Flags().BoolVar(&f.perKR, "per-key-result", false, "fetch key results one by one (GET /metric/{id}) instead of per goal; adds confidence→check-in links and MIT dates")
 	cmd.Flags().BoolVar(&f.noCustomAttr, "no-custom-attributes", false, "do not request goal custom attributes")
 	return cmd
-}
-
-// parseSnapshotDate parses YYYY-MM-DD (default today UTC).
-func parseSnapshotDate(s string) (time.Time, error) {
-	if s == "" {
-		return time.Now().UTC().Truncate(24 * time.Hour), nil
-	}
-	d, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, usageError("--snapshot-date must be YYYY-MM-DD, not %q", s)
-	}
-	return d, nil
 }
 
 // selectTables resolves --tables: every data table when names is empty, otherwise each named
@@ -259,15 +296,22 @@ type exporterFactory func(log *slog.Logger, progress func(extract.Progress)) (*e
 // runExport runs one export with a client from mk (built from the API flags when nil). It
 // returns the run summary (nil when the run did not start, e.g. on a usage error).
 func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporterFactory) (*pipeline.Summary, error) {
+	switch f.progress {
+	case "auto", "always", "never":
+	default:
+		return nil, usageError("--progress must be auto, always or never, not %q", f.progress)
+	}
 	prog := newProgress(cmd.ErrOrStderr(), f.progress, f.log.format)
 	log, err := f.log.logger(prog.logWriter())
 	if err != nil {
 		return nil, err
 	}
 	defer prog.done()
-	day, err := parseSnapshotDate(f.snapshotDate)
-	if err != nil {
-		return nil, err
+	day, backdated := f.demoDay, false
+	if day.IsZero() {
+		if day, backdated, err = f.date.day(time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	tables, err := selectTables(f.tables)
 	if err != nil {
@@ -316,6 +360,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 		APIBase:   ex.Client().BaseURL(),
 		Logger:    log,
 		BatchRows: f.batchRows,
+		Backdated: backdated,
 		OnRows:    prog.rows,
 	})
 	prog.done()
@@ -336,23 +381,6 @@ func planFor(tables []*schemas.Table, perKR bool) (extract.Plan, error) {
 	}
 	p.PerKeyResult = perKR
 	return p, nil
-}
-
-// writeSummary prints the summary JSON (a summary or a list of them) to w or to file.
-func writeSummary(w io.Writer, file string, sum any) error {
-	js, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
-		return err
-	}
-	js = append(js, '\n')
-	if file == "" {
-		_, err = w.Write(js)
-		return err
-	}
-	if err := os.WriteFile(file, js, 0o644); err != nil {
-		return fmt.Errorf("--summary-file: %w", err)
-	}
-	return nil
 }
 
 func isAuthError(err error) bool {

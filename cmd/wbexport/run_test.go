@@ -24,7 +24,7 @@ func TestRunTwiceSameDateIsIdempotent(t *testing.T) {
 	ts := wbtest.Start(t, org)
 	t.Setenv("WORKBOARD_TOKEN", ts.AdminToken)
 	out := t.TempDir()
-	args := []string{"run", "--api-url", ts.BaseURL, "--sink", "file://" + out, "--snapshot-date", "2026-01-15",
+	args := []string{"run", "--api-url", ts.BaseURL, "--sink", "file://" + out, "--snapshot-date", "2026-01-15", "--allow-backdate",
 		"--rate", "500", "--log-level", "warn", "--summary-file", filepath.Join(out, "..", "summary.json")}
 
 	read := func() map[schemas.TableID][]sinktest.Row {

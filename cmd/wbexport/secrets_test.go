@@ -82,7 +82,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	// 2. A full export at debug level, JSON logs, through 15 % API faults.
 	r = runCLI(t, nil, "run", "--api-url", ts.BaseURL, "--token-file", tokenFile, "--sink", "file://"+root,
-		"--snapshot-date", "2026-03-01", "--log-level", "debug", "--log-format", "json", "--progress", "never",
+		"--snapshot-date", "2026-03-01", "--allow-backdate", "--log-level", "debug", "--log-format", "json", "--progress", "never",
 		"--summary-file", summary, "--rate", "1000", "--max-attempts", "8", "--request-timeout", "5s")
 	if r.code != 0 {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
@@ -98,7 +98,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// 3. A rejected token, and an ordinary user's token: the failure messages must not echo them.
 	for _, tok := range []string{wrongToken, testSecrets.UserToken} {
 		r = runCLI(t, []string{"WORKBOARD_TOKEN=" + tok}, "run", "--api-url", ts.BaseURL, "--sink", "file://"+root,
-			"--snapshot-date", "2026-03-01", "--log-level", "debug", "--progress", "never", "--summary-file", summary+".failed")
+			"--snapshot-date", "2026-03-01", "--allow-backdate", "--log-level", "debug", "--progress", "never", "--summary-file", summary+".failed")
 		if r.code != ExitAuth {
 			t.Fatalf("run with a bad token: exit %d, want %d\n%s", r.code, ExitAuth, r.stderr)
 		}
@@ -177,7 +177,7 @@ func TestTokenFileReadableByOthersWarns(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := runCLI(t, nil, "run", "--api-url", ts.BaseURL, "--token-file", f, "--sink", "file://"+filepath.Join(dir, "out"),
-			"--snapshot-date", "2026-03-01", "--progress", "never", "--summary-file", filepath.Join(dir, "sum.json"))
+			"--snapshot-date", "2026-03-01", "--allow-backdate", "--progress", "never", "--summary-file", filepath.Join(dir, "sum.json"))
 		if r.code != 0 {
 			t.Fatalf("mode %v: exit %d\n%s", tc.mode, r.code, r.stderr)
 		}

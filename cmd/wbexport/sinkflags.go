@@ -15,6 +15,8 @@ import (
 	"github.com/wbexport/wbexport/sinks/local"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/s3"
+	"github.com/wbexport/wbexport/sinks/tablefile"
+	"github.com/wbexport/wbexport/sinks/xlsx"
 )
 
 // DefaultSink is where `wbexport run` writes when --sink is not given.
@@ -28,7 +30,8 @@ type sinkFlags struct {
 	s3PathStyle                                                      bool
 	s3PartSize                                                       int64
 	s3Concurrency                                                    int
-	// Parquet (file and s3 sinks)
+	// File format and Parquet (file and s3 sinks)
+	format        string
 	pqCompression string
 	pqRowGroup    int64
 	pqFileBytes   int64
@@ -38,30 +41,44 @@ type sinkFlags struct {
 	gcsStaging   string
 }
 
-func (f *sinkFlags) register(cmd *cobra.Command) {
+// Which sink flags a command takes.
+type sinkUse int
+
+const (
+	sinkWrite sinkUse = iota // run, demo: every flag
+	sinkCheck                // check: where the sink is and what its probe write needs
+	sinkGC                   // gc: where the sink is
+)
+
+func (f *sinkFlags) register(cmd *cobra.Command, use sinkUse) {
+	// Defaults hold also for flags a command does not take.
+	f.url, f.format, f.pqCompression = DefaultSink, string(tablefile.Parquet), string(parquetfile.Zstd)
+	f.pqRowGroup, f.pqFileBytes = parquetfile.DefaultRowGroupBytes, parquetfile.DefaultFileBytes
+	f.s3PartSize, f.s3Concurrency, f.bqLocation = s3.DefaultPartSize, s3.DefaultConcurrency, bigquery.DefaultLocation
 	fl := cmd.Flags()
-	fl.StringVar(&f.url, "sink", DefaultSink, "where to write: file://DIR, s3://BUCKET/PREFIX or bigquery://PROJECT/DATASET")
+	fl.StringVar(&f.url, "sink", DefaultSink, "where to write: file://DIR, s3://BUCKET/PREFIX, bigquery://PROJECT/DATASET or xlsx://FILE.xlsx (one Excel workbook)")
 	fl.StringVar(&f.s3Region, "s3-region", "", "S3: bucket region (default from the AWS environment / shared config)")
 	fl.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3: custom endpoint URL (MinIO, Ceph, R2, versitygw, ...)")
 	fl.BoolVar(&f.s3PathStyle, "s3-path-style", false, "S3: path-style addressing (most S3-compatible stores need it)")
+	fl.StringVar(&f.s3Profile, "s3-profile", "", "S3: shared config profile (default $AWS_PROFILE)")
+	if use == sinkGC {
+		return
+	}
 	fl.StringVar(&f.s3SSE, "s3-sse", "", "S3: server-side encryption: AES256 or aws:kms")
 	fl.StringVar(&f.s3KMSKey, "s3-kms-key-id", "", "S3: KMS key id/ARN/alias for --s3-sse aws:kms")
 	fl.StringVar(&f.s3StorageClass, "s3-storage-class", "", "S3: storage class of published objects (default: the bucket's)")
-	fl.StringVar(&f.s3Profile, "s3-profile", "", "S3: shared config profile (default $AWS_PROFILE)")
+	fl.StringVar(&f.bqLocation, "bq-location", bigquery.DefaultLocation, "BigQuery: dataset and job location")
+	if use == sinkCheck {
+		return
+	}
 	fl.Int64Var(&f.s3PartSize, "s3-part-size", s3.DefaultPartSize, "S3: multipart part size in bytes")
 	fl.IntVar(&f.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "S3: parts uploaded at once per object")
-	f.registerParquet(cmd)
-	fl.StringVar(&f.bqLocation, "bq-location", bigquery.DefaultLocation, "BigQuery: dataset and job location")
 	fl.DurationVar(&f.bqPartExpiry, "bq-partition-expiration", 0, "BigQuery: partition expiration of data tables (e.g. 8760h; 0 = never)")
 	fl.StringVar(&f.gcsStaging, "gcs-staging", "", "BigQuery: stage Parquet in gs://BUCKET/PREFIX and load from there (for very large exports)")
-}
-
-// registerParquet registers the Parquet writer flags (also used by demo).
-func (f *sinkFlags) registerParquet(cmd *cobra.Command) {
-	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", string(tablefile.Parquet), "file format of file:// and s3:// sinks: parquet or csv (RFC 4180, UTF-8, header row)")
 	fl.StringVar(&f.pqCompression, "parquet-compression", string(parquetfile.Zstd), "Parquet compression for file:// and s3:// sinks: zstd, snappy or none")
 	fl.Int64Var(&f.pqRowGroup, "parquet-row-group-bytes", parquetfile.DefaultRowGroupBytes, "Parquet row group size target in bytes (uncompressed Arrow size)")
-	fl.Int64Var(&f.pqFileBytes, "parquet-file-bytes", parquetfile.DefaultFileBytes, "rotate Parquet files at about this many bytes (part-00000, part-00001, ...)")
+	fl.Int64Var(&f.pqFileBytes, "parquet-file-bytes", parquetfile.DefaultFileBytes, "rotate Parquet and CSV files at about this many bytes (part-00000, part-00001, ...)")
 }
 
 // scheme returns the lower-cased URL scheme of --sink.
@@ -89,8 +106,18 @@ func (f *sinkFlags) validate() error {
 		if _, err := f.bqConfig(); err != nil {
 			return err
 		}
+	case "xlsx":
+		if _, err := xlsx.ParseURL(f.url); err != nil {
+			return usageError("--sink: %v", err)
+		}
 	default:
-		return usageError("--sink %q: unknown scheme %q (use file://DIR, s3://BUCKET/PREFIX or bigquery://PROJECT/DATASET)", redactURL(f.url), s)
+		return usageError("--sink %q: unknown scheme %q (use file://DIR, s3://BUCKET/PREFIX, bigquery://PROJECT/DATASET or xlsx://FILE.xlsx)", redactURL(f.url), s)
+	}
+	if _, err := tablefile.ParseFormat(f.format); err != nil {
+		return usageError("--format: %v", err)
+	}
+	if fm, _ := tablefile.ParseFormat(f.format); fm != tablefile.Parquet && s != "file" && s != "s3" {
+		return usageError("--format %s only applies to file:// and s3:// sinks, not %s", fm, redactURL(f.url))
 	}
 	if _, err := parquetfile.ParseCompression(f.pqCompression); err != nil {
 		return usageError("--parquet-compression: %v", err)
@@ -159,18 +186,25 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 	switch f.scheme() {
 	case "file":
 		root, _ := localRoot(f.url)
-		s, err := local.New(ctx, root, run, local.WithParquetOptions(f.parquetOptions()...))
+		s, err := local.New(ctx, root, run, local.WithParquetOptions(f.parquetOptions()...), local.WithFormat(f.fileFormat()))
 		if err != nil {
 			return nil, "", err
 		}
 		return s, "file://" + root, nil
 	case "s3":
 		cfg, _ := f.s3Config()
-		s, err := s3.New(ctx, cfg, run, s3.WithLogger(log), s3.WithParquetOptions(f.parquetOptions()...))
+		s, err := s3.New(ctx, cfg, run, s3.WithLogger(log), s3.WithParquetOptions(f.parquetOptions()...), s3.WithFormat(f.fileFormat()))
 		if err != nil {
 			return nil, "", err
 		}
 		return s, cfg.String(), nil
+	case "xlsx":
+		path, _ := xlsx.ParseURL(f.url)
+		s, err := xlsx.New(ctx, path, run)
+		if err != nil {
+			return nil, "", withCode(ExitUsage, err)
+		}
+		return s, s.URL(), nil
 	default:
 		cfg, _ := f.bqConfig()
 		s, err := bigquery.New(ctx, cfg, run)
@@ -179,6 +213,12 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 		}
 		return s, cfg.URL(), nil
 	}
+}
+
+// fileFormat is --format (validated already).
+func (f *sinkFlags) fileFormat() tablefile.Format {
+	fm, _ := tablefile.ParseFormat(f.format)
+	return fm
 }
 
 // parquetOptions are the Parquet writer options of the file and s3 sinks (validated already).

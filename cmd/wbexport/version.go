@@ -22,13 +22,18 @@ func appVersion() string {
 	return "devel"
 }
 
+// versionLine is what `wbexport version` and `wbexport --version` print.
+func versionLine() string {
+	return fmt.Sprintf("wbexport %s (%s, %s/%s)", appVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the wbexport version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "wbexport %s (%s, %s/%s)\n", appVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 			return nil
 		},
 	}

@@ -25,7 +25,7 @@ if [[ ! -f "$out/.complete" ]]; then
 	rm -rf "$out"
 	echo "measure: exporting $days days of $goals goals to $out" >&2
 	start=$(date +%s)
-	"$root/bin/wbexport" demo --out "$out" --goals "$goals" --days "$days" --snapshot-date "$end" \
+	"$root/bin/wbexport" demo --sink "file://$out" --goals "$goals" --days "$days" --snapshot-date "$end" \
 		--log-format json --summary-file "$work/summary.json" >/dev/null 2>"$work/export.log"
 	echo "measure: export took $(( $(date +%s) - start )) s" >&2
 	touch "$out/.complete"

@@ -42,6 +42,10 @@ type Config struct {
 	Logger    *slog.Logger
 	// BatchRows bounds the rows per Arrow record batch (0: transform's default).
 	BatchRows int
+	// Backdated marks a run whose snapshot date is neither the day it runs nor the day before
+	// (wbexport run --allow-backdate): its data is WorkBoard's state when it ran, labelled as an
+	// earlier (or later) day. The summary, and so the ledger, record it.
+	Backdated bool
 	// OnRows, when set, is called after each record batch is handed to the sink (from the
 	// goroutine that transforms and writes; never concurrently with itself).
 	OnRows func(table schemas.TableID, rows int64)
@@ -61,7 +65,8 @@ const DefaultQueueBatches = 64
 type Summary struct {
 	RunID           string                           `json:"run_id"`
 	SnapshotDate    string                           `json:"snapshot_date"`
-	Status          string                           `json:"status"` // succeeded | failed
+	Backdated       bool                             `json:"backdated,omitempty"` // the data was read on another day (started_at) than snapshot_date
+	Status          string                           `json:"status"`              // succeeded | failed
 	ExitCode        int                              `json:"exit_code"`
 	Error           string                           `json:"error,omitempty"`
 	StartedAt       time.Time                        `json:"started_at"`
@@ -103,6 +108,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	sum := &Summary{
 		RunID:        cfg.Run.RunID,
 		SnapshotDate: cfg.Run.Date(),
+		Backdated:    cfg.Backdated,
 		StartedAt:    time.Now().UTC(),
 		Version:      cfg.Run.Version,
 		Sink:         cfg.SinkName,
@@ -110,6 +116,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		Tables:       map[schemas.TableID]TableSummary{},
 	}
 	log.Info("run started", "run_id", sum.RunID, "snapshot_date", sum.SnapshotDate, "sink", cfg.SinkName, "api", cfg.APIBase)
+	if cfg.Backdated {
+		log.Warn("backdated run: the snapshot holds WorkBoard's current state, labelled with another day", "snapshot_date", sum.SnapshotDate, "read_on", sum.StartedAt.Format(time.DateOnly))
+	}
 
 	err := extractAndStage(ctx, cfg, alloc, sum, log)
 	var res *sinks.Result

@@ -3,7 +3,7 @@
 //
 // # Layout
 //
-//	<root>/<table>/snapshot_date=YYYY-MM-DD/part-00000.parquet   data files (parquetfile)
+//	<root>/<table>/snapshot_date=YYYY-MM-DD/part-00000.parquet   data files (parquetfile; .csv: csvfile)
 //	<root>/<table>/snapshot_date=YYYY-MM-DD/_manifest.json       parquetfile.Manifest
 //	<root>/<table>/snapshot_date=YYYY-MM-DD/_SUCCESS             written last: partition complete
 //	<root>/_sync_runs/snapshot_date=YYYY-MM-DD/part-<run_id>.parquet   run ledger, one file per run
@@ -62,6 +62,7 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
+	"github.com/wbexport/wbexport/sinks/tablefile"
 )
 
 // DefaultURL is the default sink location.
@@ -115,8 +116,9 @@ func ParseURL(raw string) (string, error) {
 type Option func(*config)
 
 type config struct {
-	pq  []parquetfile.Option
-	mem memory.Allocator
+	pq     []parquetfile.Option
+	mem    memory.Allocator
+	format tablefile.Format
 }
 
 // WithParquetOptions passes options to every parquetfile.Writer the sink creates (compression,
@@ -124,6 +126,11 @@ type config struct {
 func WithParquetOptions(opts ...parquetfile.Option) Option {
 	return func(c *config) { c.pq = append(c.pq, opts...) }
 }
+
+// WithFormat sets the file format of data and ledger files (default tablefile.Parquet):
+// tablefile.CSV writes part-NNNNN.csv files (sinks/csvfile) in the same layout, with the same
+// manifests and _SUCCESS markers.
+func WithFormat(f tablefile.Format) Option { return func(c *config) { c.format = f } }
 
 // WithAllocator sets the allocator for Parquet writing (default memory.DefaultAllocator).
 func WithAllocator(mem memory.Allocator) Option { return func(c *config) { c.mem = mem } }
@@ -146,7 +153,7 @@ type Sink struct {
 	run     sinks.RunInfo
 	cfg     config
 	tables  map[schemas.TableID]*schemas.Table
-	writers map[schemas.TableID]*parquetfile.Writer
+	writers map[schemas.TableID]tablefile.Writer
 	stage   string // <root>/_staging/<run_id>
 	runLock *os.File
 	st      state
@@ -165,7 +172,7 @@ var (
 // removes staging directories left by dead older runs (see the package doc), then creates and
 // locks this run's staging directory. ctx bounds the wait for the publish lock.
 func New(ctx context.Context, root string, run sinks.RunInfo, opts ...Option) (*Sink, error) {
-	cfg := config{mem: memory.DefaultAllocator}
+	cfg := config{mem: memory.DefaultAllocator, format: tablefile.Parquet}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -179,7 +186,7 @@ func New(ctx context.Context, root string, run sinks.RunInfo, opts ...Option) (*
 		run:     run,
 		cfg:     cfg,
 		tables:  map[schemas.TableID]*schemas.Table{},
-		writers: map[schemas.TableID]*parquetfile.Writer{},
+		writers: map[schemas.TableID]tablefile.Writer{},
 	}
 	if err := validRunID(run.RunID); err != nil {
 		return nil, fmt.Errorf("sink %s: %w", s.url, err)
@@ -345,7 +352,7 @@ func (s *Sink) stagedDir(table schemas.TableID) string {
 	return filepath.Join(s.stage, string(table), schemas.ColSnapshotDate+"="+s.run.Date())
 }
 
-func (s *Sink) writer(t *schemas.Table) (*parquetfile.Writer, error) {
+func (s *Sink) writer(t *schemas.Table) (tablefile.Writer, error) {
 	if w, ok := s.writers[t.Name]; ok {
 		return w, nil
 	}
@@ -353,14 +360,16 @@ func (s *Sink) writer(t *schemas.Table) (*parquetfile.Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, s.pathErr("cannot create staging dir", dir, err)
 	}
-	opts := append(append([]parquetfile.Option{}, s.cfg.pq...),
-		parquetfile.WithAllocator(s.cfg.mem), parquetfile.WithRun(s.run), parquetfile.WithFileNamer(parquetfile.PartName))
-	w, err := parquetfile.NewWriter(t, fileFactory(dir), opts...)
+	w, err := tablefile.NewWriter(s.fileConfig(), t, fileFactory(dir), nil)
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: %w", s.url, err)
 	}
 	s.writers[t.Name] = w
 	return w, nil
+}
+
+func (s *Sink) fileConfig() tablefile.Config {
+	return tablefile.Config{Format: s.cfg.format, Parquet: s.cfg.pq, Alloc: s.cfg.mem, Run: s.run}
 }
 
 // fileFactory creates files in dir; Close fsyncs them, Abort removes them.
@@ -454,7 +463,7 @@ func (s *Sink) removeStaging() error {
 }
 
 // AppendLedger writes rec (rows of _sync_runs) as
-// <root>/_sync_runs/snapshot_date=D/part-<run_id>.parquet, atomically (temp file, fsync,
+// <root>/_sync_runs/snapshot_date=D/part-<run_id>.parquet (.csv with WithFormat(tablefile.CSV)), atomically (temp file, fsync,
 // rename, fsync dir). It may be called once per run, before or after Commit/Abort.
 func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 	if s.st == stateClosed {
@@ -474,11 +483,12 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return s.pathErr("cannot create ledger dir", dir, err)
 	}
+	ext := s.cfg.format.Ext()
 	namer := func(i int) string {
 		if i == 0 {
-			return "part-" + s.run.RunID + ".parquet"
+			return "part-" + s.run.RunID + ext
 		}
-		return fmt.Sprintf("part-%s-%05d.parquet", s.run.RunID, i)
+		return fmt.Sprintf("part-%s-%05d%s", s.run.RunID, i, ext)
 	}
 	var tmps []string
 	factory := func(name string) (io.WriteCloser, error) {
@@ -489,9 +499,7 @@ func (s *Sink) AppendLedger(ctx context.Context, rec arrow.RecordBatch) error {
 		tmps = append(tmps, f.Name())
 		return &syncFile{File: f}, nil
 	}
-	opts := append(append([]parquetfile.Option{}, s.cfg.pq...),
-		parquetfile.WithAllocator(s.cfg.mem), parquetfile.WithRun(s.run), parquetfile.WithFileNamer(namer))
-	w, err := parquetfile.NewWriter(t, factory, opts...)
+	w, err := tablefile.NewWriter(s.fileConfig(), t, factory, namer)
 	if err != nil {
 		return fmt.Errorf("sink %s: append ledger: %w", s.url, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/wbexport/wbexport/sinks/local/localtest"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
 	"github.com/wbexport/wbexport/sinks/sinktest"
+	"github.com/wbexport/wbexport/sinks/tablefile"
 )
 
 // checkedHarness returns a sinktest.Harness whose destinations are fresh temp directories with
@@ -41,6 +42,13 @@ func TestConformanceRotated(t *testing.T) {
 	sinktest.Run(t, checkedHarness(local.WithParquetOptions(
 		parquetfile.WithRowGroupBytes(2<<10), parquetfile.WithFileBytes(4<<10), parquetfile.WithSliceRows(2),
 		parquetfile.WithCompression(parquetfile.Snappy))))
+}
+
+// TestConformanceCSV runs the suite with CSV files (wbexport run --format csv), rotated at a
+// tiny size so that partitions hold several files; the destination reads them back with
+// sinktest.ReadCSV.
+func TestConformanceCSV(t *testing.T) {
+	sinktest.Run(t, checkedHarness(local.WithFormat(tablefile.CSV), local.WithParquetOptions(parquetfile.WithFileBytes(4<<10))))
 }
 
 func TestRotatedPartitionHasSeveralFiles(t *testing.T) {

@@ -108,10 +108,9 @@ func (s *Sink) commit(ctx context.Context) (*sinks.Result, error) {
 			s.abortWriters()
 			return nil, fmt.Errorf("sink %s: commit: %w", s.url, err)
 		}
-		j.Partitions = append(j.Partitions, journalPartition{
-			Table:    t.Name,
-			Manifest: parquetfile.NewManifest(s.run, t, files, time.Now()),
-		})
+		m := parquetfile.NewManifest(s.run, t, files, time.Now())
+		m.Format = string(s.cfg.format)
+		j.Partitions = append(j.Partitions, journalPartition{Table: t.Name, Manifest: m})
 	}
 	for _, t := range s.run.Tables {
 		for _, d := range []string{s.stagedDir(t.Name), filepath.Dir(s.stagedDir(t.Name))} {
@@ -431,16 +430,17 @@ func recoverRun(root, dir string) error {
 }
 
 // cleanLedgerTemps removes temp files AppendLedger left behind when its process died
-// (<root>/_sync_runs/snapshot_date=D/.part-<run_id>[-NNNNN].parquet.tmp). A run is alive while
+// (<root>/_sync_runs/snapshot_date=D/.part-<run_id>[-NNNNN].parquet.tmp, or .csv.tmp). A run is alive while
 // its staging directory's .lock is held (kept until Close), so a temp file is removed only when
 // no staging directory of its run is locked. The caller holds the root lock.
 func (s *Sink) cleanLedgerTemps() error {
-	temps, err := filepath.Glob(filepath.Join(s.root, string(schemas.SyncRuns), schemas.ColSnapshotDate+"=*", ".part-*.parquet.tmp"))
+	temps, err := filepath.Glob(filepath.Join(s.root, string(schemas.SyncRuns), schemas.ColSnapshotDate+"=*", ".part-*.tmp"))
 	if err != nil {
 		return err
 	}
 	for _, tmp := range temps {
-		id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(tmp), ".part-"), ".parquet.tmp")
+		id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(tmp), ".part-"), ".tmp")
+		id = strings.TrimSuffix(id, filepath.Ext(id))
 		candidates := []string{id}
 		if i := strings.LastIndexByte(id, '-'); i > 0 {
 			candidates = append(candidates, id[:i]) // rotated ledger file: <run_id>-NNNNN

@@ -24,6 +24,7 @@ type Manifest struct {
 	SnapshotDate      string          `json:"snapshot_date"` // YYYY-MM-DD
 	RunID             string          `json:"run_id"`
 	SchemaFingerprint string          `json:"schema_fingerprint"`
+	Format            string          `json:"format,omitempty"` // "parquet" or "csv" (set by the sink; absent means parquet)
 	Files             []FileInfo      `json:"files"`
 	TotalRows         int64           `json:"total_rows"`
 	TotalBytes        int64           `json:"total_bytes"`

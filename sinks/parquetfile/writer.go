@@ -754,3 +754,12 @@ func WithRun(run sinks.RunInfo) Option {
 			[2]string{MetaVersion, run.Version})
 	}
 }
+
+// FileBytes returns the file size target that opts set (WithFileBytes), or DefaultFileBytes.
+func FileBytes(opts ...Option) int64 {
+	c := defaults()
+	for _, o := range opts {
+		o(&c)
+	}
+	return c.fileBytes
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/wbexport/wbexport/sinks/parquetfile"
+	"github.com/wbexport/wbexport/sinks/tablefile"
 )
 
 // Defaults of Config and of the options.
@@ -240,6 +241,7 @@ type options struct {
 	copyPartSize  int64
 	mem           memory.Allocator
 	parquet       []parquetfile.Option
+	format        tablefile.Format
 	now           func() time.Time
 }
 
@@ -251,6 +253,7 @@ func defaultOptions() options {
 		copyThreshold: DefaultCopyThreshold,
 		copyPartSize:  DefaultCopyPartSize,
 		mem:           memory.DefaultAllocator,
+		format:        tablefile.Parquet,
 		now:           time.Now,
 	}
 }
@@ -291,6 +294,11 @@ func WithAllocator(mem memory.Allocator) Option { return func(o *options) { o.me
 func WithParquetOptions(opts ...parquetfile.Option) Option {
 	return func(o *options) { o.parquet = append(o.parquet, opts...) }
 }
+
+// WithFormat sets the file format of data and ledger objects (default tablefile.Parquet):
+// tablefile.CSV writes part-NNNNN.csv objects (sinks/csvfile) in the same layout, published the
+// same way with the same manifests and _SUCCESS markers.
+func WithFormat(f tablefile.Format) Option { return func(o *options) { o.format = f } }
 
 // WithClock sets the clock used for manifests and staging ages (default time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

@@ -8,7 +8,7 @@
 // which Athena, Spark, Trino, DuckDB, BigQuery external tables and Glue crawlers read as
 // partitioned Parquet:
 //
-//	<table>/snapshot_date=YYYY-MM-DD/part-00000.parquet   (part-00001... when a table is large)
+//	<table>/snapshot_date=YYYY-MM-DD/part-00000.parquet   (part-00001... when a table is large; .csv with WithFormat(tablefile.CSV))
 //	<table>/snapshot_date=YYYY-MM-DD/_manifest.json        (files, rows, bytes, sha256 of each)
 //	<table>/snapshot_date=YYYY-MM-DD/_SUCCESS              (written last)
 //	_sync_runs/snapshot_date=YYYY-MM-DD/part-<run_id>.parquet   (the run ledger, one object per run)

@@ -194,7 +194,7 @@ func (s *Sink) copyObject(ctx context.Context, src, dst string, size int64, tabl
 	mpu, err := s.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
 		Bucket:               aws.String(s.cfg.Bucket),
 		Key:                  aws.String(dst),
-		ContentType:          aws.String(ContentTypeParquet),
+		ContentType:          aws.String(s.opts.format.ContentType()),
 		ServerSideEncryption: sse,
 		SSEKMSKeyId:          kms,
 		StorageClass:         types.StorageClass(s.cfg.StorageClass),

@@ -25,6 +25,7 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/sinks"
 	"github.com/wbexport/wbexport/sinks/parquetfile"
+	"github.com/wbexport/wbexport/sinks/tablefile"
 )
 
 // Key layout under Config.Prefix.
@@ -82,7 +83,7 @@ type Sink struct {
 
 type tableState struct {
 	table *schemas.Table
-	w     *parquetfile.Writer
+	w     tablefile.Writer
 	files []parquetfile.FileInfo
 }
 
@@ -209,7 +210,7 @@ func (s *Sink) stagedPartitionKey(table schemas.TableID) string {
 
 // LedgerKey returns the key of run's ledger object.
 func (s *Sink) LedgerKey(run sinks.RunInfo) string {
-	return s.key(string(schemas.SyncRuns), partitionName(run.Date()), "part-"+run.RunID+".parquet")
+	return s.key(string(schemas.SyncRuns), partitionName(run.Date()), "part-"+run.RunID+s.opts.format.Ext())
 }
 
 func (s *Sink) uri(key string) string { return "s3://" + s.cfg.Bucket + "/" + key }
@@ -308,18 +309,14 @@ func (s *Sink) ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-// newWriter returns a Parquet writer for table whose files are uploaded under dir. namer, when
+// newWriter returns a Parquet or CSV writer (WithFormat) for table whose files are uploaded under dir. namer, when
 // set, overrides the file names.
-func (s *Sink) newWriter(table *schemas.Table, dir string, namer func(int) string) (*parquetfile.Writer, error) {
-	popts := append([]parquetfile.Option{parquetfile.WithAllocator(s.opts.mem)}, s.opts.parquet...)
-	popts = append(popts, parquetfile.WithRun(s.run))
-	if namer != nil {
-		popts = append(popts, parquetfile.WithFileNamer(namer))
-	}
+func (s *Sink) newWriter(table *schemas.Table, dir string, namer func(int) string) (tablefile.Writer, error) {
+	cfg := tablefile.Config{Format: s.opts.format, Parquet: s.opts.parquet, Alloc: s.opts.mem, Run: s.run}
 	factory := func(name string) (io.WriteCloser, error) {
-		return s.startUpload(dir+name, table.Name, ContentTypeParquet), nil
+		return s.startUpload(dir+name, table.Name, s.opts.format.ContentType()), nil
 	}
-	w, err := parquetfile.NewWriter(table, factory, popts...)
+	w, err := tablefile.NewWriter(cfg, table, factory, namer)
 	if err != nil {
 		return nil, s.errorf("%w", err)
 	}
@@ -372,6 +369,7 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	res := &sinks.Result{Tables: map[schemas.TableID]sinks.TableResult{}}
 	for _, ts := range s.order {
 		m := parquetfile.NewManifest(s.run, ts.table, ts.files, s.opts.now())
+		m.Format = string(s.opts.format)
 		if err := s.publish(ctx, ts.table.Name, m); err != nil {
 			err = fmt.Errorf("publish %s: %w", ts.table.Name, s.ctxErr(ctx, err))
 			return nil, s.fail(s.errorf("Commit: %w", s.rollback(ctx, err)))

@@ -17,8 +17,9 @@ import (
 type SampleOption func(*sampleConfig)
 
 type sampleConfig struct {
-	date  string
-	runID string
+	date         string
+	runID        string
+	wholeSeconds bool
 }
 
 // DefaultSampleDate is the snapshot_date of sample rows unless WithDate is given.
@@ -30,6 +31,9 @@ func WithDate(date string) SampleOption { return func(c *sampleConfig) { c.date 
 
 // WithRunID sets the _run_id column (and run_id of _sync_runs rows) of every row.
 func WithRunID(id string) SampleOption { return func(c *sampleConfig) { c.runID = id } }
+
+// WithWholeSeconds makes timestamps whole seconds (as WorkBoard's are), still distinct per row.
+func WithWholeSeconds() SampleOption { return func(c *sampleConfig) { c.wholeSeconds = true } }
 
 func sampleCfg(opts []SampleOption) sampleConfig {
 	c := sampleConfig{date: DefaultSampleDate, runID: "00000000-0000-7000-8000-000000000000"}
@@ -81,7 +85,11 @@ func SampleRecords(mem memory.Allocator, table *schemas.Table, n int, seed int64
 			case schemas.Timestamp:
 				// Microsecond instants between 1990 and 2040, distinct per row for keys.
 				us := int64(631152000)*1e6 + rng.Int64N(50*365*86400*1e6)
-				fb.(*array.TimestampBuilder).Append(arrow.Timestamp(us - us%1000 + int64(i)))
+				if cfg.wholeSeconds {
+					fb.(*array.TimestampBuilder).Append(arrow.Timestamp(us - us%1e6 + int64(i)*1e6))
+				} else {
+					fb.(*array.TimestampBuilder).Append(arrow.Timestamp(us - us%1000 + int64(i)))
+				}
 			case schemas.Date:
 				fb.(*array.Date32Builder).Append(date)
 			case schemas.ListString:

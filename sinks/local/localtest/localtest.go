@@ -1,6 +1,7 @@
 // Package localtest provides a sinktest.Destination for the local sink and readers of a local
-// wbexport root that go through an independent path: parquet-go for the files, _SUCCESS for
-// publication, and a check of every partition's _manifest.json against the files on disk.
+// wbexport root that go through an independent path: parquet-go for Parquet files
+// (sinktest.ReadCSV for CSV files), _SUCCESS for publication, and a check of every partition's
+// _manifest.json against the files on disk.
 package localtest
 
 import (
@@ -62,8 +63,8 @@ func (d *Destination) Ledger(t testing.TB) []sinktest.Row {
 
 // ReadPartition reads a published partition: published is false when _SUCCESS is absent.
 // When present, the manifest must name exactly the part files on disk, with matching sizes,
-// SHA-256 sums and row counts, and the files' metadata must name the table; every file is
-// read with parquet-go.
+// SHA-256 sums and row counts, and Parquet files' metadata must name the table; every file is
+// read with parquet-go (Parquet) or sinktest.ReadCSV (CSV, as the manifest's format says).
 func ReadPartition(root string, table schemas.TableID, date string) (rows []sinktest.Row, published bool, err error) {
 	dir := local.PartitionDir(root, table, date)
 	if _, err := os.Stat(filepath.Join(dir, parquetfile.SuccessName)); errors.Is(err, fs.ErrNotExist) {
@@ -86,7 +87,11 @@ func ReadPartition(root string, table schemas.TableID, date string) (rows []sink
 	if m.SchemaFingerprint != tbl.Fingerprint() {
 		return nil, true, fmt.Errorf("manifest fingerprint %s, table's is %s", m.SchemaFingerprint, tbl.Fingerprint())
 	}
-	onDisk, err := partFiles(dir)
+	ext := ".parquet"
+	if m.Format == "csv" {
+		ext = ".csv"
+	}
+	onDisk, err := partFiles(dir, ext)
 	if err != nil {
 		return nil, true, err
 	}
@@ -109,7 +114,7 @@ func ReadPartition(root string, table schemas.TableID, date string) (rows []sink
 	return rows, true, nil
 }
 
-func partFiles(dir string) ([]string, error) {
+func partFiles(dir, ext string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -119,7 +124,7 @@ func partFiles(dir string) ([]string, error) {
 		n := e.Name()
 		switch {
 		case n == parquetfile.ManifestName || n == parquetfile.SuccessName:
-		case strings.HasPrefix(n, "part-") && strings.HasSuffix(n, ".parquet"):
+		case strings.HasPrefix(n, "part-") && strings.HasSuffix(n, ext):
 			out = append(out, n)
 		default:
 			return nil, fmt.Errorf("unexpected file %s in %s", n, dir)
@@ -140,6 +145,17 @@ func readFile(path string, want *parquetfile.FileInfo, table schemas.TableID) ([
 			return nil, fmt.Errorf("%s: size/sha256 differ from the manifest", path)
 		}
 	}
+	if strings.HasSuffix(path, ".csv") {
+		tbl, _ := schemas.Lookup(table)
+		rows, err := sinktest.ReadCSV(tbl, bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if want != nil && int64(len(rows)) != want.Rows {
+			return nil, fmt.Errorf("%s: %d rows, manifest says %d", path, len(rows), want.Rows)
+		}
+		return rows, nil
+	}
 	pf, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -157,11 +173,15 @@ func readFile(path string, want *parquetfile.FileInfo, table schemas.TableID) ([
 	return rows, nil
 }
 
-// ReadLedger reads every _sync_runs file under root with parquet-go (temp files ignored).
+// ReadLedger reads every _sync_runs file under root, Parquet and CSV (temp files ignored).
 func ReadLedger(root string) ([]sinktest.Row, error) {
-	files, err := filepath.Glob(filepath.Join(root, string(schemas.SyncRuns), schemas.ColSnapshotDate+"=*", "part-*.parquet"))
-	if err != nil {
-		return nil, err
+	var files []string
+	for _, ext := range []string{".parquet", ".csv"} {
+		f, err := filepath.Glob(filepath.Join(root, string(schemas.SyncRuns), schemas.ColSnapshotDate+"=*", "part-*"+ext))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
 	}
 	sort.Strings(files)
 	rows := []sinktest.Row{}
