@@ -3,6 +3,7 @@ package workboard
 import (
 	"context"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -132,9 +133,9 @@ func (p *pacer) adapt(event func(*adaptive, time.Time) (rate.Limit, string)) {
 	if reason == "" {
 		return
 	}
-	ch := RateChange{At: now, From: float64(from), To: float64(to), Reason: reason}
-	p.cfg.logger.LogAttrs(context.Background(), slog.LevelDebug, "workboard rate changed", slog.Float64("from", ch.From),
-		slog.Float64("to", ch.To), slog.String("reason", reason))
+	ch := RateChange{At: now, From: perSecond(from), To: perSecond(to), Reason: reason}
+	p.cfg.logger.LogAttrs(context.Background(), slog.LevelDebug, "workboard rate changed", RateAttr("from", ch.From),
+		RateAttr("to", ch.To), slog.String("reason", reason))
 	if p.cfg.observe != nil {
 		p.cfg.observe(ch)
 	}
@@ -154,7 +155,24 @@ func (p *pacer) backoff(attempt int) time.Duration {
 func (p *pacer) rate() float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return float64(p.ad.cur)
+	return perSecond(p.ad.cur)
+}
+
+// perSecond is a limiter's rate in requests per second, +Inf for rate.Inf.
+func perSecond(l rate.Limit) float64 {
+	if l == rate.Inf {
+		return math.Inf(1)
+	}
+	return float64(l)
+}
+
+// RateAttr is a request rate as a log attribute: a number of requests per second, or
+// "unlimited" for +Inf (which JSON cannot hold).
+func RateAttr(key string, perSecond float64) slog.Attr {
+	if math.IsInf(perSecond, 1) {
+		return slog.String(key, "unlimited")
+	}
+	return slog.Float64(key, math.Round(perSecond*100)/100)
 }
 
 // changes returns the rate changes so far, down and up.
