@@ -216,18 +216,19 @@ func (c *Client) do(ctx context.Context, r request) (time.Time, error) {
 			return time.Time{}, err
 		}
 		c.count(func(s *Stats) { s.Retries[ae.RetryCause]++ })
-		wait := c.pacer.retryWait(ae.RetryCause, attempt, retryAfter)
+		wait, wakeable := c.pacer.retryWait(ae.RetryCause, attempt, retryAfter)
 		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard retry", slog.String("method", r.method),
 			slog.String("path", r.endpoint), slog.String("cause", ae.RetryCause), slog.Int("attempt", attempt),
 			slog.Float64("wait_s", wait.Seconds()))
-		if err := sleep(ctx, wait); err != nil {
+		slept, err := c.pacer.sleepRetry(ctx, wait, wakeable)
+		if err != nil {
 			return time.Time{}, r.cancelled(err)
 		}
 		if retryAfter > 0 || ae.RetryCause == "429" {
 			c.count(func(s *Stats) {
-				s.ThrottleWait += wait
+				s.ThrottleWait += slept
 				if retryAfter > 0 {
-					s.RetryAfter += wait
+					s.RetryAfter += slept
 				}
 			})
 		}

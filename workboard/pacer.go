@@ -18,18 +18,21 @@ import (
 //
 // Its contract: it never sends faster than the configured rate (with a burst of the
 // concurrency), nor faster than the adapted rate (burst 1); every Retry-After is honoured by
-// every request; a rate change is reported to the observer (WithRateObserver) and counted in
-// Stats.
+// every request; a success ends the backoffs that sleep, unless they follow a 429 the rate
+// may have caused (the verdict is not quota); a rate change is reported to the observer
+// (WithRateObserver) and counted in Stats.
 type pacer struct {
 	cfg   config // the client's: concurrency, rate, backoff, clock, logger, observer
 	slots chan struct{}
 	lim   *rate.Limiter
 
-	mu         sync.Mutex // guards ad, the limiter's settings, pauseUntil and the counts
+	mu         sync.Mutex // guards ad, the limiter's settings, pauseUntil, wake and the counts
 	ad         *adaptive
-	pauseUntil time.Time // no request goes before this instant (a Retry-After)
-	cuts       int64     // rate changes down …
-	raises     int64     // … and up (restores included)
+	pauseUntil time.Time     // no request goes before this instant (a Retry-After)
+	wake       chan struct{} // closed by a success while backoffs sleep (see sleepRetry) …
+	sleepers   int           // … how many do
+	cuts       int64         // rate changes down …
+	raises     int64         // … and up (restores included)
 }
 
 func newPacer(cfg config) *pacer {
@@ -38,7 +41,8 @@ func newPacer(cfg config) *pacer {
 		limit = rate.Limit(cfg.rate)
 	}
 	ad := newAdaptive(limit, cfg.concurrency)
-	return &pacer{cfg: cfg, slots: make(chan struct{}, cfg.concurrency), lim: rate.NewLimiter(limit, ad.burst()), ad: ad}
+	return &pacer{cfg: cfg, slots: make(chan struct{}, cfg.concurrency), lim: rate.NewLimiter(limit, ad.burst()), ad: ad,
+		wake: make(chan struct{})}
 }
 
 // wait blocks until a request may go: a pause in force has ended, the rate limit lets it
@@ -95,23 +99,64 @@ func (p *pacer) pause(d time.Duration) {
 	}
 }
 
-// success records an answer that was not a 429; it may raise a reduced rate.
-func (p *pacer) success() { p.adapt((*adaptive).onOK) }
+// success records an answer that was not a 429; it may raise a reduced rate, and it ends the
+// backoffs that sleep (the server answers again).
+func (p *pacer) success() {
+	p.mu.Lock()
+	if p.sleepers > 0 {
+		close(p.wake)
+		p.wake = make(chan struct{})
+	}
+	p.mu.Unlock()
+	p.adapt((*adaptive).onOK)
+}
 
 // retryWait records a failed attempt of cause ("429", "5xx", …) and returns how long to wait
 // before the next one: the server's Retry-After when it sent one (capped), else exponential
 // backoff with full jitter. A 429 may cut the rate; a Retry-After (of a 429 or a 503) pauses
-// every request.
-func (p *pacer) retryWait(cause string, attempt int, retryAfter time.Duration) time.Duration {
+// every request. wakeable reports whether a success of another request may end the wait (see
+// sleepRetry): a backoff after anything but a 429 the rate may have caused.
+func (p *pacer) retryWait(cause string, attempt int, retryAfter time.Duration) (wait time.Duration, wakeable bool) {
 	if cause == "429" {
 		p.adapt((*adaptive).on429)
 	}
 	if retryAfter <= 0 {
-		return p.backoff(attempt)
+		p.mu.Lock()
+		quota := p.ad.verdict == quota
+		p.mu.Unlock()
+		return p.backoff(attempt), cause != "429" || quota
 	}
-	wait := min(retryAfter, p.cfg.maxRetryAfter)
+	wait = min(retryAfter, p.cfg.maxRetryAfter)
 	p.pause(wait)
-	return wait
+	return wait, false
+}
+
+// sleepRetry sleeps wait before a retry, or less when wakeable and another request succeeds
+// meanwhile: after an outage, the first answer ends every backoff, and the requests go again
+// at the rate rather than each at the end of its own backoff. It returns the time slept.
+func (p *pacer) sleepRetry(ctx context.Context, wait time.Duration, wakeable bool) (time.Duration, error) {
+	if !wakeable {
+		return wait, sleep(ctx, wait)
+	}
+	p.mu.Lock()
+	woken := p.wake
+	p.sleepers++
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.sleepers--
+		p.mu.Unlock()
+	}()
+	start := time.Now()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return time.Since(start), ctx.Err()
+	case <-t.C:
+	case <-woken:
+	}
+	return time.Since(start), nil
 }
 
 // adapt feeds one answer to the adaptation and applies a change of rate to the limiter,
@@ -219,7 +264,7 @@ const (
 	adaptQuiet        = 2 * time.Second  // no raise sooner than this after a cut or a raise
 	adaptRaise        = 1.25             // the factor of one raise
 	adaptCeilingShare = 0.97             // raises stop at this share of the ceiling …
-	adaptCeilingTTL   = 15 * time.Second // … until this long after the last cut (the limit may be lifted)
+	adaptCeilingTTL   = 20 * time.Second // … until this long after the last cut (the limit may be lifted)
 	okSlot            = 100 * time.Millisecond
 	okSlots           = 10 // successes are counted in okSlots buckets of okSlot: one second
 	recentAnswers     = 32 // the 429 share before a trial is measured over this many answers

@@ -45,10 +45,10 @@ func TestAdaptive(t *testing.T) {
 			{at: 1600 * time.Millisecond, ok: 95, rate: 180},
 			{at: 3600 * time.Millisecond, ok: 1, rate: 194, why: "raise"}, // limited; then 97 % of the ceiling of 200
 			{at: 6 * time.Second, ok: 1, rate: 194},
-			// 15 s after the cut the ceiling is forgotten: +25 % per 2 s
-			{at: 15600 * time.Millisecond, ok: 1, rate: 242.5, why: "raise"},
-			{at: 17 * time.Second, ok: 1, rate: 242.5},
-			{at: 17700 * time.Millisecond, ok: 1, rate: 303.125, why: "raise"},
+			// 20 s after the cut the ceiling is forgotten: +25 % per 2 s
+			{at: 20600 * time.Millisecond, ok: 1, rate: 242.5, why: "raise"},
+			{at: 22 * time.Second, ok: 1, rate: 242.5},
+			{at: 22700 * time.Millisecond, ok: 1, rate: 303.125, why: "raise"},
 		}},
 		{"limited: a cut goes back to the rate before the last raise, never below the clean rate; a 429 at the clean rate means quota", 1000, 4, []step{
 			{at: 0, ok: 100, rate: 1000},
@@ -89,15 +89,15 @@ func TestAdaptive(t *testing.T) {
 			{at: 5100 * time.Millisecond, ok: 1, rate: 78.125, why: "raise"},
 			{at: 7100 * time.Millisecond, ok: 1, rate: 97, why: "raise"},
 			{at: 9100 * time.Millisecond, ok: 1, rate: 97}, // 97 % of the ceiling of 100
-			{at: 16 * time.Second, ok: 1, rate: 100, why: "raise"},
-			{at: 19 * time.Second, ok: 1, rate: 100},
+			{at: 21 * time.Second, ok: 1, rate: 100, why: "raise"},
+			{at: 24 * time.Second, ok: 1, rate: 100},
 		}},
 		{"unlimited configured rate: recovery above 1000 returns to unlimited", rate.Inf, 4, []step{
 			{at: 0, ok: 900, rate: rate.Inf},
 			{at: 10 * time.Millisecond, is29: true, rate: 810, why: "cut"},
 			{at: 1100 * time.Millisecond, ok: 96, rate: 810},
 			{at: 3100 * time.Millisecond, ok: 1, rate: 873, why: "raise"}, // 97 % of the ceiling of 900
-			{at: 16 * time.Second, ok: 1, rate: rate.Inf, why: "raise"},
+			{at: 21 * time.Second, ok: 1, rate: rate.Inf, why: "raise"},
 		}},
 		{"successes older than a second are not counted", 1000, 4, []step{
 			{at: 0, ok: 500, rate: 1000},
@@ -109,7 +109,7 @@ func TestAdaptive(t *testing.T) {
 			{at: 100 * time.Millisecond, is29: true, rate: 90, why: "cut"},
 			{at: 1200 * time.Millisecond, ok: 96, rate: 90},
 			{at: 3100 * time.Millisecond, ok: 1, rate: 97, why: "raise"},
-			{at: 20 * time.Second, ok: 1, rate: 121.25, why: "raise"},
+			{at: 21 * time.Second, ok: 1, rate: 121.25, why: "raise"},
 			// a new trial: its rate may go below the old clean rate
 			{at: 90 * time.Second, is29: true, rate: 60.625, why: "cut"},
 		}},

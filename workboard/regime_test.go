@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -250,6 +251,10 @@ func TestRegimeOutages(t *testing.T) {
 		if r.server.Unavailable < 20 {
 			t.Fatalf("only %d answers were 503", r.server.Unavailable)
 		}
+		// three outages of 2 s in the first 40 s: the rate is held the other 74 s
+		if got, up := served(r.server), 10*(regimeFor+regimeAfter-6*time.Second).Seconds(); float64(got) < 0.97*up {
+			t.Errorf("%d requests served, want at least 97 %% of the %.0f the rate allows while the server is up", got, up)
+		}
 		if len(r.changes) != 0 || r.errs != 0 {
 			t.Fatalf("rate changes %v, %d failed requests", r.changes, r.errs)
 		}
@@ -270,6 +275,46 @@ func TestRegimeOutagesRetryAfter(t *testing.T) {
 		}
 		if r.errs != 0 {
 			t.Fatalf("%d requests failed", r.errs)
+		}
+	})
+}
+
+// TestBackoffEndsOnSuccess: after an outage of 4 s, the first request that gets an answer
+// ends the backoff of the others, which go again at the rate (10 req/s) instead of each at the
+// end of a backoff that has grown to seconds.
+func TestBackoffEndsOnSuccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		org := wbtest.Generate(wbtest.OrgConfig{Seed: 1, Users: 5, Teams: 1, Goals: 5})
+		em := wbtest.NewServer(org, wbtest.WithOutages(wbtest.Outages{Every: 2 * time.Second, For: 4 * time.Second}),
+			wbtest.WithThrottleFor(6*time.Second), wbtest.WithLatency(20*time.Millisecond, 0))
+		c, err := New(em.Credentials().AdminToken, WithBaseURL("http://127.0.0.1"+wbtest.APIPrefix),
+			WithHTTPClient(&http.Client{Transport: em.Transport()}), WithRate(10), WithConcurrency(4), WithMaxAttempts(20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		var mu sync.Mutex
+		var back []time.Duration // when each worker's request got through after the outage
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for time.Since(start) < 2*time.Second { // until the outage starts
+					if _, err := c.Get(context.Background(), "/user", func([]byte) error { return nil }); err != nil {
+						t.Error(err)
+					}
+				}
+				if _, err := c.Get(context.Background(), "/user", func([]byte) error { return nil }); err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				back = append(back, time.Since(start))
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		slices.Sort(back)
+		if back[0] < 6*time.Second || back[3]-back[0] > 500*time.Millisecond {
+			t.Fatalf("requests through after the outage (2–6 s) at %v: want all within 0.5 s of the first", back)
 		}
 	})
 }
