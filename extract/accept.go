@@ -74,20 +74,29 @@ func (r *run) acceptMembers(p *decode.Page, m workboard.Meta) (*workboard.Batch,
 	return b, len(members), dups
 }
 
-// acceptGoals also records, for the key-result calls, each new goal's id and the ids of its
-// key results (goal_metrics).
+// acceptGoals also records, for the key-result calls, each new goal's key results
+// (goal_metrics), and the goal itself unless it has none (see hasKRs).
 func (r *run) acceptGoals(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
 	goals, dups := keep(p.Goals, r.seen.goals, func(g *workboard.Goal) int64 { return g.GoalID }, m)
-	for _, g := range goals {
+	for i := range goals {
 		if !r.plan.needKRs() {
 			break
 		}
+		g := &goals[i]
+		first := len(r.krRefs)
 		for _, mid := range g.MetricIDs {
 			r.krRefs = append(r.krRefs, [2]int64{g.GoalID, mid})
 		}
-		if !r.plan.PerKeyResult {
+		switch {
+		case !hasKRs(g):
+			r.rep.GoalsWithoutKRs++
+		case r.plan.PerKeyResult:
+		case r.plan.krListing() == string(KRByGoal):
 			r.goalIDs = append(r.goalIDs, g.GoalID)
 			r.goalsMore.Broadcast()
+		default:
+			r.krGoals = append(r.krGoals, goalKRs{id: g.GoalID, team: g.GoalTeamID.V, first: first, n: len(g.MetricIDs),
+				countsAll: g.GoalMetricsCount.Valid && g.GoalMetricsCount.V == int64(len(g.MetricIDs))})
 		}
 	}
 	b := &workboard.Batch{}

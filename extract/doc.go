@@ -14,8 +14,9 @@
 //
 // The layout follows the flow: plan.go (what to export), parts.go (users; teams then team
 // members; goals then key results, run concurrently), listing.go (limit/offset paging),
-// peritem.go (one call per team, goal or key result), accept.go (de-duplication),
-// report.go (the run summary).
+// byteam.go (key results by team, and what they cover), peritem.go (one call per team, goal or
+// key result), accept.go (de-duplication), report.go (the run summary), status.go (a running
+// export's progress).
 //
 // # Contracts
 //
@@ -25,11 +26,17 @@
 //     is followed (paging by what it sends). If totalCount changes during a listing, the
 //     listing is run once more and the union kept. Records are de-duplicated by id; drift,
 //     duplicates and "not found" per-item calls (skipped) go into the Report.
-//   - Key results: GET /metric?goal_id=G&include_metric_data=yes per goal, fetched while the
-//     goals are still being listed (or, with Plan.PerKeyResult, GET /metric/{id} per key
-//     result); key results that a goal's goal_metrics lists but the per-goal call left out are
-//     fetched by id. History lists whose tables the plan leaves out are not decoded.
+//   - Key results (Plan.KRListing): by default (KRAuto) one paged listing per team that owns
+//     a goal with key results, GET /metric?team_id=T&include_metric_data=yes, once the goals
+//     are listed; then GET /metric?goal_id=G per goal whose key results the team listings did
+//     not all return (personal goals, as a rule) or whose goal_metrics_count is absent or above
+//     what goal_metrics lists. KRByTeam skips the per-goal step, KRByGoal makes only per-goal
+//     calls, while the goals are still being listed; Plan.PerKeyResult calls GET /metric/{id}
+//     per key result. No strategy calls for a goal whose goal_metrics_count is 0. Key results
+//     that goal_metrics names but no call returned are fetched by id; team listings' key
+//     results of goals that were not listed are dropped. History lists whose tables the plan
+//     leaves out are not decoded.
 //   - Concurrency: every request goes through the client's one pacer; emit is called serially.
-//     Org-sized state: the id sets for de-duplication, the goal id list and the (goal, key
-//     result) id pairs.
+//     Org-sized state: the id sets for de-duplication, the goals with key results and the
+//     (goal, key result) id pairs.
 package extract

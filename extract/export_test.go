@@ -466,19 +466,23 @@ func TestExportFailures(t *testing.T) {
 			t.Fatalf("err %v after %d requests", err, n.Load())
 		}
 	})
-	t.Run("per-goal decode error fails the export", func(t *testing.T) {
-		mux := http.NewServeMux()
-		mux.Handle("/", fixtureOrg(t))
-		mux.HandleFunc("/wb/apis/metric", func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, 200, body(t, "metrics_conf_missing_modified.json"))
+	for listing, endpoint := range map[KRListing]string{KRByGoal: "/metric?goal_id=", KRAuto: "/metric?team_id="} {
+		t.Run("key-result decode error fails the export, "+string(listing), func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.Handle("/", fixtureOrg(t))
+			mux.HandleFunc("/wb/apis/metric", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, body(t, "metrics_conf_missing_modified.json"))
+			})
+			ex := newTestExporter(t, mux, WithPageSize(3))
+			p := plan(t, schemas.KeyResultConf)
+			p.KRListing = listing
+			_, err := ex.Export(context.Background(), p, (&collector{}).emit)
+			var de *workboard.DecodeError
+			if !errors.As(err, &de) || de.ObjectID != "310552" || !strings.Contains(de.Endpoint, endpoint) {
+				t.Fatalf("err %v", err)
+			}
 		})
-		ex := newTestExporter(t, mux, WithPageSize(3))
-		_, err := ex.Export(context.Background(), plan(t, schemas.KeyResultConf), (&collector{}).emit)
-		var de *workboard.DecodeError
-		if !errors.As(err, &de) || de.ObjectID != "310552" || !strings.Contains(de.Endpoint, "/metric?goal_id=") {
-			t.Fatalf("err %v", err)
-		}
-	})
+	}
 	t.Run("emit error stops the export", func(t *testing.T) {
 		ex := newTestExporter(t, fixtureOrg(t), WithPageSize(3))
 		boom := errors.New("sink full")
@@ -592,9 +596,10 @@ func TestExportCancel(t *testing.T) {
 }
 
 // TestExportOverlapsParts checks the order of requests, not their speed: the users listing is
-// answered only once a goal page was requested, and the goal listing's later pages only once
-// a key result call was made. An export that ran the parts one after another would never
-// satisfy these conditions (its requests would wait until the client's timeout and fail).
+// answered only once a goal page was requested, and (listing key results by goal) the goal
+// listing's later pages only once a key result call was made. An export that ran the parts one
+// after another would never satisfy these conditions (its requests would wait until the
+// client's timeout and fail). Key results by team wait for the goal listing by design.
 func TestExportOverlapsParts(t *testing.T) {
 	sawGoal, sawMetric := make(chan struct{}), make(chan struct{})
 	var goalOnce, metricOnce sync.Once
@@ -623,7 +628,9 @@ func TestExportOverlapsParts(t *testing.T) {
 	})
 	ex := newTestExporter(t, h, WithPageSize(3), workboard.WithConcurrency(4), workboard.WithMaxAttempts(1))
 	col := &collector{}
-	rep, err := ex.Export(context.Background(), FullPlan(), col.emit)
+	p := FullPlan()
+	p.KRListing = KRByGoal
+	rep, err := ex.Export(context.Background(), p, col.emit)
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wbexport/wbexport/schemas"
@@ -22,6 +23,7 @@ const (
 type Exporter struct {
 	c   *workboard.Client
 	cfg config
+	cur atomic.Pointer[run] // the export running, or the last one (Status)
 }
 
 type config struct {
@@ -70,11 +72,14 @@ func (e *Exporter) Client() *workboard.Client { return e.c }
 // check-ins, see acceptKRs) and the goal (and team / key result) id lists. The Report is
 // returned also on error, with what was done so far.
 func (e *Exporter) Export(ctx context.Context, plan Plan, emit func(context.Context, *workboard.Batch) error) (*Report, error) {
-	start := time.Now()
-	before := e.c.Stats()
-	r := newRun(e, plan, emit, start)
+	r := newRun(e, plan, emit, time.Now())
+	r.before = e.c.Stats()
+	e.cur.Store(r)
 	err := r.exec(ctx)
-	r.rep.finish(e.c.Stats().Since(before), start)
+	r.rep.finish(e.c.Stats().Since(r.before), r.start)
+	r.mu.Lock()
+	r.ended, r.end = true, time.Now()
+	r.mu.Unlock()
 	return r.rep, err
 }
 
@@ -84,24 +89,36 @@ type run struct {
 	e      *Exporter
 	plan   Plan
 	emitFn func(context.Context, *workboard.Batch) error
+	start  time.Time
+	before workboard.Stats // the client's counters when the export started
 
 	mu           sync.Mutex // serialises emit, de-duplication and report updates
 	rep          *Report
 	seen         seen
 	teamIDs      []int64
-	goalIDs      []int64
+	goalIDs      []int64    // goals for per-goal calls (KRByGoal)
+	krGoals      []goalKRs  // goals with key results (KRByTeam, KRAuto)
 	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
+	alienKRs     int        // key results of goals not listed, dropped from team listings
 	skippedGoals map[int64]bool
 	progress     map[string]*Progress
 	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
 	// so key results are fetched while goals are still being listed.
 	goalsMore *sync.Cond
 	goalsDone bool
+	// for Status: the team listings are done; the per-goal calls after them and the
+	// per-key-result calls for what no listing returned (-1: not known yet); the export has
+	// ended, when
+	teamsListed  bool
+	perGoalCalls int
+	perKRCalls   int
+	ended        bool
+	end          time.Time
 }
 
 func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch) error, start time.Time) *run {
-	r := &run{e: e, plan: plan, emitFn: emit, rep: newReport(plan, start), seen: newSeen(), skippedGoals: map[int64]bool{},
-		progress: map[string]*Progress{}}
+	r := &run{e: e, plan: plan, emitFn: emit, start: start, rep: newReport(plan, start), seen: newSeen(),
+		skippedGoals: map[int64]bool{}, progress: map[string]*Progress{}, perGoalCalls: -1, perKRCalls: -1}
 	r.goalsMore = sync.NewCond(&r.mu)
 	return r
 }

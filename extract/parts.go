@@ -37,16 +37,23 @@ func (r *run) teamsAndMembers(ctx context.Context) error {
 		accept: r.acceptMembers})
 }
 
-// goalsAndKRs lists the goals and fetches their key results: per goal while the goals are
-// still being listed, or per key result once they are (Plan.PerKeyResult). Key results that a
-// goal's goal_metrics lists but its per-goal call left out are then fetched one by one.
+// goalsAndKRs lists the goals and fetches their key results, as the plan says: per key
+// result once the goals are listed (Plan.PerKeyResult); per goal while they are being listed
+// (KRByGoal); or by team once they are listed, then per goal for what the team listings left
+// out (KRAuto; KRByTeam skips that step). Key results that a goal's goal_metrics lists but no
+// call returned are then fetched one by one.
 func (r *run) goalsAndKRs(ctx context.Context) error {
 	q := "/goal?goal_status=1%2C2&include=custom_permission"
 	if r.e.cfg.customAttrs {
 		q = "/goal?goal_status=1%2C2&custom_attributes=1&include=custom_permission"
 	}
 	listGoals := func(ctx context.Context) error {
-		return r.list(ctx, "goals", paged(q), decode.Goals, r.acceptGoals)
+		err := r.list(ctx, "goals", paged(q), decode.Goals, r.acceptGoals)
+		r.mu.Lock()
+		r.goalsDone = true
+		r.goalsMore.Broadcast()
+		r.mu.Unlock()
+		return err
 	}
 	switch {
 	case !r.plan.needKRs():
@@ -56,46 +63,57 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 			return err
 		}
 		return r.perKeyResult(ctx, r.krRefs)
+	case r.plan.krListing() == string(KRByGoal):
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return listGoals(gctx) })
+		g.Go(func() error { return r.perGoal(gctx, r.goalIDAt, r.hasGoal, r.goalCalls) })
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		return r.perKeyResult(ctx, r.missingKRs())
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		err := listGoals(gctx)
-		r.mu.Lock()
-		r.goalsDone = true
-		r.goalsMore.Broadcast()
-		r.mu.Unlock()
+	if err := listGoals(ctx); err != nil {
 		return err
-	})
-	g.Go(func() error { return r.perGoal(gctx) })
-	if err := g.Wait(); err != nil {
+	}
+	if err := r.byTeam(ctx); err != nil {
 		return err
+	}
+	if r.plan.krListing() == string(KRAuto) {
+		ids := r.uncovered()
+		if err := r.perGoal(ctx, func(i int) int64 { return ids[i] }, fixed(len(ids)), func() int64 { return int64(len(ids)) }); err != nil {
+			return err
+		}
 	}
 	return r.perKeyResult(ctx, r.missingKRs())
 }
 
-// perGoal fetches the key results of each goal as it is listed.
-func (r *run) perGoal(ctx context.Context) error {
-	goalID := func(i int) int64 {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.goalIDs[i]
-	}
-	return r.perItem(ctx, itemCalls{name: "key_results", entity: "goal", has: r.hasGoal,
-		total: func() int64 {
-			// all goals once listed; before that what the listing reported, if more
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			n := int64(len(r.goalIDs))
-			if es := r.rep.Endpoints["goals"]; !r.goalsDone && es != nil && es.ReportedTotal > n {
-				n = es.ReportedTotal
-			}
-			return n
-		},
+// perGoal fetches the key results of goal ids(i) for every i that has reports.
+func (r *run) perGoal(ctx context.Context, ids func(i int) int64, has func(context.Context, int) bool, total func() int64) error {
+	return r.perItem(ctx, itemCalls{name: "key_results", entity: "goal", has: has, total: total,
 		target: func(i int) (int64, string) {
-			id := goalID(i)
+			id := ids(i)
 			return id, "/metric?goal_id=" + strconv.FormatInt(id, 10) + "&include_metric_data=yes"
 		},
-		decode: r.decodeMetrics(goalID), accept: r.acceptKRs})
+		decode: r.decodeMetrics(ids), accept: r.acceptKRs})
+}
+
+// goalIDAt is the i-th goal listed that needs a per-goal call (KRByGoal).
+func (r *run) goalIDAt(i int) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.goalIDs[i]
+}
+
+// goalCalls is the number of per-goal calls for progress (KRByGoal): the goals listed so far
+// that need one, or while the listing runs, as many as its totalCount if that is more.
+func (r *run) goalCalls() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := int64(len(r.goalIDs))
+	if es := r.rep.Endpoints["goals"]; !r.goalsDone && es != nil && es.ReportedTotal > n {
+		n = es.ReportedTotal
+	}
+	return n
 }
 
 // perKeyResult fetches the key results refs names (goal id, metric id) one by one.
@@ -118,9 +136,11 @@ func (r *run) missingKRs() [][2]int64 {
 			missing = append(missing, ref)
 		}
 	}
+	r.perKRCalls = len(missing)
 	r.mu.Unlock()
 	if len(missing) > 0 {
-		r.warn("key_results: %d key results listed in goal_metrics were not returned by /metric?goal_id=; fetching them one by one", len(missing))
+		r.warn("key_results: %d key results listed in goal_metrics were not returned by the key-result listings (%s); fetching them one by one",
+			len(missing), r.plan.krListing())
 	}
 	return missing
 }

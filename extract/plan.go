@@ -13,9 +13,54 @@ import (
 type Plan struct {
 	tables map[schemas.TableID]bool
 	// PerKeyResult fetches GET /metric/{id}?include_metric_data=yes per key result (ids from
-	// goal_metrics) instead of GET /metric?goal_id=G&include_metric_data=yes per goal. It costs
-	// more calls but yields metric_confidence[].metric_data_id, metric_goal_source and MIT dates.
+	// goal_metrics) instead of listing them (KRListing). It costs more calls but yields
+	// metric_confidence[].metric_data_id, metric_goal_source and MIT dates.
 	PerKeyResult bool
+	// KRListing is how key results are listed when PerKeyResult is off ("" is KRAuto).
+	KRListing KRListing
+}
+
+// KRListing is a strategy for listing key results with their history.
+type KRListing string
+
+// The strategies. Every one skips goals whose goal_metrics_count is 0, and fetches by id
+// (GET /metric/{id}) any key result that goal_metrics names but no listing returned.
+const (
+	// KRByGoal: GET /metric?goal_id=G&include_metric_data=yes per goal, made while the goals
+	// are being listed.
+	KRByGoal KRListing = "goal"
+	// KRByTeam: once the goals are listed, GET /metric?team_id=T&include_metric_data=yes
+	// (paged) for every team that owns a goal with key results, and nothing per goal.
+	KRByTeam KRListing = "team"
+	// KRAuto: KRByTeam, then GET /metric?goal_id= for each goal whose key results the team
+	// listings did not all return (a personal goal, a team listing that leaves some out), or
+	// whose goal_metrics may be incomplete (no goal_metrics_count, or more than it lists).
+	KRAuto KRListing = "auto"
+)
+
+// ParseKRListing parses a strategy name ("" is KRAuto).
+func ParseKRListing(s string) (KRListing, error) {
+	switch k := KRListing(s); k {
+	case "":
+		return KRAuto, nil
+	case KRByGoal, KRByTeam, KRAuto:
+		return k, nil
+	}
+	return "", fmt.Errorf("extract: unknown key-result listing %q (want auto, team or goal)", s)
+}
+
+// krListing is the strategy in force: "key_result" with PerKeyResult, else KRListing; ""
+// when the plan needs no key results.
+func (p Plan) krListing() string {
+	switch {
+	case !p.needKRs():
+		return ""
+	case p.PerKeyResult:
+		return "key_result"
+	case p.KRListing == "":
+		return string(KRAuto)
+	}
+	return string(p.KRListing)
 }
 
 // FullPlan exports every data table.

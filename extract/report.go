@@ -11,17 +11,26 @@ import (
 
 // Report is the run summary of an Export (JSON with stable snake_case keys).
 type Report struct {
-	StartedAt      time.Time                 `json:"started_at"`
-	DurationMS     int64                     `json:"duration_ms"`
-	Requests       int64                     `json:"requests"`
-	Retries        map[string]int64          `json:"retries"` // by cause: 429, 5xx, timeout, conn, truncated
-	HTTP429        int64                     `json:"http_429"`
-	ThrottleWaitMS int64                     `json:"throttle_wait_ms"` // time requests were held back by the client-side rate limit and 429 pauses (Retry-After), summed over requests; not the wait for a free concurrency slot
-	BytesReceived  int64                     `json:"bytes_received"`
-	Rows           map[schemas.TableID]int64 `json:"rows"`      // rows emitted per table
-	Endpoints      map[string]*EndpointStats `json:"endpoints"` // users, teams, team_members, goals, key_results
-	Skipped        []Skipped                 `json:"skipped"`
-	Warnings       []string                  `json:"warnings"`
+	StartedAt      time.Time        `json:"started_at"`
+	DurationMS     int64            `json:"duration_ms"`
+	Requests       int64            `json:"requests"`
+	Retries        map[string]int64 `json:"retries"` // by cause: 429, 5xx, timeout, conn, truncated
+	HTTP429        int64            `json:"http_429"`
+	ThrottleWaitMS int64            `json:"throttle_wait_ms"` // time requests were held back by the client-side rate limit and 429 pauses (Retry-After), summed over requests; not the wait for a free concurrency slot
+	BytesReceived  int64            `json:"bytes_received"`
+	// RequestsPerGoal is Requests divided by the goals listed (0 when none were): the cost of
+	// an export, which the API's pace turns into its duration.
+	RequestsPerGoal float64 `json:"requests_per_goal"`
+	// KRListing is how key results were fetched: auto, team, goal (Plan.KRListing) or
+	// key_result (Plan.PerKeyResult).
+	KRListing string `json:"kr_listing"`
+	// GoalsWithoutKRs counts the goals listed with goal_metrics_count 0, for which no
+	// key-result call was made.
+	GoalsWithoutKRs int64                     `json:"goals_without_key_results"`
+	Rows            map[schemas.TableID]int64 `json:"rows"`      // rows emitted per table
+	Endpoints       map[string]*EndpointStats `json:"endpoints"` // users, teams, team_members, goals, key_results, key_results_by_team
+	Skipped         []Skipped                 `json:"skipped"`
+	Warnings        []string                  `json:"warnings"`
 }
 
 // EndpointStats compares what a listing reported with what it delivered.
@@ -51,7 +60,7 @@ type Progress struct {
 }
 
 func newReport(plan Plan, start time.Time) *Report {
-	r := &Report{StartedAt: start.UTC(), Retries: map[string]int64{}, Rows: map[schemas.TableID]int64{},
+	r := &Report{StartedAt: start.UTC(), Retries: map[string]int64{}, Rows: map[schemas.TableID]int64{}, KRListing: plan.krListing(),
 		Endpoints: map[string]*EndpointStats{}, Skipped: []Skipped{}, Warnings: []string{}}
 	for _, t := range plan.Tables() {
 		r.Rows[t] = 0
@@ -68,6 +77,9 @@ func (r *Report) finish(st workboard.Stats, start time.Time) {
 	r.HTTP429 = st.HTTP429
 	r.ThrottleWaitMS = st.ThrottleWait.Milliseconds()
 	r.BytesReceived = st.BytesReceived
+	if es := r.Endpoints["goals"]; es != nil && es.Fetched > 0 {
+		r.RequestsPerGoal = float64(r.Requests) / float64(es.Fetched)
+	}
 	slices.SortFunc(r.Skipped, func(a, b Skipped) int {
 		return cmp.Or(cmp.Compare(a.Entity, b.Entity), cmp.Compare(a.ID, b.ID))
 	})

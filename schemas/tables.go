@@ -253,6 +253,7 @@ var all = []*Table{
 			req("tables", ListString, "", "Tables the run exported."),
 			col("summary", JSON, "", "The run summary as JSON: rows, files and bytes per table, API requests, retries by cause, 429s, totals and drift."),
 			col("error", String, "", "Error text of a failed run; null on success."),
+			col("requests_per_goal", Float64, "", "API requests of the run divided by the goals it listed: what an export costs per goal, which the API's pace turns into its duration; null when no goal was listed."),
 		},
 	},
 }

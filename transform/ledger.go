@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/uuid"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // Run statuses written to _sync_runs.status.
@@ -32,6 +33,9 @@ type LedgerRow struct {
 	Tables       []schemas.TableID // tables the run exported
 	Summary      json.RawMessage   // run summary JSON; nil for none
 	Error        string            // error text of a failed run; "" on success
+	// RequestsPerGoal is the run's API requests divided by the goals it listed (none when it
+	// listed no goal).
+	RequestsPerGoal workboard.Opt[float64]
 }
 
 // Ledger builds the one-row _sync_runs record of a run. The caller releases it.
@@ -78,6 +82,7 @@ func Ledger(alloc memory.Allocator, row LedgerRow) (arrow.RecordBatch, error) {
 	w.stringList("tables", tables)
 	w.jsonText("summary", row.Summary)
 	w.optString("error", optString(row.Error))
+	w.optFloat64("requests_per_goal", row.RequestsPerGoal)
 	if err := w.end(); err != nil {
 		return nil, err
 	}

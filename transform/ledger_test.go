@@ -11,6 +11,7 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/transform"
 	"github.com/wbexport/wbexport/transform/transformtest"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 func TestLedger(t *testing.T) {
@@ -20,10 +21,10 @@ func TestLedger(t *testing.T) {
 		RunID: runID, SnapshotDate: snapDay, Status: transform.StatusFailed, StartedAt: started, FinishedAt: finished,
 		Version: "v1.2.3", Sink: "s3://bucket/prefix", APIBaseURL: "https://www.myworkboard.com/wb/apis",
 		Tables: []schemas.TableID{schemas.Users, schemas.Goals}, Summary: json.RawMessage(`{"rows":{"goals":3},"note":"ü"}`),
-		Error: "extract: GET /goal: 500 ✗",
+		Error: "extract: GET /goal: 500 ✗", RequestsPerGoal: workboard.Some(0.35),
 	}
 	ok := full
-	ok.Status, ok.Error, ok.Summary, ok.Tables = transform.StatusSucceeded, "", nil, nil
+	ok.Status, ok.Error, ok.Summary, ok.Tables, ok.RequestsPerGoal = transform.StatusSucceeded, "", nil, nil, workboard.Opt[float64]{}
 	tests := []struct {
 		name string
 		row  transform.LedgerRow
@@ -35,13 +36,14 @@ func TestLedger(t *testing.T) {
 			"finished_at":      time.Date(2026, 11, 27, 1, 1, 30, 123456000, time.UTC),
 			"wbexport_version": "v1.2.3", "sink": "s3://bucket/prefix", "api_base_url": "https://www.myworkboard.com/wb/apis",
 			"tables": []string{"users", "goals"}, "summary": `{"rows":{"goals":3},"note":"ü"}`, "error": "extract: GET /goal: 500 ✗",
+			"requests_per_goal": 0.35,
 		}},
 		{"succeeded, optional fields empty", ok, transformtest.Row{
 			"run_id": runID, "snapshot_date": "2026-11-27", "status": "succeeded",
 			"started_at":       time.Date(2026, 11, 27, 1, 0, 0, 123456000, time.UTC),
 			"finished_at":      time.Date(2026, 11, 27, 1, 1, 30, 123456000, time.UTC),
 			"wbexport_version": "v1.2.3", "sink": "s3://bucket/prefix", "api_base_url": "https://www.myworkboard.com/wb/apis",
-			"tables": []string{}, "summary": nil, "error": nil,
+			"tables": []string{}, "summary": nil, "error": nil, "requests_per_goal": nil,
 		}},
 	}
 	tbl := mustTable(t, schemas.SyncRuns)

@@ -77,7 +77,7 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 		outcome, err = "too large", ae
 	}
 	c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard request", slog.String("method", r.method),
-		slog.String("path", r.endpoint), slog.Int("status", ans.status), slog.Duration("duration", time.Since(start)),
+		slog.String("path", r.endpoint), slog.Int("status", ans.status), slog.Float64("duration_s", time.Since(start).Seconds()),
 		slog.Int("attempt", n), slog.Int("bytes", len(ans.body)), slog.String("outcome", outcome))
 	if err != nil {
 		return nil, err

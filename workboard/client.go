@@ -142,15 +142,18 @@ type Stats struct {
 	Requests      int64            // HTTP exchanges attempted
 	Retries       map[string]int64 // retried attempts by cause: 429, 5xx, timeout, conn, truncated
 	HTTP429       int64            // 429 answers
-	ThrottleWait  time.Duration    // time requests were held back by the rate limit and 429 pauses, summed over requests
+	ThrottleWait  time.Duration    // time requests were held back by the rate limit and Retry-After pauses, summed over requests
 	BytesReceived int64
+	RetryAfter    time.Duration // Retry-After the server asked for (of 429s and 503s, capped by WithMaxRetryAfter), summed
+	RateCuts      int64         // changes of the request rate down (after 429s) …
+	RateRaises    int64         // … and up (after a quiet spell, or back after 429s that did not follow the rate)
 }
 
 // Since returns the counts of s that came after earlier, a snapshot of the same client.
 func (s Stats) Since(earlier Stats) Stats {
 	d := Stats{Requests: s.Requests - earlier.Requests, HTTP429: s.HTTP429 - earlier.HTTP429,
 		ThrottleWait: s.ThrottleWait - earlier.ThrottleWait, BytesReceived: s.BytesReceived - earlier.BytesReceived,
-		Retries: map[string]int64{}}
+		RetryAfter: s.RetryAfter - earlier.RetryAfter, RateCuts: s.RateCuts - earlier.RateCuts, RateRaises: s.RateRaises - earlier.RateRaises, Retries: map[string]int64{}}
 	for k, v := range s.Retries {
 		d.Retries[k] = v - earlier.Retries[k]
 	}
@@ -164,6 +167,7 @@ func (c *Client) Stats() Stats {
 	s := c.stats
 	s.Retries = map[string]int64{"429": 0, "5xx": 0, "timeout": 0, "conn": 0, "truncated": 0}
 	maps.Copy(s.Retries, c.stats.Retries)
+	s.RateCuts, s.RateRaises = c.pacer.changes()
 	return s
 }
 
@@ -212,15 +216,21 @@ func (c *Client) do(ctx context.Context, r request) (time.Time, error) {
 			return time.Time{}, err
 		}
 		c.count(func(s *Stats) { s.Retries[ae.RetryCause]++ })
-		wait := c.pacer.retryWait(ae.RetryCause, attempt, retryAfter)
+		wait, wakeable := c.pacer.retryWait(ae.RetryCause, attempt, retryAfter)
 		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard retry", slog.String("method", r.method),
 			slog.String("path", r.endpoint), slog.String("cause", ae.RetryCause), slog.Int("attempt", attempt),
-			slog.Duration("wait", wait))
-		if err := sleep(ctx, wait); err != nil {
+			slog.Float64("wait_s", wait.Seconds()))
+		slept, err := c.pacer.sleepRetry(ctx, wait, wakeable)
+		if err != nil {
 			return time.Time{}, r.cancelled(err)
 		}
-		if ae.RetryCause == "429" {
-			c.count(func(s *Stats) { s.ThrottleWait += wait })
+		if retryAfter > 0 || ae.RetryCause == "429" {
+			c.count(func(s *Stats) {
+				s.ThrottleWait += slept
+				if retryAfter > 0 {
+					s.RetryAfter += slept
+				}
+			})
 		}
 	}
 }

@@ -32,6 +32,7 @@ type config struct {
 	maxBackoff, maxRetryAfter  time.Duration
 	httpClient                 *http.Client
 	logger                     *slog.Logger
+	observe                    func(RateChange)
 	now                        func() time.Time
 }
 
@@ -80,9 +81,16 @@ func WithUserAgent(ua string) Option {
 func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
 
 // WithRate sets the client-side rate limit in requests per second (default DefaultRate);
-// 0 or negative disables it. On HTTP 429 the client cuts its rate to 90 % of what the server
-// accepted in the last second and recovers slowly (+10 % per 5 s without 429s).
+// 0 or negative disables it. On HTTP 429s that follow the rate (a server limit) the client
+// cuts its rate to what the server accepted and recovers once they stop; 429s that do not
+// follow it (a quota shared with others) only pause it for their Retry-After (see the pacer's
+// contract in the package documentation).
 func WithRate(perSecond float64) Option { return func(c *config) { c.rate = perSecond } }
+
+// WithRateObserver registers fn to be told of every change of the client's request rate. It
+// is called on the goroutine of the request whose answer caused the change, possibly
+// concurrently, and must not block.
+func WithRateObserver(fn func(RateChange)) Option { return func(c *config) { c.observe = fn } }
 
 // WithMaxAttempts sets how often one request is tried before giving up (default
 // DefaultMaxAttempts; 1 disables retries).

@@ -26,6 +26,11 @@ func newEmulateCmd() *cobra.Command {
 		rateLimit                                    float64
 		maxLimit, authStatus, goalDrift, pageOverlap int
 		rejectOverLimit, countAsString, flatGoals    bool
+		limitBare                                    bool
+		windowLimit                                  int
+		window, outageEvery, outageFor, outageRA     time.Duration
+		throttleFor                                  time.Duration
+		teamMetrics                                  string
 	)
 	cmd := &cobra.Command{
 		Use:   "emulate",
@@ -103,9 +108,19 @@ Faults (--fault-rate, --faults) are test-only behaviours: ` + fmt.Sprint(wbtest.
 			if flatGoals {
 				opts = append(opts, wbtest.WithFlatGoals())
 			}
-			if rateLimit > 0 {
-				opts = append(opts, wbtest.WithRateLimit(rateLimit))
+			limit, err := emulatedLimit(rateLimit, windowLimit, window, limitBare)
+			if err != nil {
+				return err
 			}
+			tm, err := wbtest.ParseTeamMetrics(teamMetrics)
+			if err != nil {
+				return usageError("--team-metrics: %v", err)
+			}
+			if outageEvery < 0 || outageFor < 0 || outageFor > outageEvery || throttleFor < 0 {
+				return usageError("--outage-for must be between 0 and --outage-every, and --throttle-for >= 0")
+			}
+			opts = append(opts, wbtest.WithLimit(limit), wbtest.WithTeamMetrics(tm), wbtest.WithThrottleFor(throttleFor),
+				wbtest.WithOutages(wbtest.Outages{Every: outageEvery, For: outageFor, RetryAfter: outageRA}))
 			if goalDrift != 0 {
 				opts = append(opts, wbtest.WithGoalDrift(goalDrift))
 			}
@@ -160,7 +175,15 @@ Faults (--fault-rate, --faults) are test-only behaviours: ` + fmt.Sprint(wbtest.
 	f.DurationVar(&slowDelay, "slow-delay", wbtest.DefaultSlowDelay, "delay of the slow fault kind")
 	f.DurationVar(&latency, "latency", 0, "fixed latency added to every API response")
 	f.DurationVar(&jitter, "jitter", 0, "random extra latency, uniform in [0, jitter)")
-	f.Float64Var(&rateLimit, "rate-limit", 0, "server-side limit in requests per second (0 = none); beyond it 429 + Retry-After")
+	f.Float64Var(&rateLimit, "rate-limit", 0, "server-side limit in requests per second, a token bucket (0 = none); beyond it 429 + Retry-After")
+	f.IntVar(&windowLimit, "window-limit", 0, "server-side limit of this many requests per --window, a fixed window (0 = none); beyond it 429 + Retry-After to the window's end")
+	f.DurationVar(&window, "window", time.Second, "the fixed window of --window-limit")
+	f.BoolVar(&limitBare, "limit-no-retry-after", false, "answer the limit's 429s without Retry-After")
+	f.DurationVar(&outageEvery, "outage-every", 0, "bursts of 503: every this long (0 = none) …")
+	f.DurationVar(&outageFor, "outage-for", 0, "… answer every request 503 for this long")
+	f.DurationVar(&outageRA, "outage-retry-after", 0, "Retry-After of the outages' 503s (0 = none)")
+	f.DurationVar(&throttleFor, "throttle-for", 0, "serve the limits, outages and faults only this long after the first API request (0 = always)")
+	f.StringVar(&teamMetrics, "team-metrics", string(wbtest.TeamMetricsAll), "what GET /metric?team_id= lists: all (the team's goals' key results), subset (those of its active goals only), members (also its members' personal goals')")
 	f.IntVar(&maxLimit, "max-limit", wbtest.DefaultMaxLimit, "largest page size honoured (larger limits are clamped)")
 	f.BoolVar(&rejectOverLimit, "reject-over-limit", false, "answer limits above --max-limit with 400 instead of clamping")
 	f.BoolVar(&countAsString, "total-count-as-string", false, "send data.totalCount as a numeric string")
@@ -197,4 +220,20 @@ func wbtestGoalStatus(v string) (string, error) {
 		return v, nil
 	}
 	return "", usageError("--default-goal-status %q: want 1, 2 or 1,2", v)
+}
+
+// emulatedLimit is the server-side limit of the emulate flags: a token bucket (--rate-limit)
+// or a fixed window (--window-limit per --window), not both.
+func emulatedLimit(rate float64, n int, window time.Duration, bare bool) (wbtest.Limit, error) {
+	switch {
+	case rate < 0 || n < 0:
+		return wbtest.Limit{}, usageError("--rate-limit and --window-limit must be >= 0")
+	case rate > 0 && n > 0:
+		return wbtest.Limit{}, usageError("--rate-limit and --window-limit are two kinds of limit: give one")
+	case n > 0 && window <= 0:
+		return wbtest.Limit{}, usageError("--window must be > 0")
+	case n > 0:
+		return wbtest.Limit{Requests: n, Window: window, NoRetryAfter: bare}, nil
+	}
+	return wbtest.Limit{Rate: rate, NoRetryAfter: bare}, nil
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -13,9 +16,10 @@ import (
 	"github.com/wbexport/wbexport/schemas"
 )
 
-// progress renders progress bars on a terminal: one bar per API listing (items fetched of
-// totalCount) and a line of rows written per table. When disabled every method is a no-op and
-// plain log lines are the only output.
+// progress renders progress bars on a terminal: a line of the API calls made of those
+// expected, the request rate and the time left; one bar per API listing (items fetched of
+// totalCount); a line of rows written per table. When disabled every method is a no-op, and
+// the pipeline logs progress lines instead (logEvery).
 type progress struct {
 	mu   sync.Mutex
 	p    *mpb.Progress
@@ -26,7 +30,7 @@ type progress struct {
 
 // perItemEntity marks listings made of one call per parent object (their Progress.Total is
 // the number of parents, not of items).
-var perItemEntity = map[string]bool{"team_members": true, "key_results": true}
+var perItemEntity = map[string]bool{"team_members": true, "key_results": true, "key_results_by_team": true}
 
 // newProgress enables bars when mode is "always", or "auto" with text logs on a terminal.
 func newProgress(w io.Writer, mode, logFormat string) *progress {
@@ -59,6 +63,48 @@ func (pr *progress) logWriter() io.Writer {
 		return pr.p
 	}
 	return pr.out
+}
+
+// logEvery is the interval of the pipeline's progress lines: every, unless bars are shown.
+func (pr *progress) logEvery(every time.Duration) time.Duration {
+	if pr.p != nil {
+		return 0
+	}
+	return every
+}
+
+// watch adds the line of calls, rate and time left, which reads status as the bars refresh.
+func (pr *progress) watch(status func() extract.Status) {
+	if pr.p == nil {
+		return
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.bars["api"] = pr.p.New(0, mpb.NopStyle(), mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
+		return statusLine(status())
+	})))
+}
+
+// statusLine is the bars' first line: "api  120 / 430 calls · 4.8 req/s · 3 × 429 · ETA 1m05s".
+func statusLine(st extract.Status) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-13s %d", "api", st.Calls)
+	if st.Expected >= 0 {
+		fmt.Fprintf(&b, " / %d", st.Expected)
+	}
+	b.WriteString(" calls")
+	if math.IsInf(st.Rate, 1) {
+		b.WriteString(" · unlimited rate")
+	} else {
+		fmt.Fprintf(&b, " · %.1f req/s", st.Rate)
+	}
+	if st.HTTP429 > 0 {
+		fmt.Fprintf(&b, " · %d × 429", st.HTTP429)
+	}
+	if eta, ok := st.ETA(); ok && st.Running {
+		fmt.Fprintf(&b, " · ETA %s", eta.Round(time.Second))
+	}
+	return b.String()
 }
 
 // api receives the client's paging progress (possibly from several goroutines).

@@ -217,6 +217,8 @@ type runFlags struct {
 	noCustomAttr bool
 	batchRows    int
 	progress     string
+	krListing    string
+	progressFor  time.Duration // --progress-interval
 }
 
 func (f *runFlags) registerCommon(cmd *cobra.Command) {
@@ -225,6 +227,8 @@ func (f *runFlags) registerCommon(cmd *cobra.Command) {
 	fl.StringVar(&f.summaryFile, "summary-file", "", "write the run summary JSON to this file instead of stdout")
 	fl.IntVar(&f.batchRows, "batch-rows", transform.DefaultBatchRows, "maximum rows per Arrow record batch")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bars on stderr: auto (when stderr is a terminal and --log-format text), always, never")
+	fl.DurationVar(&f.progressFor, "progress-interval", 30*time.Second, "without progress bars, log the export's progress (calls, rows, rate, 429s, ETA) this often; 0: never")
+	fl.StringVar(&f.krListing, "kr-listing", string(extract.KRAuto), "how to list key results: auto (by team, then per goal for what the team listings leave out), team, goal (one call per goal)")
 	f.log.register(cmd)
 }
 
@@ -320,6 +324,9 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 	if f.batchRows < 1 {
 		return nil, usageError("--batch-rows must be >= 1")
 	}
+	if f.progressFor < 0 {
+		return nil, usageError("--progress-interval must be >= 0")
+	}
 	if err := f.sink.validate(); err != nil {
 		return nil, err
 	}
@@ -336,14 +343,15 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr))
 		}
 	}
+	plan, err := planFor(tables, f.perKR, f.krListing)
+	if err != nil {
+		return nil, err
+	}
 	ex, err := mk(log, prog.api)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planFor(tables, f.perKR)
-	if err != nil {
-		return nil, err
-	}
+	prog.watch(ex.Status)
 	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: tables, Version: appVersion()}
 	sink, sinkName, err := f.sink.open(ctx, run, log)
 	if err != nil {
@@ -362,6 +370,8 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 		BatchRows: f.batchRows,
 		Backdated: backdated,
 		OnRows:    prog.rows,
+		// the bars show the progress on a terminal; elsewhere it is logged
+		ProgressEvery: prog.logEvery(f.progressFor),
 	})
 	prog.done()
 	if runErr != nil {
@@ -374,10 +384,13 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 }
 
 // planFor builds the extract plan for the selected tables.
-func planFor(tables []*schemas.Table, perKR bool) (extract.Plan, error) {
+func planFor(tables []*schemas.Table, perKR bool, krListing string) (extract.Plan, error) {
 	p, err := extract.PlanFor(schemas.IDs(tables)...)
 	if err != nil {
 		return p, usageError("--tables: %v", err)
+	}
+	if p.KRListing, err = extract.ParseKRListing(krListing); err != nil {
+		return p, usageError("--kr-listing must be auto, team or goal, not %q", krListing)
 	}
 	p.PerKeyResult = perKR
 	return p, nil

@@ -80,8 +80,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("token file does not hold the exchanged token")
 	}
 
-	// 2. A full export at debug level, JSON logs, through 15 % API faults.
-	r = runCLI(t, nil, "run", "--api-url", ts.BaseURL, "--token-file", tokenFile, "--sink", "file://"+root,
+	// 2. A full export at debug level, JSON logs, through 15 % API faults (key results by
+	// goal: enough requests for the faults to hit some).
+	r = runCLI(t, nil, "run", "--api-url", ts.BaseURL, "--token-file", tokenFile, "--sink", "file://"+root, "--kr-listing", "goal",
 		"--snapshot-date", "2026-03-01", "--allow-backdate", "--log-level", "debug", "--log-format", "json", "--progress", "never",
 		"--summary-file", summary, "--rate", "1000", "--max-attempts", "8", "--request-timeout", "5s")
 	if r.code != 0 {

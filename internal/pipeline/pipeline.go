@@ -52,6 +52,9 @@ type Config struct {
 	// QueueBatches bounds the decoded API pages waiting between extraction and the transform
 	// (0: DefaultQueueBatches; negative: no queue, transform on the extractor's emit call).
 	QueueBatches int
+	// ProgressEvery, when > 0 and the Extractor is a Statuser, logs the export's progress at
+	// INFO this often while it runs, and the changes of the request rate (see progressLog).
+	ProgressEvery time.Duration
 }
 
 // DefaultQueueBatches is the default bound on decoded pages queued between extraction and the
@@ -159,7 +162,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		log.Error("run failed", "run_id", sum.RunID, "error", err)
 	} else {
-		log.Info("run succeeded", "run_id", sum.RunID, "duration", time.Duration(sum.DurationSeconds*float64(time.Second)).Round(time.Millisecond))
+		log.LogAttrs(ctx, slog.LevelInfo, "run succeeded", slog.String("run_id", sum.RunID),
+			seconds("duration_s", time.Duration(sum.DurationSeconds*float64(time.Second))))
 	}
 	return sum, err
 }
@@ -194,7 +198,7 @@ func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, su
 	}
 	defer tr.Release()
 
-	report, err := exportInto(ctx, cfg, tr.Add)
+	report, err := exportWithProgress(ctx, cfg, tr.Add, log)
 	sum.API = report
 	if err != nil {
 		return err
@@ -210,8 +214,26 @@ func extractAndStage(ctx context.Context, cfg Config, alloc memory.Allocator, su
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	log.Info("extracted", "rows", tr.Rows())
+	log.LogAttrs(ctx, slog.LevelInfo, "extracted", RowsAttr(tr.Rows()))
 	return nil
+}
+
+// exportWithProgress runs exportInto, logging its progress meanwhile (Config.ProgressEvery).
+func exportWithProgress(ctx context.Context, cfg Config, add func(context.Context, *workboard.Batch) error, log *slog.Logger) (*extract.Report, error) {
+	src, ok := cfg.Extractor.(Statuser)
+	if cfg.ProgressEvery <= 0 || !ok {
+		return exportInto(ctx, cfg, add)
+	}
+	pctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&progressLog{src: src, log: log, every: cfg.ProgressEvery}).run(pctx)
+	}()
+	report, err := exportInto(ctx, cfg, add)
+	stop()
+	<-done
+	return report, err
 }
 
 // stageError marks the transform/sink side as the first to fail.
@@ -292,6 +314,9 @@ func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *
 		Tables:       schemas.IDs(cfg.Run.Tables),
 		Summary:      js,
 		Error:        sum.Error,
+	}
+	if sum.API != nil && sum.API.RequestsPerGoal > 0 {
+		row.RequestsPerGoal = workboard.Some(sum.API.RequestsPerGoal)
 	}
 	rec, err := transform.Ledger(alloc, row)
 	if err != nil {

@@ -123,6 +123,9 @@ func TestRunPublishesEveryTableAndLedger(t *testing.T) {
 	if back.API == nil || back.API.Requests == 0 {
 		t.Fatalf("ledger summary lacks API counters: %+v", back.API)
 	}
+	if rpg := ledger[0]["requests_per_goal"]; rpg != sum.API.RequestsPerGoal || sum.API.RequestsPerGoal <= 0 {
+		t.Fatalf("ledger requests_per_goal %v, summary %v", rpg, sum.API.RequestsPerGoal)
+	}
 }
 
 // failingExtractor fails after emitting part of the data, like an API that dies mid-run.

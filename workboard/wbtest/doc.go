@@ -8,8 +8,15 @@
 //     compare an export against it without parsing JSON.
 //   - NewServer serves that organisation over HTTP with WorkBoard's envelopes, JSON types and
 //     quirks (as the fixtures in testdata/workboard at the module root show them), plus test-only
-//     behaviours: fault injection, latency, a server-side rate limit, paging drift and
-//     structure drift.
+//     behaviours: fault injection, latency, server-side limits (a token bucket, a fixed window,
+//     with or without Retry-After), bursts of 503, paging drift and structure drift.
+//
+// The throttling regimes are what a client's pacer meets: WithLimit (or WithRateLimit) is a
+// server limit whose 429s follow the client's rate; WithFaults with the 429 kinds is a quota
+// trickle whose 429s do not; WithOutages answers 503 in bursts; WithThrottleFor ends all of
+// them after a while, to see a client recover. Transport serves a client in-process, without
+// a network connection, so a test under testing/synctest runs minutes of throttling on the
+// bubble's virtual clock in milliseconds.
 //
 // Typical use in a test:
 //
@@ -46,9 +53,9 @@
 //	                           counts goals; an ordinary token sees only its user's goals
 //	/goal/{id}                 single goal, last_metric_comment on each goal_metrics[] item
 //	/goal/{id}/metric/{mid}    the goal, goal_metrics narrowed to that KR
-//	/metric                    ?goal_id=, ?team_id= (paged), ?metric_id=, none = the token user's
-//	                           own KRs; ?include_metric_data=yes adds metric_data[] and
-//	                           metric_comments[]
+//	/metric                    ?goal_id=, ?team_id= (paged; what it lists: WithTeamMetrics),
+//	                           ?metric_id=, none = the token user's own KRs;
+//	                           ?include_metric_data=yes adds metric_data[] and metric_comments[]
 //	/metric/{id}               single metric; metric_confidence[].metric_data_id as an integer
 //
 // plus POST /wb/oauth/token (OAuthTokenPath; form client_id, client_hash, code, redirect_uri).
@@ -85,6 +92,8 @@ package wbtest
 //   - paging.go: limit/offset and GET /goal pages; drift.go: WithGoalDrift.
 //   - encoder.go: the encoder every body is written with; cache.go: the rendered list forms of
 //     goals and metrics.
-//   - faults.go, latency.go, stats.go: fault injection, WithLatency and the request counters.
+//   - faults.go, latency.go, throttle.go, stats.go: fault injection, WithLatency, the limits,
+//     outages and WithThrottleFor, and the request counters; transport.go: the in-process
+//     Transport.
 //   - model.go: the Org and its types; generate*.go: the seeded generator (generate.go has
 //     the plan and the order of draws) and the projection of a plan onto AsOf.

@@ -1,6 +1,7 @@
 package wbtest
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 )
@@ -62,12 +63,7 @@ func (s *Server) metricsOf(q url.Values, c caller) (krs []*KeyResult, paged bool
 		if s.org.Team(id) == nil {
 			return nil, false, badRequest("invalid_resource_id", "team %d does not exist.", id)
 		}
-		for _, g := range s.org.Goals {
-			if g.TeamID == id {
-				krs = append(krs, g.KeyResults...)
-			}
-		}
-		return krs, true, nil
+		return s.teamMetrics(s.org.Team(id)), true, nil
 	default:
 		for _, g := range s.org.Goals {
 			for _, k := range g.KeyResults {
@@ -78,6 +74,58 @@ func (s *Server) metricsOf(q url.Values, c caller) (krs []*KeyResult, paged bool
 		}
 		return krs, false, nil
 	}
+}
+
+// TeamMetrics is what GET /metric?team_id=T lists (WithTeamMetrics). The API reference
+// documents it as "metrics of that team" (§5.5); whether that means the key results of the
+// team's goals only, or also others, is unknown, so the emulator has three variants.
+type TeamMetrics string
+
+// The variants of GET /metric?team_id=T.
+const (
+	// TeamMetricsAll lists the key results of every goal of team T (the default).
+	TeamMetricsAll TeamMetrics = "all"
+	// TeamMetricsSubset leaves out the key results of T's closed goals (a listing that covers
+	// only part of what goal_metrics names, so a client's fallback is exercised).
+	TeamMetricsSubset TeamMetrics = "subset"
+	// TeamMetricsMembers adds the key results of the personal goals owned by T's members, so
+	// the same key result can be listed by several teams.
+	TeamMetricsMembers TeamMetrics = "members"
+)
+
+// ParseTeamMetrics parses a TeamMetrics name ("" is TeamMetricsAll).
+func ParseTeamMetrics(s string) (TeamMetrics, error) {
+	switch m := TeamMetrics(s); m {
+	case "":
+		return TeamMetricsAll, nil
+	case TeamMetricsAll, TeamMetricsSubset, TeamMetricsMembers:
+		return m, nil
+	}
+	return "", fmt.Errorf("wbtest: unknown team metrics variant %q (want all, subset or members)", s)
+}
+
+// WithTeamMetrics selects what GET /metric?team_id= lists (default TeamMetricsAll).
+func WithTeamMetrics(m TeamMetrics) Option { return func(c *config) { c.teamMetrics = m } }
+
+// teamMetrics returns the key results GET /metric?team_id= lists for team t, in goal order.
+func (s *Server) teamMetrics(t *Team) []*KeyResult {
+	members := map[int64]bool{}
+	if s.cfg.teamMetrics == TeamMetricsMembers {
+		for _, m := range t.Members {
+			members[m.UserID] = true
+		}
+	}
+	var krs []*KeyResult
+	for _, g := range s.org.Goals {
+		switch {
+		case g.TeamID == t.ID && (s.cfg.teamMetrics != TeamMetricsSubset || g.Status == "1"):
+		case g.TeamID == 0 && members[g.OwnerID]:
+		default:
+			continue
+		}
+		krs = append(krs, g.KeyResults...)
+	}
+	return krs
 }
 
 // handleMetricByID serves GET /metric/{id}, whose metric_confidence[] entries carry

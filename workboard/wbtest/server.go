@@ -2,13 +2,10 @@ package wbtest
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Named defaults of the server options.
@@ -42,7 +39,10 @@ type config struct {
 	defaultGoalStatus string
 	faults            FaultConfig
 	latency, jitter   time.Duration
-	rateLimit         float64
+	limit             Limit
+	outages           Outages
+	throttleFor       time.Duration
+	teamMetrics       TeamMetrics
 	goalDrift         int
 	pageOverlap       int
 	creds             Credentials
@@ -81,10 +81,6 @@ func WithLatency(fixed, jitter time.Duration) Option {
 	return func(c *config) { c.latency, c.jitter = fixed, jitter }
 }
 
-// WithRateLimit makes the server accept at most perSecond API requests per second (burst
-// equal to the rate, at least 1); requests beyond it get 429 with Retry-After.
-func WithRateLimit(perSecond float64) Option { return func(c *config) { c.rateLimit = perSecond } }
-
 // WithGoalDrift simulates goals created (n > 0) or deleted (n < 0) while a client pages
 // through GET /goal: once a first page (offset=0) was served, every later page (offset > 0)
 // is cut from a list where n new goals (status 1, no key results) were inserted at the
@@ -109,13 +105,13 @@ func WithCredentials(cr Credentials) Option { return func(c *config) { c.creds =
 // Server is the emulator: an http.Handler serving one Org under APIPrefix and the OAuth token
 // endpoint. It is safe for concurrent use. Create it with NewServer.
 type Server struct {
-	org     *Org
-	cfg     config
-	mux     *http.ServeMux
-	faults  *injector
-	latency *latency
-	limiter *rate.Limiter
-	stats   counters
+	org      *Org
+	cfg      config
+	mux      *http.ServeMux
+	faults   *injector
+	latency  *latency
+	throttle *throttle
+	stats    counters
 
 	order     []*Goal // the goals in listing order (see listingOrder)
 	drift     []*Goal // goals that appear with WithGoalDrift(n > 0)
@@ -140,9 +136,7 @@ func NewServer(org *Org, opts ...Option) *Server {
 	s := &Server{org: org, cfg: c, mux: http.NewServeMux(), cache: map[cacheKey][]byte{}}
 	s.faults = newInjector(c.faults, org.Config.Seed)
 	s.latency = newLatency(c.latency, c.jitter, s.faults.cfg.Seed)
-	if c.rateLimit > 0 {
-		s.limiter = rate.NewLimiter(rate.Limit(c.rateLimit), max(1, int(c.rateLimit)))
-	}
+	s.throttle = newThrottle(c)
 	s.order = listingOrder(org.Goals)
 	if c.goalDrift > 0 {
 		s.makeDriftGoals(c.goalDrift)
@@ -186,15 +180,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			due := time.Now().Add(s.latency.draw())
 			w = &dueWriter{ResponseWriter: w, r: r, due: due}
 		}
-		if s.limiter != nil {
-			if res := s.limiter.Reserve(); res.Delay() > 0 {
-				d := res.Delay()
-				res.Cancel()
-				s.stats.rateLimited.Add(1)
-				w.Header().Set("Retry-After", strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))))
-				writeError(w, http.StatusTooManyRequests, "rate_limited", "emulated server-side rate limit exceeded")
-				return
-			}
+		now := time.Now()
+		if !s.throttle.active(now) {
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		if v := s.throttle.decide(now); v.status != 0 {
+			s.stats.throttled(v)
+			v.answer(w)
+			return
 		}
 		if kind, ok := s.faults.decide(r); ok {
 			s.stats.fault(kind)

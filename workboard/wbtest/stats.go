@@ -13,6 +13,7 @@ import (
 type counters struct {
 	requests     atomic.Int64
 	rateLimited  atomic.Int64
+	unavailable  atomic.Int64
 	authFailures atomic.Int64
 	mu           sync.Mutex
 	faults       map[FaultKind]int64
@@ -42,6 +43,15 @@ func (c *counters) request(r *http.Request) {
 	c.mu.Unlock()
 }
 
+// throttled counts a request answered by the limit or an outage.
+func (c *counters) throttled(v verdict) {
+	if v.limited {
+		c.rateLimited.Add(1)
+	} else {
+		c.unavailable.Add(1)
+	}
+}
+
 // fault counts an injected fault of kind k.
 func (c *counters) fault(k FaultKind) {
 	c.mu.Lock()
@@ -56,7 +66,8 @@ func (c *counters) fault(k FaultKind) {
 type Stats struct {
 	Requests     int64               // every HTTP request received (API, OAuth and unknown paths)
 	Faults       map[FaultKind]int64 // injected faults by kind
-	RateLimited  int64               // requests refused by WithRateLimit
+	RateLimited  int64               // requests refused by the limit (WithLimit, WithRateLimit)
+	Unavailable  int64               // requests answered 503 by an outage (WithOutages)
 	AuthFailures int64               // requests refused with invalid_access_token
 	// ByEndpoint counts requests (faulted ones included) per method and path with numeric
 	// segments replaced by {id}, e.g. "GET /wb/apis/metric" or "GET /wb/apis/goal/{id}".
@@ -80,7 +91,7 @@ func (s Stats) String() string {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	fmt.Fprintf(&b, "requests=%d rate_limited=%d auth_failures=%d faults={", s.Requests, s.RateLimited, s.AuthFailures)
+	fmt.Fprintf(&b, "requests=%d rate_limited=%d unavailable=%d auth_failures=%d faults={", s.Requests, s.RateLimited, s.Unavailable, s.AuthFailures)
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -93,7 +104,7 @@ func (s Stats) String() string {
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
-	st := Stats{Requests: s.stats.requests.Load(), RateLimited: s.stats.rateLimited.Load(),
+	st := Stats{Requests: s.stats.requests.Load(), RateLimited: s.stats.rateLimited.Load(), Unavailable: s.stats.unavailable.Load(),
 		AuthFailures: s.stats.authFailures.Load(), Faults: map[FaultKind]int64{}, ByEndpoint: map[string]int64{}}
 	s.stats.mu.Lock()
 	for k, v := range s.stats.faults {

@@ -13,5 +13,6 @@ select
     api_base_url,
     tables as exported_tables,
     summary as summary_json,
-    error as error_message
+    error as error_message,
+    requests_per_goal
 from {{ source('workboard', '_sync_runs') }}
