@@ -122,3 +122,30 @@ func res0rows(t *testing.T, res []map[string]any) float64 {
 	}
 	return res[0]["rows"].(float64)
 }
+
+// TestRequests counts the requests of a small org by each strategy: auto makes fewer than
+// goal, and exports the very same rows.
+func TestRequests(t *testing.T) {
+	rs := results(t, func() error { return runRequests([]string{"-goals", "120"}) })
+	byListing := map[string]float64{}
+	for _, r := range rs {
+		if r["bench"] == "requests" {
+			byListing[r["kr_listing"].(string)] = r["requests"].(float64)
+		}
+	}
+	sum := rs[len(rs)-1]
+	if sum["identical_rows_auto_goal"] != true || byListing["auto"] >= byListing["goal"] || len(byListing) != 3 {
+		t.Fatalf("requests %v, summary %v", byListing, sum)
+	}
+}
+
+// TestRegimesSmoke runs the token-bucket regime on a tiny org: an export line with its floor
+// and a recovery line (which may give up, the recovery window being short here).
+func TestRegimesSmoke(t *testing.T) {
+	rs := results(t, func() error {
+		return runRegimes([]string{"-only", "token bucket", "-limit-goals", "40", "-recover-after", "500ms", "-recover-max", "1s"})
+	})
+	if len(rs) != 2 || rs[0]["bench"] != "regime" || rs[0]["rows_equal_ground_truth"] != true || rs[0]["floor_s"] == nil || rs[1]["bench"] != "recovery" {
+		t.Fatalf("results %v", rs)
+	}
+}
