@@ -34,7 +34,7 @@ def requests_table(rows):
             out.append(f"| {r['goals']:,} | {r['users']:,} | {r['teams']:,} | {r['kr_listing']} | {r['requests']:,} | "
                        f"{r['requests_per_goal']:.3f} | {r['rows']:,} |")
         elif r["bench"] == "requests-summary" and "goal_over_auto" in r:
-            same = {True: "identical rows", False: "ROWS DIFFER", None: "rows not compared"}[r.get("identical_rows_auto_goal")]
+            same = {True: "identical rows", False: "ROWS DIFFER", None: "row counts equal to the ground truth (rows not digested)"}[r.get("identical_rows_auto_goal")]
             notes.append(f"{r['goals']:,} goals: goal ÷ auto = **{r['goal_over_auto']:.1f} ×** the requests, {same}")
     return "\n".join(out + [""] + notes)
 

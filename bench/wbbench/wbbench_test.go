@@ -93,22 +93,23 @@ func TestExtract(t *testing.T) {
 		t.Fatalf("extract: %d results", len(res))
 	}
 	for _, r := range res {
-		// 1 user page, 1 team page, 8 team calls, 1 goal page, 40 metric calls
-		if r["requests"].(float64) != 51 || r["rows"].(float64) <= 0 || r["wall_over_floor"].(float64) <= 0 {
+		// 1 user page, 1 team page, 8 team calls, 1 goal page, 8 team key-result listings, 9
+		// per-goal calls for what they leave out (--kr-listing auto)
+		if r["requests"].(float64) != 28 || r["rows"].(float64) <= 0 || r["wall_over_floor"].(float64) <= 0 {
 			t.Errorf("extract: %v", r)
 		}
 	}
 	res = results(t, func() error {
 		return runExtract([]string{"-goals", "40", "-latency", "1ms", "-conc", "4", "-rate-limit", "40"})
 	})
-	if len(res) != 1 || res[0]["requests"].(float64) != 51 || res[0]["throughput_rps"] == nil {
+	if len(res) != 1 || res[0]["requests"].(float64) != 28 || res[0]["throughput_rps"] == nil {
 		t.Errorf("extract with rate limit: %v", res)
 	}
 	// -full: the whole pipeline; every row the plain extraction counted is written
 	full := results(t, func() error {
 		return runExtract([]string{"-goals", "40", "-latency", "1ms", "-conc", "4", "-full"})
 	})
-	if len(full) != 1 || full[0]["bench"] != "extract-full" || full[0]["requests"].(float64) != 51 ||
+	if len(full) != 1 || full[0]["bench"] != "extract-full" || full[0]["requests"].(float64) != 28 ||
 		full[0]["rows"].(float64) != res0rows(t, res) {
 		t.Errorf("extract -full: %v (plain extraction: %v)", full, res)
 	}
@@ -123,8 +124,8 @@ func res0rows(t *testing.T, res []map[string]any) float64 {
 	return res[0]["rows"].(float64)
 }
 
-// TestRequests counts the requests of a small org by each strategy: auto makes fewer than
-// goal, and exports the very same rows.
+// TestRequests counts the requests of a small org by each strategy: auto makes at most half
+// as many as goal, and exports the very same rows.
 func TestRequests(t *testing.T) {
 	rs := results(t, func() error { return runRequests([]string{"-goals", "120"}) })
 	byListing := map[string]float64{}
@@ -134,7 +135,7 @@ func TestRequests(t *testing.T) {
 		}
 	}
 	sum := rs[len(rs)-1]
-	if sum["identical_rows_auto_goal"] != true || byListing["auto"] >= byListing["goal"] || len(byListing) != 3 {
+	if sum["identical_rows_auto_goal"] != true || byListing["auto"]*2 > byListing["goal"] || len(byListing) != 3 {
 		t.Fatalf("requests %v, summary %v", byListing, sum)
 	}
 }
