@@ -85,7 +85,7 @@ bench-smoke: ## run every Go benchmark of both modules (main and bench/) once at
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	cd $(BENCH_MOD) && $(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
-bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/, git-ignored; tables: python3 bench/report.py)
+bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~25 min; not part of test; raw results in bench/results/<UTC date>/, git-ignored; tables: python3 bench/report.py)
 	bash bench/run.sh all
 
 bench-pacing bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
