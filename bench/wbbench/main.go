@@ -1,12 +1,12 @@
 // Command wbbench is the Go harness of wbexport's benchmarks (docs/benchmarks.md). bench/run.sh
-// calls its subcommands for the extraction, CPU-path and instruction-count sections (memory,
-// dlt and the soak run `wbexport` itself); pipeline is for finding where memory goes:
+// calls its subcommands for the pacing, extraction, CPU-path and instruction-count sections
+// (memory, dlt and the soak run `wbexport` itself); pipeline is for finding where memory goes:
 //
 //	wbbench extract  -goals 5000 -latency 20ms -jitter 10ms -conc 1,4,16,32 [-rate-limit R]
 //	    extraction against the API floor: (requests ÷ C) × mean latency
-//	wbbench regimes  [-only NAME]
+//	wbbench regimes  [-only NAME] [-limit-goals 800] [-trickle-goals 1000]
 //	    an export through each throttling regime against its floor, and the recovery after it
-//	wbbench requests -goals 500 [-org default|bench]
+//	wbbench requests -goals 500[,N...] [-listings goal,team,auto] [-digest=false]
 //	    the requests of a full export by each key-result strategy, and that the rows are the same
 //	wbbench record   -goals N -dir DIR
 //	    pre-record the emulator's GET /goal pages and GET /metric?goal_id= bodies (JSON lines)
