@@ -24,7 +24,7 @@ GOTEST    ?= $(GO) test -race -count=1 -timeout 30m
 BENCH_MOD := bench
 
 # bench sections
-.PHONY: bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
+.PHONY: bench-pacing bench-micro bench-extract bench-cpu bench-memory bench-dlt bench-soak bench-instr
 .PHONY: all help build image test-image test-airflow test test-go test-dbt test-dbt-bigquery bench-smoke lint fmt vet staticcheck deadcode demo dbt dbt-measure emulate bench chaos generate clean tools
 
 all: build
@@ -85,10 +85,10 @@ bench-smoke: ## run every Go benchmark of both modules (main and bench/) once at
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	cd $(BENCH_MOD) && $(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
-bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~15-20 min; not part of test; raw results in bench/results/<UTC date>/, git-ignored; tables: python3 bench/report.py)
+bench: ## the benchmarks of docs/benchmarks.md via bench/run.sh (slow, ~25 min; not part of test; raw results in bench/results/<UTC date>/, git-ignored; tables: python3 bench/report.py)
 	bash bench/run.sh all
 
-bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
+bench-pacing bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one section of `make bench`
 	bash bench/run.sh $(@:bench-%=%)
 
 bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, < 1 min; not in `make bench`)

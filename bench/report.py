@@ -4,8 +4,8 @@ usage: python3 bench/report.py [DIR]
 
 DIR defaults to the newest directory under bench/results/ (git-ignored; run.sh and soak.sh write
 to bench/results/<UTC date>/ unless OUT is set). Each table is printed only when its raw file is
-there: extract.jsonl, extract-full.jsonl, extract-ratelimit.jsonl, cpu*.jsonl, memory.jsonl,
-micro.txt, dlt.jsonl, soak.txt, instr.jsonl. Paste the tables into docs/benchmarks.md and update
+there: requests.jsonl, regimes.jsonl, extract.jsonl, extract-full.jsonl, extract-ratelimit.jsonl,
+cpu*.jsonl, memory.jsonl, micro.txt, dlt.jsonl, soak.txt, instr.jsonl. Paste the tables into docs/benchmarks.md and update
 the "Measured at" line there.
 """
 import glob
@@ -23,6 +23,34 @@ def jl(d, pattern):
     for p in sorted(glob.glob(os.path.join(d, pattern))):
         rows += [json.loads(x) for x in open(p) if x.strip().startswith("{")]
     return rows
+
+
+def requests_table(rows):
+    out = ["| goals | users | teams | `--kr-listing` | requests | requests per goal | rows |",
+           "|---:|---:|---:|---|---:|---:|---:|"]
+    notes = []
+    for r in rows:
+        if r["bench"] == "requests":
+            out.append(f"| {r['goals']:,} | {r['users']:,} | {r['teams']:,} | {r['kr_listing']} | {r['requests']:,} | "
+                       f"{r['requests_per_goal']:.3f} | {r['rows']:,} |")
+        elif r["bench"] == "requests-summary" and "goal_over_auto" in r:
+            same = {True: "identical rows", False: "ROWS DIFFER", None: "row counts equal to the ground truth (rows not digested)"}[r.get("identical_rows_auto_goal")]
+            notes.append(f"{r['goals']:,} goals: goal ÷ auto = **{r['goal_over_auto']:.1f} ×** the requests, {same}")
+    return "\n".join(out + [""] + notes)
+
+
+def regimes_table(rows):
+    rec = {r["regime"]: r for r in rows if r["bench"] == "recovery"}
+    out = ["| regime | client req/s | requests | 429 | 503 | wall s | floor s | **wall ÷ floor** | rows = truth | back at the rate after s |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for r in rows:
+        if r["bench"] != "regime":
+            continue
+        back = rec.get(r["regime"], {}).get("recovery_s")
+        back = "—" if back is None else f"{back:.1f}"
+        out.append(f"| {r['regime']} | {r['client_rate']:g} | {r['requests']:,} | {r['http_429']} | {r['http_503']} | {r['wall_s']:.1f} | "
+                   f"{r['floor_s']:.1f} | **{r['wall_over_floor']:.3f}** | {'yes' if r['rows_equal_ground_truth'] else 'NO'} | {back} |")
+    return "\n".join(out)
 
 
 def extract_table(rows):
@@ -177,6 +205,8 @@ def main():
         d = max(dirs, key=lambda p: (os.path.getmtime(p), p))
     print(f"<!-- from {d} -->")
     sections = [
+        ("requests per export", lambda: requests_table(jl(d, "requests.jsonl")) if jl(d, "requests.jsonl") else None),
+        ("throttling regimes", lambda: regimes_table(jl(d, "regimes.jsonl")) if jl(d, "regimes.jsonl") else None),
         ("extraction", lambda: extract_table(jl(d, "extract.jsonl") + jl(d, "extract-full.jsonl")) if jl(d, "extract.jsonl") else None),
         ("rate limit", lambda: rl_table(jl(d, "extract-ratelimit.jsonl")) if jl(d, "extract-ratelimit.jsonl") else None),
         ("CPU path vs DuckDB", lambda: cpu_table(jl(d, "cpu*.jsonl")) if jl(d, "cpu*.jsonl") else None),

@@ -4,11 +4,13 @@
 # `python3 bench/report.py [DIR]` prints the document's tables from it. `make bench` calls it; a
 # section can be run alone:
 #
-#   bash bench/run.sh [all|env|micro|extract|cpu|memory|dlt|instr]...
+#   bash bench/run.sh [all|env|pacing|micro|extract|cpu|memory|dlt|instr]...
 #
-# (all is env micro extract cpu memory dlt; instr, the instruction counts, needs valgrind.)
+# (all is env pacing micro extract cpu memory dlt; instr, the instruction counts, needs valgrind.)
 #
-# Knobs (environment): EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
+# Knobs (environment): REQ_GOALS=500 (the `wbexport emulate` org whose requests and rows are
+#   compared per strategy)  REQ_SIZES="1000 10000" (larger orgs: requests of goal and auto)  REGIME_LIMIT_GOALS=800
+#   REGIME_TRICKLE_GOALS=1000 (the orgs exported through the throttling regimes)  EXTRACT_GOALS=5000 LATENCY=20ms JITTER=10ms CONCS=1,4,16,32
 #   RATE_LIMIT=200 (req/s, the 429 run, at C=16)  CPU_GOALS=200000 (recorded org; 1000000 for
 #   the size docs/benchmarks.md quotes)  CMP_GOALS=20000 (subset compared with DuckDB)
 #   CPU_REPEAT=1 (read the recording N times)  CPU_COMPARE_ONLY= (set: skip the wbexport-only
@@ -28,6 +30,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 GO=${GO:-go}
 PY=${PYTHON:-python3}
+REQ_GOALS=${REQ_GOALS:-500}
+REQ_SIZES=${REQ_SIZES:-1000 10000}
+REGIME_LIMIT_GOALS=${REGIME_LIMIT_GOALS:-800}
+REGIME_TRICKLE_GOALS=${REGIME_TRICKLE_GOALS:-1000}
 EXTRACT_GOALS=${EXTRACT_GOALS:-5000}
 LATENCY=${LATENCY:-20ms}
 JITTER=${JITTER:-10ms}
@@ -121,6 +127,17 @@ section_env() {
 			bench/.venv/bin/pip freeze 2>/dev/null | grep -iE '^(dlt|duckdb|pyarrow)=' | sed 's/^/  /'
 		fi
 	} | tee "$OUT/env.txt" >&2
+}
+
+# pacing: the requests of a full export by each key-result strategy (no latency, no limit),
+# then an export through each throttling regime of the emulator against its floor, and the
+# client's recovery once the throttling stops (real time: about 8 minutes).
+section_pacing() {
+	log "requests per export by key-result strategy: the wbexport emulate org of $REQ_GOALS goals, then of $REQ_SIZES goals"
+	bin/wbbench requests -goals "$REQ_GOALS" | tee "$OUT/requests.jsonl"
+	bin/wbbench requests -goals "${REQ_SIZES// /,}" -listings goal,auto -digest=false | tee -a "$OUT/requests.jsonl"
+	log "throttling regimes: exports of $REGIME_LIMIT_GOALS / $REGIME_TRICKLE_GOALS goals, 20 ms + [0, 10 ms) latency, 4 in flight; recovery after 10 s of throttling"
+	bin/wbbench regimes -limit-goals "$REGIME_LIMIT_GOALS" -trickle-goals "$REGIME_TRICKLE_GOALS" | tee "$OUT/regimes.jsonl"
 }
 
 section_micro() {
@@ -239,14 +256,14 @@ section_instr() {
 
 sections=("$@")
 [ ${#sections[@]} -eq 0 ] && sections=(all)
-[ "${sections[0]}" = all ] && sections=(env micro extract cpu memory dlt)
+[ "${sections[0]}" = all ] && sections=(env pacing micro extract cpu memory dlt)
 NEED_VENV=""
 case " ${sections[*]} " in *" cpu "* | *" memory "* | *" dlt "*) NEED_VENV=1 ;; esac
 build
 for s in "${sections[@]}"; do
 	case $s in
-	env | micro | extract | cpu | memory | dlt | instr) "section_$s" ;;
-	*) echo "bench/run.sh: unknown section $s (want all, env, micro, extract, cpu, memory, dlt or instr)" >&2; exit 2 ;;
+	env | pacing | micro | extract | cpu | memory | dlt | instr) "section_$s" ;;
+	*) echo "bench/run.sh: unknown section $s (want all, env, pacing, micro, extract, cpu, memory, dlt or instr)" >&2; exit 2 ;;
 	esac
 done
 log "done: results in $OUT"

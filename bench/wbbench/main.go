@@ -1,9 +1,13 @@
 // Command wbbench is the Go harness of wbexport's benchmarks (docs/benchmarks.md). bench/run.sh
-// calls its subcommands for the extraction, CPU-path and instruction-count sections (memory,
-// dlt and the soak run `wbexport` itself); pipeline is for finding where memory goes:
+// calls its subcommands for the pacing, extraction, CPU-path and instruction-count sections
+// (memory, dlt and the soak run `wbexport` itself); pipeline is for finding where memory goes:
 //
 //	wbbench extract  -goals 5000 -latency 20ms -jitter 10ms -conc 1,4,16,32 [-rate-limit R]
 //	    extraction against the API floor: (requests ÷ C) × mean latency
+//	wbbench regimes  [-only NAME] [-limit-goals 800] [-trickle-goals 1000]
+//	    an export through each throttling regime against its floor, and the recovery after it
+//	wbbench requests -goals 500[,N...] [-listings goal,team,auto] [-digest=false]
+//	    the requests of a full export by each key-result strategy, and that the rows are the same
 //	wbbench record   -goals N -dir DIR
 //	    pre-record the emulator's GET /goal pages and GET /metric?goal_id= bodies (JSON lines)
 //	wbbench cpu      -dir DIR -out OUT
@@ -35,6 +39,10 @@ func main() {
 	switch os.Args[1] {
 	case "extract":
 		err = runExtract(os.Args[2:])
+	case "regimes":
+		err = runRegimes(os.Args[2:])
+	case "requests":
+		err = runRequests(os.Args[2:])
 	case "record":
 		err = runRecord(os.Args[2:])
 	case "cpu":
@@ -51,7 +59,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: wbbench extract|record|cpu|pipeline [flags] (see -h of each)")
+	fmt.Fprintln(os.Stderr, "usage: wbbench extract|regimes|requests|record|cpu|pipeline [flags] (see -h of each)")
 	os.Exit(2)
 }
 
