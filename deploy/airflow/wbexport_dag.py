@@ -67,9 +67,9 @@ DEFAULT_ARGS = {
     "retries": int(os.environ.get("WBEXPORT_RETRIES", "3")),
     "retry_delay": timedelta(seconds=int(os.environ.get("WBEXPORT_RETRY_DELAY_SECONDS", "900"))),
     "retry_exponential_backoff": True,
-    # An export makes about 1.05 requests per goal, so at the default --rate 5 it takes about
-    # 3.5 minutes per 1,000 goals (docs/benchmarks.md: 5,000 goals, 5,262 requests, 18 min);
-    # --per-key-result about triples that. Size WBEXPORT_TIMEOUT_MINUTES from your org.
+    # An export makes 0.25 (team goals) to 1.05 (personal goals) requests per goal: at the
+    # default --rate 5 at most about 3.5 minutes per 1,000 goals; --per-key-result about triples
+    # that. Size WBEXPORT_TIMEOUT_MINUTES from your org (requests_per_goal in the summary).
     "execution_timeout": timedelta(minutes=int(os.environ.get("WBEXPORT_TIMEOUT_MINUTES", "120"))),
 }
 
