@@ -177,7 +177,7 @@ func TestPaging(t *testing.T) {
 				t.Fatalf("rows %v overlap %v", rep.Rows, col.overlap.Load())
 			}
 			for _, u := range col.all.Users {
-				if !strings.HasPrefix(u.Endpoint, "/user?include=org_members&limit=100&offset=") || u.ExtractedAt.IsZero() {
+				if !strings.HasPrefix(u.Endpoint, "/user?include=org_members&custom_attributes=1&limit=100&offset=") || u.ExtractedAt.IsZero() {
 					t.Fatalf("meta %+v", u.Meta)
 				}
 			}

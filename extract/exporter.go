@@ -29,7 +29,8 @@ type Exporter struct {
 type config struct {
 	pageSize    int
 	maxTotal    int64
-	customAttrs bool
+	customAttrs bool // custom_attributes=1 on GET /goal
+	userAttrs   bool // custom_attributes=1 on GET /user?include=org_members
 	progress    func(Progress)
 }
 
@@ -46,13 +47,17 @@ func WithMaxTotal(n int64) Option { return func(c *config) { c.maxTotal = n } }
 // WithCustomAttributes controls custom_attributes=1 on GET /goal (default on).
 func WithCustomAttributes(on bool) Option { return func(c *config) { c.customAttrs = on } }
 
+// WithUserCustomAttributes controls custom_attributes=1 on the user listing, which fills
+// users.custom_attributes (default on).
+func WithUserCustomAttributes(on bool) Option { return func(c *config) { c.userAttrs = on } }
+
 // WithProgress registers a callback for progress bars, called serially after each page or
 // per-item call.
 func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progress = fn } }
 
 // New returns an exporter that uses c.
 func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
-	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true}
+	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true, userAttrs: true}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -53,7 +53,7 @@ var all = []*Table{
 			col("is_read_only", Bool, "is_read_only", "True for a read-only licence."),
 			col("profile_title", String, "profile.title", "Job title from the profile."),
 			col("profile_company", String, "profile.company", "Company from the profile."),
-			col("custom_attributes", JSON, "profile.custom_attributes", "User custom attributes as JSON array of {id,name,value}; null when not requested or none."),
+			col("custom_attributes", JSON, "profile.custom_attributes", "User custom attributes as JSON array of {id,name,value} (requested unless --no-user-custom-attributes); null when not requested or none."),
 		),
 	},
 	{

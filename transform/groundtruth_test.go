@@ -407,6 +407,9 @@ func TestGroundTruth(t *testing.T) {
 				goalAttrs:  log.requested("/goal", "custom_attributes", "1"),
 				customPerm: log.requested("/goal", "include", "custom_permission"),
 			})
+			if !log.requested("/user", "custom_attributes", "1") {
+				t.Error("the user listing did not ask for custom_attributes=1: users.custom_attributes would stay NULL")
+			}
 			checkCoverage(t, exp)
 			snap := org.AsOf.UTC().Format("2006-01-02")
 			for _, tbl := range schemas.DataTables() {
@@ -467,6 +470,7 @@ func checkCoverage(t *testing.T, exp map[schemas.TableID][]transformtest.Row) {
 		{"users without manager", schemas.Users, func(r transformtest.Row) bool { return len(r["manager_user_ids"].([]int64)) == 0 }},
 		{"users with a direct manager", schemas.Users, func(r transformtest.Row) bool { return r["direct_manager_user_id"] != nil }},
 		{"users with dotted managers", schemas.Users, func(r transformtest.Row) bool { return len(r["dotted_manager_user_ids"].([]int64)) > 0 }},
+		{"users with custom attributes", schemas.Users, func(r transformtest.Row) bool { return r["custom_attributes"] != nil }},
 		{"root teams", schemas.Teams, func(r transformtest.Row) bool { return r["parent_team_id"] == nil }},
 		{"confidence entries sharing modified_at", schemas.KeyResultConf, func(r transformtest.Row) bool { return r["ordinal"].(int64) > 0 }},
 		{"fractional values", schemas.KeyResults, func(r transformtest.Row) bool {

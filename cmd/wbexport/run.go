@@ -215,6 +215,7 @@ type runFlags struct {
 	summaryFile  string
 	perKR        bool
 	noCustomAttr bool
+	noUserAttr   bool
 	batchRows    int
 	progress     string
 	krListing    string
@@ -257,6 +258,7 @@ only when every table has succeeded; rerunning the same --snapshot-date replaces
 	f.registerCommon(cmd)
 	cmd.Flags().BoolVar(&f.perKR, "per-key-result", false, "fetch key results one by one (GET /metric/{id}) instead of per goal; adds confidence→check-in links and MIT dates")
 	cmd.Flags().BoolVar(&f.noCustomAttr, "no-custom-attributes", false, "do not request goal custom attributes")
+	cmd.Flags().BoolVar(&f.noUserAttr, "no-user-custom-attributes", false, "do not request user custom attributes (users.custom_attributes stays NULL)")
 	return cmd
 }
 
@@ -340,7 +342,8 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 			if err != nil {
 				return nil, err
 			}
-			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr))
+			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr),
+				extract.WithUserCustomAttributes(!f.noUserAttr))
 		}
 	}
 	plan, err := planFor(tables, f.perKR, f.krListing)
