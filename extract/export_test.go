@@ -187,7 +187,7 @@ func TestPaging(t *testing.T) {
 
 // fixtureOrg serves the shared fixtures as a tiny org: 5 users in pages of 3, 4 teams, 5 goals
 // in pages of 3 (Marcus' wrapper split across the pages), key results for goal 90114, and
-// "not found" for team 52061 and goal 90140.
+// "not found" for team 52061 and goal 90140; two tags, and the key result tags of 310552.
 func fixtureOrg(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	notFound := func(w http.ResponseWriter) {
@@ -243,6 +243,12 @@ func fixtureOrg(t *testing.T) http.Handler {
 		default:
 			writeJSON(w, 200, []byte(`{"success":true,"message":"","data":{"totalCount":0,"metric":[]}}`))
 		}
+	})
+	mux.HandleFunc("/wb/apis/tags", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "tags_list.json"))
+	})
+	mux.HandleFunc("/wb/apis/metric/krtags", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "metric_krtags.json"))
 	})
 	mux.HandleFunc("/wb/apis/metric/{id}", func(w http.ResponseWriter, r *http.Request) {
 		switch r.PathValue("id") {
@@ -460,9 +466,9 @@ func TestExportFailures(t *testing.T) {
 			writeJSON(w, 400, fixture(t, "error_400_invalid_token.json"))
 		}))
 		_, err := ex.Export(context.Background(), FullPlan(), (&collector{}).emit)
-		// the three independent parts (users, teams, goals) start together: at most their
-		// first requests, none retried, nothing after the error
-		if !errors.Is(err, workboard.ErrAuth) || n.Load() < 1 || n.Load() > 3 {
+		// the four independent parts (users, teams, goals, tags) start together: at most
+		// their first requests, none retried, nothing after the error
+		if !errors.Is(err, workboard.ErrAuth) || n.Load() < 1 || n.Load() > 4 {
 			t.Fatalf("err %v after %d requests", err, n.Load())
 		}
 	})

@@ -101,7 +101,7 @@ func (p Plan) needKRs() bool {
 }
 
 func (p Plan) needGoals() bool {
-	return p.Has(schemas.Goals) || p.Has(schemas.GoalComments) || p.needKRs()
+	return p.Has(schemas.Goals) || p.Has(schemas.GoalComments) || p.needKRs() || p.Has(schemas.KeyResultTags)
 }
 
 // History is what the plan needs of a key result's history lists.

@@ -86,6 +86,9 @@ func (r *run) expected() int64 {
 	if r.plan.needGoals() {
 		lists = append(lists, "goals")
 	}
+	if r.plan.Has(schemas.Tags) {
+		lists = append(lists, "tags")
+	}
 	for _, name := range lists {
 		p := pages(name)
 		if p < 0 {
@@ -96,7 +99,28 @@ func (r *run) expected() int64 {
 	if r.plan.Has(schemas.TeamMembers) {
 		n += max(int64(len(r.teamIDs)), r.rep.Endpoints["teams"].ReportedTotal)
 	}
-	return n + r.expectedKRCalls()
+	return n + r.expectedKRCalls() + r.expectedKRTagCalls()
+}
+
+// goalScale is the factor from the goals listed so far to the goals the listing reported (1
+// once the listing has ended). Called with r.mu held, once the goals' first page is in.
+func (r *run) goalScale() float64 {
+	goals := r.rep.Endpoints["goals"]
+	if listed := goals.Fetched; !r.goalsDone && listed > 0 && goals.ReportedTotal > listed {
+		return float64(goals.ReportedTotal) / float64(listed)
+	}
+	return 1
+}
+
+// expectedKRTagCalls estimates the GET /metric/krtags calls: the batches refused so far, and
+// the key results the goals name (scaled as in expectedKRCalls) in batches of the current
+// size. Called with r.mu held, once the goals' first page is in.
+func (r *run) expectedKRTagCalls() int64 {
+	if !r.plan.Has(schemas.KeyResultTags) {
+		return 0
+	}
+	ids := float64(len(r.tagMetricIDs)) * r.goalScale()
+	return int64(r.krTagsRefused) + int64(math.Ceil(ids/float64(r.krTagSize())))
 }
 
 // expectedKRCalls estimates the key-result calls: those the goals listed so far need, scaled
@@ -105,11 +129,7 @@ func (r *run) expectedKRCalls() int64 {
 	if !r.plan.needKRs() {
 		return 0
 	}
-	goals := r.rep.Endpoints["goals"]
-	scale := 1.0
-	if listed := goals.Fetched; !r.goalsDone && listed > 0 && goals.ReportedTotal > listed {
-		scale = float64(goals.ReportedTotal) / float64(listed)
-	}
+	scale := r.goalScale()
 	var calls float64
 	switch r.plan.krListing() {
 	case "key_result":

@@ -370,6 +370,27 @@ func expectations(org *wbtest.Org, perKR bool, opt options) map[schemas.TableID]
 			}
 		}
 	}
+	for _, t := range org.Tags {
+		add(schemas.Tags, transformtest.Row{
+			"tag_id": t.ID, "tag_name": gtStr(t.Name), "tag_status": gtStr(t.Status), "group_id": gtID(t.GroupID),
+			"group_name": gtStr(t.GroupName), "group_status": gtStr(t.GroupStatus), "created_date": gtTime(t.CreatedDate),
+			"created_by": gtID(t.CreatedBy), "updated_date": gtTime(t.UpdatedDate), "updated_by": gtID(t.UpdatedBy),
+			schemas.ColExtra: nil,
+		})
+	}
+	for _, g := range org.Goals {
+		for _, k := range g.KeyResults {
+			for _, id := range k.TagIDs {
+				t := org.Tag(id)
+				add(schemas.KeyResultTags, transformtest.Row{
+					"metric_id": k.ID, "tag_id": id, "metric_name": gtStr(k.Name), "tag_name": gtStr(t.Name),
+					"tag_status": gtStr(t.Status), "group_id": gtID(t.GroupID), "group_name": gtStr(t.GroupName),
+					"group_status": gtStr(t.GroupStatus), "updated_date": gtTime(t.UpdatedDate), "updated_by": gtID(t.UpdatedBy),
+					schemas.ColExtra: nil,
+				})
+			}
+		}
+	}
 	return exp
 }
 
@@ -418,15 +439,20 @@ func TestGroundTruth(t *testing.T) {
 		// Faults must not change a single value: retries are invisible in the output. (429s
 		// are left out: they make the client slow its rate down, which extract's own tests
 		// cover; here they would only cost seconds.)
+		// The API also refuses the key-result tag batches here: they are halved until they pass.
 		{"per key result with faults", true, 0.1},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
+			maxKRTagIDs := wbtest.DefaultMaxKRTagIDs
+			if mode.faults > 0 {
+				maxKRTagIDs = 7
+			}
 			emu := wbtest.NewServer(org, wbtest.WithFaults(wbtest.FaultConfig{Rate: mode.faults, Kinds: []wbtest.FaultKind{
 				wbtest.Fault500, wbtest.Fault502, wbtest.Fault503, wbtest.FaultHTML,
 				wbtest.FaultReset, wbtest.FaultTruncated,
-			}}))
+			}}), wbtest.WithMaxKRTagIDs(maxKRTagIDs))
 			var log requestLog
 			srv := httptest.NewServer(log.wrap(emu))
 			defer srv.Close()
@@ -461,6 +487,9 @@ func TestGroundTruth(t *testing.T) {
 			after := time.Now().UTC()
 			if mode.faults > 0 && emu.Stats().TotalFaults() == 0 {
 				t.Fatal("no fault was injected")
+			}
+			if refused := strings.Contains(strings.Join(report.Warnings, "\n"), "GET /metric/krtags refused"); refused != (mode.faults > 0) {
+				t.Errorf("key-result tag batches refused and halved: %v, want %v (warnings %q)", refused, mode.faults > 0, report.Warnings)
 			}
 			exp := expectations(org, mode.perKR, options{
 				userAttrs:  log.requested("/user", "custom_attributes", "1"),
@@ -531,6 +560,8 @@ func checkCoverage(t *testing.T, exp map[schemas.TableID][]transformtest.Row) {
 		{"users with a direct manager", schemas.Users, func(r transformtest.Row) bool { return r["direct_manager_user_id"] != nil }},
 		{"users with dotted managers", schemas.Users, func(r transformtest.Row) bool { return len(r["dotted_manager_user_ids"].([]int64)) > 0 }},
 		{"users with custom attributes", schemas.Users, func(r transformtest.Row) bool { return r["custom_attributes"] != nil }},
+		{"archived tags", schemas.Tags, func(r transformtest.Row) bool { return r["tag_status"] == "2" }},
+		{"tags never updated", schemas.Tags, func(r transformtest.Row) bool { return r["updated_date"] == nil }},
 		{"root teams", schemas.Teams, func(r transformtest.Row) bool { return r["parent_team_id"] == nil }},
 		{"confidence entries sharing modified_at", schemas.KeyResultConf, func(r transformtest.Row) bool { return r["ordinal"].(int64) > 0 }},
 		{"fractional values", schemas.KeyResults, func(r transformtest.Row) bool {

@@ -233,6 +233,38 @@ type KRComment struct {
 	Extra      Extra       `json:"-"`
 }
 
+// Tag is one tag of GET /tags.
+type Tag struct {
+	Meta        `json:"-"`
+	TagID       int64          `json:"-"`
+	TagName     Opt[string]    `json:"name"`
+	TagStatus   Opt[string]    `json:"status"` // "1" active, "2" archived
+	GroupID     Opt[int64]     `json:"group_id"`
+	GroupName   Opt[string]    `json:"group_name"`
+	GroupStatus Opt[string]    `json:"group_status"`
+	CreatedDate Opt[time.Time] `json:"created_date"`
+	CreatedBy   Opt[int64]     `json:"created_by"`
+	UpdatedDate Opt[time.Time] `json:"updated_date"`
+	UpdatedBy   Opt[int64]     `json:"updated_by"`
+	Extra       Extra          `json:"-"`
+}
+
+// KRTag is one tag of a key result (GET /metric/krtags: data.metrics[].tags[]).
+type KRTag struct {
+	Meta        `json:"-"`
+	MetricID    int64          `json:"-"`
+	TagID       int64          `json:"-"`
+	MetricName  Opt[string]    `json:"-"` // metrics[].name
+	TagName     Opt[string]    `json:"name"`
+	TagStatus   Opt[string]    `json:"status"`
+	GroupID     Opt[int64]     `json:"group_id"`
+	GroupName   Opt[string]    `json:"group_name"`
+	GroupStatus Opt[string]    `json:"group_status"`
+	UpdatedDate Opt[time.Time] `json:"updated_date"`
+	UpdatedBy   Opt[int64]     `json:"updated_by"`
+	Extra       Extra          `json:"-"`
+}
+
 // Batch is a set of records decoded from one API response (or a few). The pipeline receives
 // batches in no particular order across kinds; within a kind, ids are unique across the run.
 type Batch struct {
@@ -245,12 +277,14 @@ type Batch struct {
 	Checkins     []Checkin
 	Confidence   []Confidence
 	KRComments   []KRComment
+	Tags         []Tag
+	KRTags       []KRTag
 }
 
 // Len returns the number of records of every kind in b.
 func (b *Batch) Len() int {
 	return len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
-		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments)
+		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments) + len(b.Tags) + len(b.KRTags)
 }
 
 // Append appends o's records of every kind to b (for collecting a whole export in tests and
@@ -265,4 +299,6 @@ func (b *Batch) Append(o *Batch) {
 	b.Checkins = append(b.Checkins, o.Checkins...)
 	b.Confidence = append(b.Confidence, o.Confidence...)
 	b.KRComments = append(b.KRComments, o.KRComments...)
+	b.Tags = append(b.Tags, o.Tags...)
+	b.KRTags = append(b.KRTags, o.KRTags...)
 }

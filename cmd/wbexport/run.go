@@ -216,6 +216,7 @@ type runFlags struct {
 	perKR        bool
 	noCustomAttr bool
 	noUserAttr   bool
+	krTagsBatch  int
 	batchRows    int
 	progress     string
 	krListing    string
@@ -258,6 +259,7 @@ only when every table has succeeded; rerunning the same --snapshot-date replaces
 	f.registerCommon(cmd)
 	cmd.Flags().BoolVar(&f.perKR, "per-key-result", false, "fetch key results one by one (GET /metric/{id}) instead of per goal; adds confidence→check-in links and MIT dates")
 	cmd.Flags().BoolVar(&f.noCustomAttr, "no-custom-attributes", false, "do not request goal custom attributes")
+	cmd.Flags().IntVar(&f.krTagsBatch, "krtags-batch", extract.DefaultKRTagsBatch, "key result ids per GET /metric/krtags (key_result_tags); a batch the API refuses is halved")
 	cmd.Flags().BoolVar(&f.noUserAttr, "no-user-custom-attributes", false, "do not request user custom attributes (users.custom_attributes stays NULL)")
 	return cmd
 }
@@ -343,7 +345,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 				return nil, err
 			}
 			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr),
-				extract.WithUserCustomAttributes(!f.noUserAttr))
+				extract.WithUserCustomAttributes(!f.noUserAttr), extract.WithKRTagsBatch(f.krTagsBatch))
 		}
 	}
 	plan, err := planFor(tables, f.perKR, f.krListing)

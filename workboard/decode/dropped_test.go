@@ -20,9 +20,11 @@ import (
 func TestNothingDropped(t *testing.T) {
 	decoders := map[string]func([]byte) (*Page, error){
 		"user": Users, "users": Users, "team": Teams, "goal": Goals, "goals": Goals, "metric": metrics, "metrics": metrics,
+		"tags": Tags, "metric_krtags": KRTags,
 	}
-	keys := map[string]string{"user": "user", "users": "user", "team": "team", "goal": "goal", "goals": "goal", "metric": "metric", "metrics": "metric"}
-	skip := map[string]bool{"metric_krtags": true, "metric_tags": true, "team_workstreams": true, "goal_alignment": true,
+	keys := map[string]string{"user": "user", "users": "user", "team": "team", "goal": "goal", "goals": "goal", "metric": "metric", "metrics": "metric",
+		"tags": "tags", "metric_krtags": "metrics"}
+	skip := map[string]bool{"metric_tags": true, "team_workstreams": true, "goal_alignment": true,
 		"goal_pillars": true, "metrics_conf_missing_modified": true, "goals_bad_progress": true, "goals_missing_goal_id": true,
 		"goals_object_id": true}
 	var files []string
@@ -34,6 +36,9 @@ func TestNothingDropped(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		prefix := strings.SplitN(name, "_", 2)[0]
+		if decoders[name] != nil {
+			prefix = name
+		}
 		dec := decoders[prefix]
 		if dec == nil || skip[name] {
 			continue
@@ -57,6 +62,9 @@ func TestNothingDropped(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, m := range marks {
+				if m.at == noRow[name] {
+					continue
+				}
 				if !bytes.Contains(got, []byte(m.value)) {
 					t.Errorf("a new member at %s was dropped", m.at)
 				}
@@ -67,6 +75,10 @@ func TestNothingDropped(t *testing.T) {
 		t.Fatalf("only %d cases", n)
 	}
 }
+
+// noRow names, per body, the one object whose members have no record to land in: a key result
+// without tags gives no key_result_tags row (its own fields are in key_results).
+var noRow = map[string]string{"metric_krtags": "/data/metrics/1/zz_new"}
 
 // mark is a member injected at a place in a body, with a value found nowhere else.
 type mark struct{ at, value string }

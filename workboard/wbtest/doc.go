@@ -57,6 +57,10 @@
 //	                           ?metric_id=, none = the token user's own KRs;
 //	                           ?include_metric_data=yes adds metric_data[] and metric_comments[]
 //	/metric/{id}               single metric; metric_confidence[].metric_data_id as an integer
+//	/metric/krtags             ?metric_ids=1,2,3 (required; at most WithMaxKRTagIDs, else 400
+//	                           invalid_request naming metric_ids): data.metrics[] {id, name, tags[]}
+//	/tags                      the org's tags (ids, status and dates as strings), paged;
+//	                           ?status=, ?group_id=
 //
 // plus POST /wb/oauth/token (OAuthTokenPath; form client_id, client_hash, code, redirect_uri).
 // Errors use WorkBoard's {"success":false,"error","error_description"} body: invalid_access_token

@@ -22,6 +22,7 @@ type Org struct {
 	Users []*User // in user_id order
 	Teams []*Team // in team_id order
 	Goals []*Goal // in goal_id order; every goal that exists (active and closed)
+	Tags  []*Tag  // in id order (GET /tags); key results name theirs in KeyResult.TagIDs
 
 	plan  *orgPlan
 	users map[int64]*User
@@ -194,6 +195,8 @@ type KeyResult struct {
 	Permission     string
 	TargetDate     int64  // target_date (undocumented field seen on /metric objects)
 	AutomationJSON string // metric_automation as JSON text; "" → null
+	// TagIDs are the ids of the key result's tags (GET /metric/krtags), in Org.Tags order.
+	TagIDs []int64
 	// MetricData are the check-in slots due before AsOf, in due order.
 	MetricData []MetricData
 	// Confidence is the metric_confidence[] history as of AsOf, in order. Some entries share
@@ -271,4 +274,29 @@ func (o *Org) index() {
 			o.krs[k.ID] = k
 		}
 	}
+}
+
+// Tag is one tag of GET /tags. Every id and date is a string on the wire; UpdatedDate and
+// UpdatedBy are null when 0.
+type Tag struct {
+	ID          int64
+	Name        string
+	Status      string // "1" active, "2" archived (an integer on /metric/tags)
+	GroupID     int64
+	GroupName   string
+	GroupStatus string
+	CreatedDate int64
+	CreatedBy   int64
+	UpdatedDate int64
+	UpdatedBy   int64
+}
+
+// Tag returns the tag with the given id, or nil.
+func (o *Org) Tag(id int64) *Tag {
+	for _, t := range o.Tags {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
 }
