@@ -78,13 +78,16 @@ func (r *run) acceptMembers(p *decode.Page, m workboard.Meta) (*workboard.Batch,
 
 // acceptGoals also records, for the key-result calls, each new goal's key results
 // (goal_metrics), and the goal itself unless it has none (see hasKRs); and, for the key
-// result tags, the key result ids.
+// result tags, the key result ids; for the alignment tree, the goal ids.
 func (r *run) acceptGoals(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
 	goals, dups := keep(p.Goals, r.seen.goals, func(g *workboard.Goal) int64 { return g.GoalID }, m)
 	for i := range goals {
 		g := &goals[i]
 		if r.plan.Has(schemas.KeyResultTags) {
 			r.tagMetricIDs = append(r.tagMetricIDs, g.MetricIDs...)
+		}
+		if r.plan.Has(schemas.GoalAlignments) {
+			r.alignGoalIDs = append(r.alignGoalIDs, g.GoalID)
 		}
 		if !r.plan.needKRs() {
 			continue

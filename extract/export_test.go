@@ -187,7 +187,8 @@ func TestPaging(t *testing.T) {
 
 // fixtureOrg serves the shared fixtures as a tiny org: 5 users in pages of 3, 4 teams, 5 goals
 // in pages of 3 (Marcus' wrapper split across the pages), key results for goal 90114, and
-// "not found" for team 52061 and goal 90140; two tags, and the key result tags of 310552.
+// "not found" for team 52061 and goal 90140; two tags, the key result tags of 310552, and the
+// alignment tree of goal_alignment.json (90127 and 90114 under 90101; 90133 unaligned).
 func fixtureOrg(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	notFound := func(w http.ResponseWriter) {
@@ -250,6 +251,16 @@ func fixtureOrg(t *testing.T) http.Handler {
 	mux.HandleFunc("/wb/apis/metric/krtags", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, fixture(t, "metric_krtags.json"))
 	})
+	mux.HandleFunc("/wb/apis/goal/{id}/alignment", func(w http.ResponseWriter, r *http.Request) {
+		switch id := r.PathValue("id"); id {
+		case "90101", "90114", "90127":
+			writeJSON(w, 200, fixture(t, "goal_alignment.json"))
+		case "90140":
+			notFound(w)
+		default:
+			writeJSON(w, 200, []byte(`{"success":true,"data":{"totalCount":1,"alignment":[{"goal_id":"`+id+`","goal_alignments":[]}]}}`))
+		}
+	})
 	mux.HandleFunc("/wb/apis/metric/{id}", func(w http.ResponseWriter, r *http.Request) {
 		switch r.PathValue("id") {
 		case "310552":
@@ -299,7 +310,7 @@ func TestExportFixtureOrg(t *testing.T) {
 	// goal 90140 answers "not found" (so its key result 310540 is not tried); the key results
 	// that goal_metrics lists but /metric?goal_id= did not return are tried one by one and
 	// answer "not found" too
-	wantSkipped := []Skipped{{Entity: "goal", ID: 90140}, {Entity: "key_result", ID: 310501}, {Entity: "key_result", ID: 310580},
+	wantSkipped := []Skipped{{Entity: "goal", ID: 90140}, {Entity: "goal_alignment", ID: 90140}, {Entity: "key_result", ID: 310501}, {Entity: "key_result", ID: 310580},
 		{Entity: "key_result", ID: 310581}, {Entity: "key_result", ID: 310599}, {Entity: "team", ID: 52061}}
 	if diff := cmp.Diff(wantSkipped, rep.Skipped, cmpopts.IgnoreFields(Skipped{}, "Endpoint", "Reason")); diff != "" {
 		t.Fatalf("skipped (-want +got):\n%s", diff)

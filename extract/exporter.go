@@ -109,6 +109,8 @@ type run struct {
 	krGoals      []goalKRs  // goals with key results (KRByTeam, KRAuto)
 	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
 	tagMetricIDs []int64    // key result ids from goal_metrics, for key_result_tags
+	alignGoalIDs []int64    // the goals listed, for goal_alignments
+	align        *alignments
 	// krTagsSize is the key result ids per GET /metric/krtags (0: the configured batch size),
 	// lowered on each refusal (krTagsRefused counts them)
 	krTagsSize, krTagsRefused int
@@ -137,7 +139,8 @@ func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch)
 }
 
 // exec runs the plan's independent parts concurrently — users; teams then team members;
-// goals then key results; tags; key result tags once the goals are listed — so the client's concurrency stays busy across what would
+// goals then key results; tags; key result tags and the alignment tree once the goals are
+// listed — so the client's concurrency stays busy across what would
 // otherwise be phase boundaries. All requests share the client's pacer; emit stays serial
 // (take holds r.mu). The first error cancels the other parts and is returned.
 func (r *run) exec(ctx context.Context) error {
@@ -156,6 +159,9 @@ func (r *run) exec(ctx context.Context) error {
 	}
 	if r.plan.Has(schemas.KeyResultTags) {
 		g.Go(func() error { return r.keyResultTags(gctx) })
+	}
+	if r.plan.Has(schemas.GoalAlignments) {
+		g.Go(func() error { return r.goalAlignments(gctx) })
 	}
 	return g.Wait()
 }

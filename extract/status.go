@@ -99,7 +99,28 @@ func (r *run) expected() int64 {
 	if r.plan.Has(schemas.TeamMembers) {
 		n += max(int64(len(r.teamIDs)), r.rep.Endpoints["teams"].ReportedTotal)
 	}
-	return n + r.expectedKRCalls() + r.expectedKRTagCalls()
+	return n + r.expectedKRCalls() + r.expectedKRTagCalls() + r.expectedAlignmentCalls()
+}
+
+// expectedAlignmentCalls estimates the GET /goal/{id}/alignment calls: those made, and one
+// for every other goal left whose parent is not known yet (answers cover about as many goals
+// as were called); before the calls start, one for every other goal listed (scaled as in
+// expectedKRCalls). Called with r.mu held.
+func (r *run) expectedAlignmentCalls() int64 {
+	if !r.plan.Has(schemas.GoalAlignments) {
+		return 0
+	}
+	a := r.align
+	if a == nil {
+		return int64(math.Ceil(float64(len(r.alignGoalIDs)) * r.goalScale() / 2))
+	}
+	unknown := 0
+	for _, id := range a.goals[a.next:] {
+		if _, known := a.parent[id]; !known {
+			unknown++
+		}
+	}
+	return int64(a.calls + (unknown+1)/2)
 }
 
 // goalScale is the factor from the goals listed so far to the goals the listing reported (1

@@ -91,6 +91,7 @@ const (
 	GoalComments      TableID = "goal_comments"
 	Tags              TableID = "tags"
 	KeyResultTags     TableID = "key_result_tags"
+	GoalAlignments    TableID = "goal_alignments"
 	SyncRuns          TableID = "_sync_runs"
 )
 

@@ -273,6 +273,28 @@ var all = []*Table{
 		),
 	},
 	{
+		Name: GoalAlignments,
+		Description: "The alignment tree: one row per goal with the goal it is aligned to (GET /goal/{id}/alignment, Data-Admin; " +
+			"one call returns a goal's parent and its aligned goals three levels deep, so goals a fetched tree covers are not called). " +
+			"A goal aligned to a goal the listing did not return keeps that parent; an alignment cycle is broken at its smallest goal id and reported.",
+		PrimaryKey:  []string{"goal_id", ColSnapshotDate},
+		PartitionBy: ColSnapshotDate,
+		ClusterBy:   []string{"root_goal_id", "goal_id"},
+		Columns: cols(
+			req("goal_id", Int64, "alignment[].goal_id", "Goal id."),
+			col("parent_goal_id", Int64, "alignment[].goal_alignments[]", "The goal this goal is aligned to; null for a root (a goal aligned to none)."),
+			req("depth", Int64, "", "Edges from the root: 0 for a root, 1 for a goal aligned to a root, ..."),
+			req("root_goal_id", Int64, "", "The root of the goal's tree (the goal itself for a root)."),
+			req("path_goal_ids", ListInt64, "", "Goal ids from the root down to this goal, both included."),
+			col("goal_name", String, "alignment[].goal_name", "Goal name."),
+			col("goal_owner", Int64, "alignment[].goal_owner", "User id of the goal's owner."),
+			col("goal_team_name", String, "alignment[].goal_team_name", "Name of the goal's team; null for a personal goal."),
+			col("goal_target_date", Timestamp, "alignment[].goal_target_date", "Target date."+tsNote),
+			col("goal_progress", Float64, "alignment[].goal_progress", "Progress in percent."),
+			col("goal_progress_color", String, "alignment[].goal_progress_color", "Progress colour (red, amber, green)."),
+		),
+	},
+	{
 		Name:        SyncRuns,
 		Description: "The run ledger: one row per wbexport run, appended after the run's data is published (or its failure is known).",
 		PrimaryKey:  []string{"run_id"},

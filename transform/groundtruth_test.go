@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -370,6 +371,18 @@ func expectations(org *wbtest.Org, perKR bool, opt options) map[schemas.TableID]
 			}
 		}
 	}
+	for _, g := range org.Goals {
+		path := []int64{g.ID}
+		for p := g.ParentID; p != 0; p = org.Goal(p).ParentID {
+			path = append([]int64{p}, path...)
+		}
+		add(schemas.GoalAlignments, transformtest.Row{
+			"goal_id": g.ID, "parent_goal_id": gtID(g.ParentID), "depth": int64(len(path) - 1), "root_goal_id": path[0],
+			"path_goal_ids": path, "goal_name": gtStr(g.Name), "goal_owner": gtID(g.OwnerID), "goal_team_name": gtStr(g.TeamName),
+			"goal_target_date": gtTime(g.TargetDate), "goal_progress": g.Progress, "goal_progress_color": gtStr(g.ProgressColor),
+			schemas.ColExtra: nil,
+		})
+	}
 	for _, t := range org.Tags {
 		add(schemas.Tags, transformtest.Row{
 			"tag_id": t.ID, "tag_name": gtStr(t.Name), "tag_status": gtStr(t.Status), "group_id": gtID(t.GroupID),
@@ -560,6 +573,10 @@ func checkCoverage(t *testing.T, exp map[schemas.TableID][]transformtest.Row) {
 		{"users with a direct manager", schemas.Users, func(r transformtest.Row) bool { return r["direct_manager_user_id"] != nil }},
 		{"users with dotted managers", schemas.Users, func(r transformtest.Row) bool { return len(r["dotted_manager_user_ids"].([]int64)) > 0 }},
 		{"users with custom attributes", schemas.Users, func(r transformtest.Row) bool { return r["custom_attributes"] != nil }},
+		{"unaligned goals", schemas.GoalAlignments, func(r transformtest.Row) bool {
+			return r["parent_goal_id"] == nil && !slices.Contains(parents(exp), r["goal_id"].(int64))
+		}},
+		{"goals three levels deep", schemas.GoalAlignments, func(r transformtest.Row) bool { return r["depth"] == int64(2) }},
 		{"archived tags", schemas.Tags, func(r transformtest.Row) bool { return r["tag_status"] == "2" }},
 		{"tags never updated", schemas.Tags, func(r transformtest.Row) bool { return r["updated_date"] == nil }},
 		{"root teams", schemas.Teams, func(r transformtest.Row) bool { return r["parent_team_id"] == nil }},
@@ -573,6 +590,17 @@ func checkCoverage(t *testing.T, exp map[schemas.TableID][]transformtest.Row) {
 			t.Errorf("the generated org has no %s (%s): the comparison would not exercise them", c.what, c.table)
 		}
 	}
+}
+
+// parents returns the goals some goal is aligned to.
+func parents(exp map[schemas.TableID][]transformtest.Row) []int64 {
+	var out []int64
+	for _, r := range exp[schemas.GoalAlignments] {
+		if p, ok := r["parent_goal_id"].(int64); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func compareTable(t *testing.T, tbl *schemas.Table, got, want []transformtest.Row, runID, snap string, before, after time.Time) {

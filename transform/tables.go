@@ -214,3 +214,19 @@ func appendKRTag(w *tableBuilder, t *workboard.KRTag) {
 	w.optInt64("updated_by", t.UpdatedBy)
 	w.lineage(&t.Meta, t.Extra)
 }
+
+func appendAlignment(w *tableBuilder, a *workboard.GoalAlignment) {
+	w.begin(a.GoalID, a.Endpoint)
+	w.int64("goal_id", a.GoalID)
+	w.optInt64("parent_goal_id", a.ParentGoalID)
+	w.int64("depth", a.Depth)
+	w.int64("root_goal_id", a.RootGoalID)
+	w.int64List("path_goal_ids", a.PathGoalIDs)
+	w.optString("goal_name", a.GoalName)
+	w.optInt64("goal_owner", a.GoalOwner)
+	w.optString("goal_team_name", a.GoalTeamName)
+	w.optTime("goal_target_date", a.GoalTargetDate)
+	w.optFloat64("goal_progress", a.GoalProgress)
+	w.optString("goal_progress_color", a.GoalProgressColor)
+	w.lineage(&a.Meta, a.Extra)
+}

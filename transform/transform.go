@@ -209,7 +209,10 @@ func (tr *Transformer) add(ctx context.Context, b *workboard.Batch) error {
 	if err := appendRows(ctx, tr, schemas.Tags, b.Tags, appendTag); err != nil {
 		return err
 	}
-	return appendRows(ctx, tr, schemas.KeyResultTags, b.KRTags, appendKRTag)
+	if err := appendRows(ctx, tr, schemas.KeyResultTags, b.KRTags, appendKRTag); err != nil {
+		return err
+	}
+	return appendRows(ctx, tr, schemas.GoalAlignments, b.Alignments, appendAlignment)
 }
 
 // appendRows appends rows to table id, one row per record through the table's appender row,

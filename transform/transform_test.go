@@ -262,6 +262,20 @@ func fullCases() []tableCase {
 				"updated_by": int64(102),
 			}, lineageWant(extraJSON))},
 		},
+		{
+			table: schemas.GoalAlignments,
+			batch: workboard.Batch{Alignments: []workboard.GoalAlignment{{
+				AlignmentNode: workboard.AlignmentNode{Meta: meta, GoalID: 3002, ParentGoalID: i(3001), GoalName: s(uniMixed),
+					GoalOwner: i(101), GoalTeamName: s(uniName), GoalTargetDate: t(1600000070), GoalProgress: f(64.29),
+					GoalProgressColor: s("amber"), Extra: workboard.Extra(extraJSON)},
+				Depth: 1, RootGoalID: 3001, PathGoalIDs: []int64{3001, 3002},
+			}}},
+			want: []transformtest.Row{merge(transformtest.Row{
+				"goal_id": int64(3002), "parent_goal_id": int64(3001), "depth": int64(1), "root_goal_id": int64(3001),
+				"path_goal_ids": []int64{3001, 3002}, "goal_name": uniMixed, "goal_owner": int64(101), "goal_team_name": uniName,
+				"goal_target_date": us(1600000070), "goal_progress": 64.29, "goal_progress_color": "amber",
+			}, lineageWant(extraJSON))},
+		},
 	}
 }
 
@@ -293,6 +307,8 @@ func nullCases() []tableCase {
 			[]transformtest.Row{merge(nulls(schemas.Tags), transformtest.Row{"tag_id": int64(7)})}},
 		{schemas.KeyResultTags, workboard.Batch{KRTags: []workboard.KRTag{{Meta: m, MetricID: 4, TagID: 7}}},
 			[]transformtest.Row{merge(nulls(schemas.KeyResultTags), transformtest.Row{"metric_id": int64(4), "tag_id": int64(7)})}},
+		{schemas.GoalAlignments, workboard.Batch{Alignments: []workboard.GoalAlignment{{AlignmentNode: workboard.AlignmentNode{Meta: m, GoalID: 3}, RootGoalID: 3}}},
+			[]transformtest.Row{merge(nulls(schemas.GoalAlignments), transformtest.Row{"goal_id": int64(3), "depth": int64(0), "root_goal_id": int64(3)})}},
 	}
 }
 

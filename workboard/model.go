@@ -265,6 +265,30 @@ type KRTag struct {
 	Extra       Extra          `json:"-"`
 }
 
+// AlignmentNode is one node of GET /goal/{id}/alignment (data.alignment[], nested through
+// goal_alignments[]): a goal and, when the node was nested, the goal it is aligned to.
+type AlignmentNode struct {
+	Meta              `json:"-"`
+	GoalID            int64          `json:"-"`
+	ParentGoalID      Opt[int64]     `json:"-"` // not valid for a top node: its parent is not in the answer
+	GoalName          Opt[string]    `json:"goal_name"`
+	GoalOwner         Opt[int64]     `json:"goal_owner"`
+	GoalTeamName      Opt[string]    `json:"goal_team_name"`
+	GoalTargetDate    Opt[time.Time] `json:"goal_target_date"`
+	GoalProgress      Opt[float64]   `json:"goal_progress"`
+	GoalProgressColor Opt[string]    `json:"goal_progress_color"`
+	Extra             Extra          `json:"-"`
+}
+
+// GoalAlignment is one row of the alignment tree: a goal's node with its parent, depth and
+// path from its root.
+type GoalAlignment struct {
+	AlignmentNode
+	Depth       int64
+	RootGoalID  int64
+	PathGoalIDs []int64
+}
+
 // Batch is a set of records decoded from one API response (or a few). The pipeline receives
 // batches in no particular order across kinds; within a kind, ids are unique across the run.
 type Batch struct {
@@ -279,12 +303,13 @@ type Batch struct {
 	KRComments   []KRComment
 	Tags         []Tag
 	KRTags       []KRTag
+	Alignments   []GoalAlignment
 }
 
 // Len returns the number of records of every kind in b.
 func (b *Batch) Len() int {
 	return len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
-		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments) + len(b.Tags) + len(b.KRTags)
+		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments) + len(b.Tags) + len(b.KRTags) + len(b.Alignments)
 }
 
 // Append appends o's records of every kind to b (for collecting a whole export in tests and
@@ -301,4 +326,5 @@ func (b *Batch) Append(o *Batch) {
 	b.KRComments = append(b.KRComments, o.KRComments...)
 	b.Tags = append(b.Tags, o.Tags...)
 	b.KRTags = append(b.KRTags, o.KRTags...)
+	b.Alignments = append(b.Alignments, o.Alignments...)
 }

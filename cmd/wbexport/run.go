@@ -352,6 +352,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 	if err != nil {
 		return nil, err
 	}
+	plan.Explicit = len(f.tables) > 0
 	ex, err := mk(log, prog.api)
 	if err != nil {
 		return nil, err

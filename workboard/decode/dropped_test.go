@@ -20,11 +20,11 @@ import (
 func TestNothingDropped(t *testing.T) {
 	decoders := map[string]func([]byte) (*Page, error){
 		"user": Users, "users": Users, "team": Teams, "goal": Goals, "goals": Goals, "metric": metrics, "metrics": metrics,
-		"tags": Tags, "metric_krtags": KRTags,
+		"tags": Tags, "metric_krtags": KRTags, "goal_alignment": Alignment,
 	}
 	keys := map[string]string{"user": "user", "users": "user", "team": "team", "goal": "goal", "goals": "goal", "metric": "metric", "metrics": "metric",
-		"tags": "tags", "metric_krtags": "metrics"}
-	skip := map[string]bool{"metric_tags": true, "team_workstreams": true, "goal_alignment": true,
+		"tags": "tags", "metric_krtags": "metrics", "goal_alignment": "alignment"}
+	skip := map[string]bool{"metric_tags": true, "team_workstreams": true,
 		"goal_pillars": true, "metrics_conf_missing_modified": true, "goals_bad_progress": true, "goals_missing_goal_id": true,
 		"goals_object_id": true}
 	var files []string

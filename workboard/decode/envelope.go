@@ -94,6 +94,9 @@ type Page struct {
 	workboard.Batch
 	TotalCount workboard.Opt[int64]
 	Items      int
+	// AlignmentNodes are the nodes of an alignment answer (Alignment), which become
+	// GoalAlignment rows once the whole tree is known.
+	AlignmentNodes []workboard.AlignmentNode
 }
 
 // records decodes the frame of body and calls add for each item of data.<key> (in any of the

@@ -53,6 +53,8 @@
 //	                           counts goals; an ordinary token sees only its user's goals
 //	/goal/{id}                 single goal, last_metric_comment on each goal_metrics[] item
 //	/goal/{id}/metric/{mid}    the goal, goal_metrics narrowed to that KR
+//	/goal/{id}/alignment       Data-Admin; data.alignment[]: the goal's parent (or the goal when
+//	                           unaligned) with its aligned goals nested three levels deep
 //	/metric                    ?goal_id=, ?team_id= (paged; what it lists: WithTeamMetrics),
 //	                           ?metric_id=, none = the token user's own KRs;
 //	                           ?include_metric_data=yes adds metric_data[] and metric_comments[]

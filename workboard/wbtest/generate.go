@@ -169,6 +169,7 @@ func plan(cfg OrgConfig) *orgPlan {
 		g.p.goals = append(g.p.goals, g.goal(i))
 	}
 	g.p.drawTags()
+	g.p.drawAlignments()
 	return g.p
 }
 

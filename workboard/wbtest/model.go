@@ -107,7 +107,10 @@ type IDName struct {
 
 // Goal is one goal (objective) as of Org.AsOf (API reference §6.3).
 type Goal struct {
-	ID            int64
+	ID int64
+	// ParentID is the goal this one is aligned to (GET /goal/{id}/alignment); 0 when it is
+	// not aligned. The alignments form a forest at most three levels deep.
+	ParentID      int64
 	Name          string
 	Narrative     string
 	Type          IDName // {"1","Team"} or {"2","Individual"}

@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+APIPrefix+"/goal", s.api(s.handleGoal))
 	m.HandleFunc("GET "+APIPrefix+"/goal/{id}", s.api(s.handleGoalByID))
 	m.HandleFunc("GET "+APIPrefix+"/goal/{id}/metric/{mid}", s.api(s.handleGoalByID))
+	m.HandleFunc("GET "+APIPrefix+"/goal/{id}/alignment", s.api(s.handleGoalAlignment))
 	m.HandleFunc("GET "+APIPrefix+"/metric", s.api(s.handleMetric))
 	m.HandleFunc("GET "+APIPrefix+"/metric/{id}", s.api(s.handleMetricByID))
 	m.HandleFunc("GET "+APIPrefix+"/metric/krtags", s.api(s.handleKRTags))
