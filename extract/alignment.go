@@ -16,7 +16,7 @@ import (
 // alignments is what the alignment calls have learnt: each goal's node and the meta of the
 // answer it came in, and the goals whose parent is known (0: a root).
 type alignments struct {
-	goals  []int64 // the goals listed, in listing order
+	goals  []int64 // the goals listed, in id order
 	next   int     // goals[:next] are known or being called
 	nodes  map[int64]workboard.AlignmentNode
 	parent map[int64]int64
@@ -25,8 +25,8 @@ type alignments struct {
 
 // goalAlignments fetches the alignment tree once the goals are listed: GET
 // /goal/{id}/alignment for each listed goal whose parent no answer so far has shown (an answer
-// holds the goal's parent and the goals aligned below it, three levels deep), then emits one
-// row per goal. A goal that answers "not found" is skipped and reported. Without Data-Admin
+// holds the goal's parent and the goals aligned below it, three levels deep), oldest goal
+// first, then emits one row per goal. A goal that answers "not found" is skipped and reported. Without Data-Admin
 // access the table is left empty with a warning, unless the plan named its tables
 // (Plan.Explicit): then the export fails.
 func (r *run) goalAlignments(ctx context.Context) error {
@@ -34,7 +34,10 @@ func (r *run) goalAlignments(ctx context.Context) error {
 		return ctx.Err()
 	}
 	r.mu.Lock()
-	a := &alignments{goals: r.alignGoalIDs, nodes: map[int64]workboard.AlignmentNode{}, parent: map[int64]int64{}}
+	// oldest goal first: a goal is usually aligned to an older one, whose answer covers it
+	goals := slices.Clone(r.alignGoalIDs)
+	slices.Sort(goals)
+	a := &alignments{goals: goals, nodes: map[int64]workboard.AlignmentNode{}, parent: map[int64]int64{}}
 	r.align = a
 	r.rep.endpoint("goal_alignments")
 	r.mu.Unlock()

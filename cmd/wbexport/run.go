@@ -240,7 +240,8 @@ func newRunCmd() *cobra.Command {
 		Use:   "run",
 		Short: "Export the WorkBoard organisation to the sink (one snapshot day)",
 		Long: `Export users, teams, team members, goals, key results and their check-in, confidence and
-comment history into the sink, as the snapshot of one day. Everything is staged first and published
+comment history, tags, key result tags and the goal alignment tree into the sink, as the snapshot
+of one day. Everything is staged first and published
 only when every table has succeeded; rerunning the same --snapshot-date replaces that day.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
