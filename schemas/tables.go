@@ -268,8 +268,8 @@ var all = []*Table{
 			col("group_id", Int64, "metrics[].tags[].group_id", "Id of the tag's group."),
 			col("group_name", String, "metrics[].tags[].group_name", "Name of the tag's group."),
 			col("group_status", String, "metrics[].tags[].group_status", "Status of the tag's group verbatim (1 active, 2 archived)."),
-			col("updated_date", Timestamp, "metrics[].tags[].updated_date", "When the tag was last changed."+tsNote),
-			col("updated_by", Int64, "metrics[].tags[].updated_by", "User id of the tag's last editor."),
+			col("updated_date", Timestamp, "metrics[].tags[].updated_date", "When the tag was last changed (this listing sends its creation when it never was)."+tsNote),
+			col("updated_by", Int64, "metrics[].tags[].updated_by", "User id of the tag's last editor (or its creator, as updated_date)."),
 		),
 	},
 	{

@@ -9,6 +9,7 @@ package transform_test
 // JSON columns compared as JSON values.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -398,7 +399,8 @@ func expectations(org *wbtest.Org, perKR bool, opt options) map[schemas.TableID]
 				add(schemas.KeyResultTags, transformtest.Row{
 					"metric_id": k.ID, "tag_id": id, "metric_name": gtStr(k.Name), "tag_name": gtStr(t.Name),
 					"tag_status": gtStr(t.Status), "group_id": gtID(t.GroupID), "group_name": gtStr(t.GroupName),
-					"group_status": gtStr(t.GroupStatus), "updated_date": gtTime(t.UpdatedDate), "updated_by": gtID(t.UpdatedBy),
+					"group_status": gtStr(t.GroupStatus), "updated_date": gtTime(cmp.Or(t.UpdatedDate, t.CreatedDate)),
+					"updated_by":     gtID(cmp.Or(t.UpdatedBy, t.CreatedBy)),
 					schemas.ColExtra: nil,
 				})
 			}

@@ -280,7 +280,7 @@ func (o *Org) index() {
 }
 
 // Tag is one tag of GET /tags. Every id and date is a string on the wire; UpdatedDate and
-// UpdatedBy are null when 0.
+// UpdatedBy are null when 0 on /tags, and the creation's on /metric/krtags.
 type Tag struct {
 	ID          int64
 	Name        string

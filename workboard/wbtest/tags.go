@@ -1,6 +1,7 @@
 package wbtest
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ func (s *Server) handleTags(r *http.Request, _ caller) (reply, *apiError) {
 }
 
 // handleKRTags serves GET /metric/krtags?metric_ids=1,2,3: each known key result with its
-// tags (items without created_*); unknown ids are left out.
+// tags (items without created_*, updated_* never null); unknown ids are left out.
 func (s *Server) handleKRTags(r *http.Request, _ caller) (reply, *apiError) {
 	v := r.URL.Query().Get("metric_ids")
 	if strings.TrimSpace(v) == "" {
@@ -76,7 +77,9 @@ func (s *Server) handleKRTags(r *http.Request, _ caller) (reply, *apiError) {
 				t := s.org.Tag(id)
 				e.beginObject()
 				writeTagCommon(e, t)
-				writeTagUpdate(e, t)
+				// never null here: a tag never updated shows its creation (as in the fixture)
+				e.quotedInt("updated_by", cmp.Or(t.UpdatedBy, t.CreatedBy))
+				e.quotedInt("updated_date", cmp.Or(t.UpdatedDate, t.CreatedDate))
 				e.endObject()
 			}
 			e.endArray()
