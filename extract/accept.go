@@ -9,13 +9,15 @@ import (
 // seen are the ids accepted so far, per record kind: a record whose id was seen is a
 // duplicate (an item repeated across pages while the listing shifted) and is dropped.
 type seen struct {
-	users, teams, goals, goalComments, krs map[int64]bool
-	members                                map[[2]int64]bool // (team id, user id)
+	users, teams, goals, goalComments, krs, tags map[int64]bool
+	members                                      map[[2]int64]bool // (team id, user id)
+	krTags                                       map[[2]int64]bool // (metric id, tag id)
 }
 
 func newSeen() seen {
 	return seen{users: map[int64]bool{}, teams: map[int64]bool{}, goals: map[int64]bool{},
-		goalComments: map[int64]bool{}, krs: map[int64]bool{}, members: map[[2]int64]bool{}}
+		goalComments: map[int64]bool{}, krs: map[int64]bool{}, tags: map[int64]bool{}, members: map[[2]int64]bool{},
+		krTags: map[[2]int64]bool{}}
 }
 
 // keep filters rs in place to the records whose key was not seen yet (and records it), stamped
@@ -75,14 +77,21 @@ func (r *run) acceptMembers(p *decode.Page, m workboard.Meta) (*workboard.Batch,
 }
 
 // acceptGoals also records, for the key-result calls, each new goal's key results
-// (goal_metrics), and the goal itself unless it has none (see hasKRs).
+// (goal_metrics), and the goal itself unless it has none (see hasKRs); and, for the key
+// result tags, the key result ids; for the alignment tree, the goal ids.
 func (r *run) acceptGoals(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
 	goals, dups := keep(p.Goals, r.seen.goals, func(g *workboard.Goal) int64 { return g.GoalID }, m)
 	for i := range goals {
-		if !r.plan.needKRs() {
-			break
-		}
 		g := &goals[i]
+		if r.plan.Has(schemas.KeyResultTags) {
+			r.tagMetricIDs = append(r.tagMetricIDs, g.MetricIDs...)
+		}
+		if r.plan.Has(schemas.GoalAlignments) {
+			r.alignGoalIDs = append(r.alignGoalIDs, g.GoalID)
+		}
+		if !r.plan.needKRs() {
+			continue
+		}
 		first := len(r.krRefs)
 		for _, mid := range g.MetricIDs {
 			r.krRefs = append(r.krRefs, [2]int64{g.GoalID, mid})

@@ -177,7 +177,7 @@ func TestPaging(t *testing.T) {
 				t.Fatalf("rows %v overlap %v", rep.Rows, col.overlap.Load())
 			}
 			for _, u := range col.all.Users {
-				if !strings.HasPrefix(u.Endpoint, "/user?include=org_members&limit=100&offset=") || u.ExtractedAt.IsZero() {
+				if !strings.HasPrefix(u.Endpoint, "/user?include=org_members&custom_attributes=1&limit=100&offset=") || u.ExtractedAt.IsZero() {
 					t.Fatalf("meta %+v", u.Meta)
 				}
 			}
@@ -187,7 +187,8 @@ func TestPaging(t *testing.T) {
 
 // fixtureOrg serves the shared fixtures as a tiny org: 5 users in pages of 3, 4 teams, 5 goals
 // in pages of 3 (Marcus' wrapper split across the pages), key results for goal 90114, and
-// "not found" for team 52061 and goal 90140.
+// "not found" for team 52061 and goal 90140; two tags, the key result tags of 310552, and the
+// alignment tree of goal_alignment.json (90127 and 90114 under 90101; 90133 unaligned).
 func fixtureOrg(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	notFound := func(w http.ResponseWriter) {
@@ -244,6 +245,22 @@ func fixtureOrg(t *testing.T) http.Handler {
 			writeJSON(w, 200, []byte(`{"success":true,"message":"","data":{"totalCount":0,"metric":[]}}`))
 		}
 	})
+	mux.HandleFunc("/wb/apis/tags", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "tags_list.json"))
+	})
+	mux.HandleFunc("/wb/apis/metric/krtags", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "metric_krtags.json"))
+	})
+	mux.HandleFunc("/wb/apis/goal/{id}/alignment", func(w http.ResponseWriter, r *http.Request) {
+		switch id := r.PathValue("id"); id {
+		case "90101", "90114", "90127":
+			writeJSON(w, 200, fixture(t, "goal_alignment.json"))
+		case "90140":
+			notFound(w)
+		default:
+			writeJSON(w, 200, []byte(`{"success":true,"data":{"totalCount":1,"alignment":[{"goal_id":"`+id+`","goal_alignments":[]}]}}`))
+		}
+	})
 	mux.HandleFunc("/wb/apis/metric/{id}", func(w http.ResponseWriter, r *http.Request) {
 		switch r.PathValue("id") {
 		case "310552":
@@ -293,7 +310,7 @@ func TestExportFixtureOrg(t *testing.T) {
 	// goal 90140 answers "not found" (so its key result 310540 is not tried); the key results
 	// that goal_metrics lists but /metric?goal_id= did not return are tried one by one and
 	// answer "not found" too
-	wantSkipped := []Skipped{{Entity: "goal", ID: 90140}, {Entity: "key_result", ID: 310501}, {Entity: "key_result", ID: 310580},
+	wantSkipped := []Skipped{{Entity: "goal", ID: 90140}, {Entity: "goal_alignment", ID: 90140}, {Entity: "key_result", ID: 310501}, {Entity: "key_result", ID: 310580},
 		{Entity: "key_result", ID: 310581}, {Entity: "key_result", ID: 310599}, {Entity: "team", ID: 52061}}
 	if diff := cmp.Diff(wantSkipped, rep.Skipped, cmpopts.IgnoreFields(Skipped{}, "Endpoint", "Reason")); diff != "" {
 		t.Fatalf("skipped (-want +got):\n%s", diff)
@@ -460,9 +477,9 @@ func TestExportFailures(t *testing.T) {
 			writeJSON(w, 400, fixture(t, "error_400_invalid_token.json"))
 		}))
 		_, err := ex.Export(context.Background(), FullPlan(), (&collector{}).emit)
-		// the three independent parts (users, teams, goals) start together: at most their
-		// first requests, none retried, nothing after the error
-		if !errors.Is(err, workboard.ErrAuth) || n.Load() < 1 || n.Load() > 3 {
+		// the four independent parts (users, teams, goals, tags) start together: at most
+		// their first requests, none retried, nothing after the error
+		if !errors.Is(err, workboard.ErrAuth) || n.Load() < 1 || n.Load() > 4 {
 			t.Fatalf("err %v after %d requests", err, n.Load())
 		}
 	})

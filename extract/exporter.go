@@ -29,7 +29,9 @@ type Exporter struct {
 type config struct {
 	pageSize    int
 	maxTotal    int64
-	customAttrs bool
+	customAttrs bool // custom_attributes=1 on GET /goal
+	userAttrs   bool // custom_attributes=1 on GET /user?include=org_members
+	krTagsBatch int  // key result ids per GET /metric/krtags
 	progress    func(Progress)
 }
 
@@ -46,18 +48,25 @@ func WithMaxTotal(n int64) Option { return func(c *config) { c.maxTotal = n } }
 // WithCustomAttributes controls custom_attributes=1 on GET /goal (default on).
 func WithCustomAttributes(on bool) Option { return func(c *config) { c.customAttrs = on } }
 
+// WithUserCustomAttributes controls custom_attributes=1 on the user listing, which fills
+// users.custom_attributes (default on).
+func WithUserCustomAttributes(on bool) Option { return func(c *config) { c.userAttrs = on } }
+
 // WithProgress registers a callback for progress bars, called serially after each page or
 // per-item call.
 func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progress = fn } }
 
 // New returns an exporter that uses c.
 func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
-	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true}
+	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true, userAttrs: true, krTagsBatch: DefaultKRTagsBatch}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.pageSize <= 0 {
 		return nil, fmt.Errorf("extract: page size must be positive, got %d", cfg.pageSize)
+	}
+	if cfg.krTagsBatch <= 0 {
+		return nil, fmt.Errorf("extract: key result tags batch size must be positive, got %d", cfg.krTagsBatch)
 	}
 	return &Exporter{c: c, cfg: cfg}, nil
 }
@@ -99,9 +108,15 @@ type run struct {
 	goalIDs      []int64    // goals for per-goal calls (KRByGoal)
 	krGoals      []goalKRs  // goals with key results (KRByTeam, KRAuto)
 	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
-	alienKRs     int        // key results of goals not listed, dropped from team listings
-	skippedGoals map[int64]bool
-	progress     map[string]*Progress
+	tagMetricIDs []int64    // key result ids from goal_metrics, for key_result_tags
+	alignGoalIDs []int64    // the goals listed, for goal_alignments
+	align        *alignments
+	// krTagsSize is the key result ids per GET /metric/krtags (0: the configured batch size),
+	// lowered on each refusal (krTagsRefused counts them)
+	krTagsSize, krTagsRefused int
+	alienKRs                  int // key results of goals not listed, dropped from team listings
+	skippedGoals              map[int64]bool
+	progress                  map[string]*Progress
 	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
 	// so key results are fetched while goals are still being listed.
 	goalsMore *sync.Cond
@@ -124,7 +139,8 @@ func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch)
 }
 
 // exec runs the plan's independent parts concurrently — users; teams then team members;
-// goals then key results — so the client's concurrency stays busy across what would
+// goals then key results; tags; key result tags and the alignment tree once the goals are
+// listed — so the client's concurrency stays busy across what would
 // otherwise be phase boundaries. All requests share the client's pacer; emit stays serial
 // (take holds r.mu). The first error cancels the other parts and is returned.
 func (r *run) exec(ctx context.Context) error {
@@ -137,6 +153,15 @@ func (r *run) exec(ctx context.Context) error {
 	}
 	if r.plan.needGoals() {
 		g.Go(func() error { return r.goalsAndKRs(gctx) })
+	}
+	if r.plan.Has(schemas.Tags) {
+		g.Go(func() error { return r.listTags(gctx) })
+	}
+	if r.plan.Has(schemas.KeyResultTags) {
+		g.Go(func() error { return r.keyResultTags(gctx) })
+	}
+	if r.plan.Has(schemas.GoalAlignments) {
+		g.Go(func() error { return r.goalAlignments(gctx) })
 	}
 	return g.Wait()
 }

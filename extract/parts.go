@@ -18,8 +18,14 @@ func paged(path string) func(offset, limit int) string {
 	}
 }
 
+// listUsers lists the org's users, with their custom attributes unless the exporter was
+// told not to ask for them.
 func (r *run) listUsers(ctx context.Context) error {
-	return r.list(ctx, "users", paged("/user?include=org_members"), decode.Users, r.acceptUsers)
+	q := "/user?include=org_members"
+	if r.e.cfg.userAttrs {
+		q = "/user?include=org_members&custom_attributes=1"
+	}
+	return r.list(ctx, "users", paged(q), decode.Users, r.acceptUsers)
 }
 
 func (r *run) teamsAndMembers(ctx context.Context) error {

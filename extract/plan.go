@@ -18,6 +18,10 @@ type Plan struct {
 	PerKeyResult bool
 	// KRListing is how key results are listed when PerKeyResult is off ("" is KRAuto).
 	KRListing KRListing
+	// Explicit marks tables named by the user (--tables): a table the token may not read
+	// (goal_alignments without Data-Admin access) then fails the export instead of being
+	// left empty with a warning.
+	Explicit bool
 }
 
 // KRListing is a strategy for listing key results with their history.
@@ -101,7 +105,8 @@ func (p Plan) needKRs() bool {
 }
 
 func (p Plan) needGoals() bool {
-	return p.Has(schemas.Goals) || p.Has(schemas.GoalComments) || p.needKRs()
+	return p.Has(schemas.Goals) || p.Has(schemas.GoalComments) || p.needKRs() || p.Has(schemas.KeyResultTags) ||
+		p.Has(schemas.GoalAlignments)
 }
 
 // History is what the plan needs of a key result's history lists.

@@ -86,6 +86,9 @@ func (r *run) expected() int64 {
 	if r.plan.needGoals() {
 		lists = append(lists, "goals")
 	}
+	if r.plan.Has(schemas.Tags) {
+		lists = append(lists, "tags")
+	}
 	for _, name := range lists {
 		p := pages(name)
 		if p < 0 {
@@ -96,7 +99,49 @@ func (r *run) expected() int64 {
 	if r.plan.Has(schemas.TeamMembers) {
 		n += max(int64(len(r.teamIDs)), r.rep.Endpoints["teams"].ReportedTotal)
 	}
-	return n + r.expectedKRCalls()
+	return n + r.expectedKRCalls() + r.expectedKRTagCalls() + r.expectedAlignmentCalls()
+}
+
+// expectedAlignmentCalls estimates the GET /goal/{id}/alignment calls: those made, and one
+// for every other goal left whose parent is not known yet (answers cover about as many goals
+// as were called); before the calls start, one for every other goal listed (scaled as in
+// expectedKRCalls). Called with r.mu held.
+func (r *run) expectedAlignmentCalls() int64 {
+	if !r.plan.Has(schemas.GoalAlignments) {
+		return 0
+	}
+	a := r.align
+	if a == nil {
+		return int64(math.Ceil(float64(len(r.alignGoalIDs)) * r.goalScale() / 2))
+	}
+	unknown := 0
+	for _, id := range a.goals[a.next:] {
+		if _, known := a.parent[id]; !known {
+			unknown++
+		}
+	}
+	return int64(a.calls + (unknown+1)/2)
+}
+
+// goalScale is the factor from the goals listed so far to the goals the listing reported (1
+// once the listing has ended). Called with r.mu held, once the goals' first page is in.
+func (r *run) goalScale() float64 {
+	goals := r.rep.Endpoints["goals"]
+	if listed := goals.Fetched; !r.goalsDone && listed > 0 && goals.ReportedTotal > listed {
+		return float64(goals.ReportedTotal) / float64(listed)
+	}
+	return 1
+}
+
+// expectedKRTagCalls estimates the GET /metric/krtags calls: the batches refused so far, and
+// the key results the goals name (scaled as in expectedKRCalls) in batches of the current
+// size. Called with r.mu held, once the goals' first page is in.
+func (r *run) expectedKRTagCalls() int64 {
+	if !r.plan.Has(schemas.KeyResultTags) {
+		return 0
+	}
+	ids := float64(len(r.tagMetricIDs)) * r.goalScale()
+	return int64(r.krTagsRefused) + int64(math.Ceil(ids/float64(r.krTagSize())))
 }
 
 // expectedKRCalls estimates the key-result calls: those the goals listed so far need, scaled
@@ -105,11 +150,7 @@ func (r *run) expectedKRCalls() int64 {
 	if !r.plan.needKRs() {
 		return 0
 	}
-	goals := r.rep.Endpoints["goals"]
-	scale := 1.0
-	if listed := goals.Fetched; !r.goalsDone && listed > 0 && goals.ReportedTotal > listed {
-		scale = float64(goals.ReportedTotal) / float64(listed)
-	}
+	scale := r.goalScale()
 	var calls float64
 	switch r.plan.krListing() {
 	case "key_result":

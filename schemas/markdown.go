@@ -23,7 +23,11 @@ func Markdown(tables []*Table) []byte {
 		"empty meaning NULL; an empty string from the API is NULL in every column; numeric strings become FLOAT64; list columns are never NULL (an absent list is\n" +
 		"empty); `json` columns hold JSON text (BigQuery STRING). Every data table is a full snapshot per\n" +
 		"`snapshot_date` and ends with the lineage columns `snapshot_date`, `_run_id`, `_extracted_at` and\n" +
-		"`_extra` (API fields no column holds, as a JSON object).\n\n")
+		"`_extra` (API fields no column holds, as a JSON object). In `_extra` a member of a nested object is\n" +
+		"named by its path (`profile.pronouns`, `wrapper.user_email` for the `people_goals`/`team_goals`\n" +
+		"wrapper a goal was listed in), and a member that the columns hold only in part is kept whole under its\n" +
+		"own name: `manager`, `{id, name}` objects and lists with other members or null items, and a goal's\n" +
+		"`goal_metrics` (read as `$.goal_metrics[0].metric_source_from`).\n\n")
 	b.WriteString("| Table | Primary key | Description |\n|---|---|---|\n")
 	for _, t := range tables {
 		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s |\n", t.Name, anchor(t.Name), codeList(t.PrimaryKey), mdCell(t.Description))

@@ -89,6 +89,9 @@ const (
 	KeyResultConf     TableID = "key_result_confidence"
 	KeyResultComments TableID = "key_result_comments"
 	GoalComments      TableID = "goal_comments"
+	Tags              TableID = "tags"
+	KeyResultTags     TableID = "key_result_tags"
+	GoalAlignments    TableID = "goal_alignments"
 	SyncRuns          TableID = "_sync_runs"
 )
 

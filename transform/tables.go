@@ -184,3 +184,49 @@ func appendGoalComment(w *tableBuilder, c *workboard.GoalComment) {
 	w.optTime("comment_last_updated", c.CommentLastUpdated)
 	w.lineage(&c.Meta, c.Extra)
 }
+
+func appendTag(w *tableBuilder, t *workboard.Tag) {
+	w.begin(t.TagID, t.Endpoint)
+	w.int64("tag_id", t.TagID)
+	w.optString("tag_name", t.TagName)
+	w.optString("tag_status", t.TagStatus)
+	w.optInt64("group_id", t.GroupID)
+	w.optString("group_name", t.GroupName)
+	w.optString("group_status", t.GroupStatus)
+	w.optTime("created_date", t.CreatedDate)
+	w.optInt64("created_by", t.CreatedBy)
+	w.optTime("updated_date", t.UpdatedDate)
+	w.optInt64("updated_by", t.UpdatedBy)
+	w.lineage(&t.Meta, t.Extra)
+}
+
+func appendKRTag(w *tableBuilder, t *workboard.KRTag) {
+	w.begin(t.MetricID, t.Endpoint)
+	w.int64("metric_id", t.MetricID)
+	w.int64("tag_id", t.TagID)
+	w.optString("metric_name", t.MetricName)
+	w.optString("tag_name", t.TagName)
+	w.optString("tag_status", t.TagStatus)
+	w.optInt64("group_id", t.GroupID)
+	w.optString("group_name", t.GroupName)
+	w.optString("group_status", t.GroupStatus)
+	w.optTime("updated_date", t.UpdatedDate)
+	w.optInt64("updated_by", t.UpdatedBy)
+	w.lineage(&t.Meta, t.Extra)
+}
+
+func appendAlignment(w *tableBuilder, a *workboard.GoalAlignment) {
+	w.begin(a.GoalID, a.Endpoint)
+	w.int64("goal_id", a.GoalID)
+	w.optInt64("parent_goal_id", a.ParentGoalID)
+	w.int64("depth", a.Depth)
+	w.int64("root_goal_id", a.RootGoalID)
+	w.int64List("path_goal_ids", a.PathGoalIDs)
+	w.optString("goal_name", a.GoalName)
+	w.optInt64("goal_owner", a.GoalOwner)
+	w.optString("goal_team_name", a.GoalTeamName)
+	w.optTime("goal_target_date", a.GoalTargetDate)
+	w.optFloat64("goal_progress", a.GoalProgress)
+	w.optString("goal_progress_color", a.GoalProgressColor)
+	w.lineage(&a.Meta, a.Extra)
+}

@@ -203,7 +203,16 @@ func (tr *Transformer) add(ctx context.Context, b *workboard.Batch) error {
 	if err := appendRows(ctx, tr, schemas.KeyResultComments, b.KRComments, appendKRComment); err != nil {
 		return err
 	}
-	return appendRows(ctx, tr, schemas.GoalComments, b.GoalComments, appendGoalComment)
+	if err := appendRows(ctx, tr, schemas.GoalComments, b.GoalComments, appendGoalComment); err != nil {
+		return err
+	}
+	if err := appendRows(ctx, tr, schemas.Tags, b.Tags, appendTag); err != nil {
+		return err
+	}
+	if err := appendRows(ctx, tr, schemas.KeyResultTags, b.KRTags, appendKRTag); err != nil {
+		return err
+	}
+	return appendRows(ctx, tr, schemas.GoalAlignments, b.Alignments, appendAlignment)
 }
 
 // appendRows appends rows to table id, one row per record through the table's appender row,

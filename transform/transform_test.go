@@ -236,6 +236,46 @@ func fullCases() []tableCase {
 				"comment_owner_name": uniName, "comment_added_at": us(1600000050), "comment_last_updated": us(1600000051),
 			}, lineageWant(extraJSON))},
 		},
+		{
+			table: schemas.Tags,
+			batch: workboard.Batch{Tags: []workboard.Tag{{
+				Meta: meta, TagID: 501, TagName: s(uniCJK), TagStatus: s("2"), GroupID: i(40), GroupName: s(uniName),
+				GroupStatus: s("1"), CreatedDate: t(1600000060), CreatedBy: i(101), UpdatedDate: t(1600000061), UpdatedBy: i(102),
+				Extra: workboard.Extra(extraJSON),
+			}}},
+			want: []transformtest.Row{merge(transformtest.Row{
+				"tag_id": int64(501), "tag_name": uniCJK, "tag_status": "2", "group_id": int64(40), "group_name": uniName,
+				"group_status": "1", "created_date": us(1600000060), "created_by": int64(101), "updated_date": us(1600000061),
+				"updated_by": int64(102),
+			}, lineageWant(extraJSON))},
+		},
+		{
+			table: schemas.KeyResultTags,
+			batch: workboard.Batch{KRTags: []workboard.KRTag{{
+				Meta: meta, MetricID: 4001, TagID: 501, MetricName: s(uniMixed), TagName: s(uniCJK), TagStatus: s("1"),
+				GroupID: i(40), GroupName: s(uniName), GroupStatus: s("2"), UpdatedDate: t(1600000061), UpdatedBy: i(102),
+				Extra: workboard.Extra(extraJSON),
+			}}},
+			want: []transformtest.Row{merge(transformtest.Row{
+				"metric_id": int64(4001), "tag_id": int64(501), "metric_name": uniMixed, "tag_name": uniCJK, "tag_status": "1",
+				"group_id": int64(40), "group_name": uniName, "group_status": "2", "updated_date": us(1600000061),
+				"updated_by": int64(102),
+			}, lineageWant(extraJSON))},
+		},
+		{
+			table: schemas.GoalAlignments,
+			batch: workboard.Batch{Alignments: []workboard.GoalAlignment{{
+				AlignmentNode: workboard.AlignmentNode{Meta: meta, GoalID: 3002, ParentGoalID: i(3001), GoalName: s(uniMixed),
+					GoalOwner: i(101), GoalTeamName: s(uniName), GoalTargetDate: t(1600000070), GoalProgress: f(64.29),
+					GoalProgressColor: s("amber"), Extra: workboard.Extra(extraJSON)},
+				Depth: 1, RootGoalID: 3001, PathGoalIDs: []int64{3001, 3002},
+			}}},
+			want: []transformtest.Row{merge(transformtest.Row{
+				"goal_id": int64(3002), "parent_goal_id": int64(3001), "depth": int64(1), "root_goal_id": int64(3001),
+				"path_goal_ids": []int64{3001, 3002}, "goal_name": uniMixed, "goal_owner": int64(101), "goal_team_name": uniName,
+				"goal_target_date": us(1600000070), "goal_progress": 64.29, "goal_progress_color": "amber",
+			}, lineageWant(extraJSON))},
+		},
 	}
 }
 
@@ -263,6 +303,12 @@ func nullCases() []tableCase {
 			[]transformtest.Row{merge(nulls(schemas.KeyResultComments), transformtest.Row{"metric_id": int64(4), "modified_at": us(1600000030), "ordinal": int64(0), "goal_id": int64(3)})}},
 		{schemas.GoalComments, workboard.Batch{GoalComments: []workboard.GoalComment{{Meta: m, CommentID: 6, GoalID: 3}}},
 			[]transformtest.Row{merge(nulls(schemas.GoalComments), transformtest.Row{"comment_id": int64(6), "goal_id": int64(3)})}},
+		{schemas.Tags, workboard.Batch{Tags: []workboard.Tag{{Meta: m, TagID: 7}}},
+			[]transformtest.Row{merge(nulls(schemas.Tags), transformtest.Row{"tag_id": int64(7)})}},
+		{schemas.KeyResultTags, workboard.Batch{KRTags: []workboard.KRTag{{Meta: m, MetricID: 4, TagID: 7}}},
+			[]transformtest.Row{merge(nulls(schemas.KeyResultTags), transformtest.Row{"metric_id": int64(4), "tag_id": int64(7)})}},
+		{schemas.GoalAlignments, workboard.Batch{Alignments: []workboard.GoalAlignment{{AlignmentNode: workboard.AlignmentNode{Meta: m, GoalID: 3}, RootGoalID: 3}}},
+			[]transformtest.Row{merge(nulls(schemas.GoalAlignments), transformtest.Row{"goal_id": int64(3), "depth": int64(0), "root_goal_id": int64(3)})}},
 	}
 }
 

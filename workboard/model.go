@@ -233,6 +233,62 @@ type KRComment struct {
 	Extra      Extra       `json:"-"`
 }
 
+// Tag is one tag of GET /tags.
+type Tag struct {
+	Meta        `json:"-"`
+	TagID       int64          `json:"-"`
+	TagName     Opt[string]    `json:"name"`
+	TagStatus   Opt[string]    `json:"status"` // "1" active, "2" archived
+	GroupID     Opt[int64]     `json:"group_id"`
+	GroupName   Opt[string]    `json:"group_name"`
+	GroupStatus Opt[string]    `json:"group_status"`
+	CreatedDate Opt[time.Time] `json:"created_date"`
+	CreatedBy   Opt[int64]     `json:"created_by"`
+	UpdatedDate Opt[time.Time] `json:"updated_date"`
+	UpdatedBy   Opt[int64]     `json:"updated_by"`
+	Extra       Extra          `json:"-"`
+}
+
+// KRTag is one tag of a key result (GET /metric/krtags: data.metrics[].tags[]).
+type KRTag struct {
+	Meta        `json:"-"`
+	MetricID    int64          `json:"-"`
+	TagID       int64          `json:"-"`
+	MetricName  Opt[string]    `json:"-"` // metrics[].name
+	TagName     Opt[string]    `json:"name"`
+	TagStatus   Opt[string]    `json:"status"`
+	GroupID     Opt[int64]     `json:"group_id"`
+	GroupName   Opt[string]    `json:"group_name"`
+	GroupStatus Opt[string]    `json:"group_status"`
+	UpdatedDate Opt[time.Time] `json:"updated_date"`
+	UpdatedBy   Opt[int64]     `json:"updated_by"`
+	Extra       Extra          `json:"-"`
+}
+
+// AlignmentNode is one node of GET /goal/{id}/alignment (data.alignment[], nested through
+// goal_alignments[]): a goal and, when the node was nested, the goal it is aligned to.
+type AlignmentNode struct {
+	Meta              `json:"-"`
+	GoalID            int64          `json:"-"`
+	ParentGoalID      Opt[int64]     `json:"-"` // not valid for a top node: its parent is not in the answer
+	GoalName          Opt[string]    `json:"goal_name"`
+	GoalOwner         Opt[int64]     `json:"goal_owner"`
+	GoalTeamName      Opt[string]    `json:"goal_team_name"`
+	GoalTargetDate    Opt[time.Time] `json:"goal_target_date"`
+	GoalProgress      Opt[float64]   `json:"goal_progress"`
+	GoalProgressColor Opt[string]    `json:"goal_progress_color"`
+	Extra             Extra          `json:"-"`
+}
+
+// GoalAlignment is one row of the alignment tree: a goal's node with its parent, depth and
+// path from its root.
+type GoalAlignment struct {
+	AlignmentNode
+	Depth       int64
+	RootGoalID  int64
+	PathGoalIDs []int64
+}
+
 // Batch is a set of records decoded from one API response (or a few). The pipeline receives
 // batches in no particular order across kinds; within a kind, ids are unique across the run.
 type Batch struct {
@@ -245,12 +301,15 @@ type Batch struct {
 	Checkins     []Checkin
 	Confidence   []Confidence
 	KRComments   []KRComment
+	Tags         []Tag
+	KRTags       []KRTag
+	Alignments   []GoalAlignment
 }
 
 // Len returns the number of records of every kind in b.
 func (b *Batch) Len() int {
 	return len(b.Users) + len(b.Teams) + len(b.TeamMembers) + len(b.Goals) + len(b.GoalComments) +
-		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments)
+		len(b.KeyResults) + len(b.Checkins) + len(b.Confidence) + len(b.KRComments) + len(b.Tags) + len(b.KRTags) + len(b.Alignments)
 }
 
 // Append appends o's records of every kind to b (for collecting a whole export in tests and
@@ -265,4 +324,7 @@ func (b *Batch) Append(o *Batch) {
 	b.Checkins = append(b.Checkins, o.Checkins...)
 	b.Confidence = append(b.Confidence, o.Confidence...)
 	b.KRComments = append(b.KRComments, o.KRComments...)
+	b.Tags = append(b.Tags, o.Tags...)
+	b.KRTags = append(b.KRTags, o.KRTags...)
+	b.Alignments = append(b.Alignments, o.Alignments...)
 }

@@ -215,6 +215,8 @@ type runFlags struct {
 	summaryFile  string
 	perKR        bool
 	noCustomAttr bool
+	noUserAttr   bool
+	krTagsBatch  int
 	batchRows    int
 	progress     string
 	krListing    string
@@ -238,7 +240,8 @@ func newRunCmd() *cobra.Command {
 		Use:   "run",
 		Short: "Export the WorkBoard organisation to the sink (one snapshot day)",
 		Long: `Export users, teams, team members, goals, key results and their check-in, confidence and
-comment history into the sink, as the snapshot of one day. Everything is staged first and published
+comment history, tags, key result tags and the goal alignment tree into the sink, as the snapshot
+of one day. Everything is staged first and published
 only when every table has succeeded; rerunning the same --snapshot-date replaces that day.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -257,6 +260,8 @@ only when every table has succeeded; rerunning the same --snapshot-date replaces
 	f.registerCommon(cmd)
 	cmd.Flags().BoolVar(&f.perKR, "per-key-result", false, "fetch key results one by one (GET /metric/{id}) instead of per goal; adds confidence→check-in links and MIT dates")
 	cmd.Flags().BoolVar(&f.noCustomAttr, "no-custom-attributes", false, "do not request goal custom attributes")
+	cmd.Flags().IntVar(&f.krTagsBatch, "krtags-batch", extract.DefaultKRTagsBatch, "key result ids per GET /metric/krtags (key_result_tags); a batch the API refuses is halved")
+	cmd.Flags().BoolVar(&f.noUserAttr, "no-user-custom-attributes", false, "do not request user custom attributes (users.custom_attributes stays NULL)")
 	return cmd
 }
 
@@ -340,13 +345,15 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 			if err != nil {
 				return nil, err
 			}
-			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr))
+			return f.api.exporter(c, extract.WithProgress(progress), extract.WithCustomAttributes(!f.noCustomAttr),
+				extract.WithUserCustomAttributes(!f.noUserAttr), extract.WithKRTagsBatch(f.krTagsBatch))
 		}
 	}
 	plan, err := planFor(tables, f.perKR, f.krListing)
 	if err != nil {
 		return nil, err
 	}
+	plan.Explicit = len(f.tables) > 0
 	ex, err := mk(log, prog.api)
 	if err != nil {
 		return nil, err

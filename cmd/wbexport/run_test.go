@@ -95,6 +95,8 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"bad token", "not-a-valid-token", nil, ExitAuth},
 		{"ordinary token lacks Data-Admin", ts.UserToken, nil, ExitAuth},
+		// unnamed, goal_alignments would be left empty with a warning; named, it must fail
+		{"goal_alignments named without Data-Admin", ts.UserToken, []string{"--tables", "goals,goal_alignments"}, ExitAuth},
 		{"bad snapshot date", ts.AdminToken, []string{"--snapshot-date", "28/11/2026"}, ExitUsage},
 		{"unknown flag", ts.AdminToken, []string{"--no-such-flag"}, ExitUsage},
 		{"unknown table", ts.AdminToken, []string{"--tables", "goals,nope"}, ExitUsage},

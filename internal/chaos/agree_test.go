@@ -45,6 +45,21 @@ func TestEverySinkPublishesTheGroundTruth(t *testing.T) {
 	if got, want := len(ref[schemas.Users]), len(org.Users); got != want {
 		t.Errorf("users: %d rows, ground truth %d", got, want)
 	}
+	withAttrs := 0
+	for _, u := range org.Users {
+		if len(u.CustomAttributes) > 0 {
+			withAttrs++
+		}
+	}
+	gotAttrs := 0
+	for _, r := range ref[schemas.Users] {
+		if r["custom_attributes"] != nil {
+			gotAttrs++
+		}
+	}
+	if withAttrs == 0 || gotAttrs != withAttrs {
+		t.Errorf("users: %d rows with custom_attributes, ground truth %d (must be > 0)", gotAttrs, withAttrs)
+	}
 	if got, want := len(ref[schemas.Teams]), len(org.Teams); got != want {
 		t.Errorf("teams: %d rows, ground truth %d", got, want)
 	}

@@ -376,8 +376,23 @@ func TestDecodeGoalFields(t *testing.T) {
 	if diff := cmp.Diff(wantG, gotG); diff != "" {
 		t.Fatalf("goal_by_id (-want +got):\n%s", diff)
 	}
-	if g.Extra != nil {
-		t.Fatalf("goal_by_id Extra should be empty (goal_metrics/goal_comments are held), got %s", g.Extra)
+	// goal_metrics[] carries the key results' current state, of which the goal keeps only
+	// the ids: the list is kept whole in Extra (metric_source_from is found nowhere else)
+	var extra struct {
+		GoalMetrics []struct {
+			MetricID          string `json:"metric_id"`
+			MetricSourceFrom  string `json:"metric_source_from"`
+			LastMetricComment struct {
+				Comment string `json:"comment"`
+			} `json:"last_metric_comment"`
+		} `json:"goal_metrics"`
+	}
+	if err := json.Unmarshal(g.Extra, &extra); err != nil {
+		t.Fatalf("goal_by_id Extra %s: %v", g.Extra, err)
+	}
+	if len(extra.GoalMetrics) != 2 || extra.GoalMetrics[0].MetricID != "310552" || extra.GoalMetrics[0].MetricSourceFrom != "Marcus Oyelaran" ||
+		extra.GoalMetrics[1].LastMetricComment.Comment == "" {
+		t.Fatalf("goal_by_id Extra %s: want goal_metrics[] whole", g.Extra)
 	}
 }
 

@@ -94,6 +94,9 @@ type Page struct {
 	workboard.Batch
 	TotalCount workboard.Opt[int64]
 	Items      int
+	// AlignmentNodes are the nodes of an alignment answer (Alignment), which become
+	// GoalAlignment rows once the whole tree is known.
+	AlignmentNodes []workboard.AlignmentNode
 }
 
 // records decodes the frame of body and calls add for each item of data.<key> (in any of the
@@ -170,13 +173,14 @@ func findID(v jsontext.Value, key string) string {
 }
 
 // extraOf is a record's Extra: the members no field took (own, the embedded fallback of its
-// wire type) and those of a nested object, named with prefix ("profile.pronouns"), as one JSON
-// object with names sorted and values compacted; nil when there are none.
-func extraOf(own jsontext.Value, prefix string, nested jsontext.Value) workboard.Extra {
-	if len(own) == 0 && len(nested) == 0 {
+// wire type), those of a nested object, named with prefix ("profile.pronouns"), and more (the
+// members kept whole, see keptWhole), as one JSON object with names sorted and values
+// compacted; nil when there are none.
+func extraOf(own jsontext.Value, prefix string, nested jsontext.Value, more ...item) workboard.Extra {
+	if len(own) == 0 && len(nested) == 0 && len(more) == 0 {
 		return nil
 	}
-	var ms []item
+	ms := slices.Clone(more)
 	for _, fb := range []struct {
 		prefix string
 		v      jsontext.Value

@@ -16,7 +16,7 @@ type goalWire struct {
 		TeamIDs []int64        `json:"goal_permission_team_ids"`
 		Unknown jsontext.Value `json:",embed"`
 	}] `json:"goal_custom_permission"`
-	GoalMetrics  list[goalMetricWire] `json:"goal_metrics"` // the key results' current state: only their ids are used
+	GoalMetrics  list[goalMetricWire] `json:"goal_metrics"` // the key results' current state: ids here, the rest kept whole in Extra
 	GoalComments list[commentWire]    `json:"goal_comments"`
 	Unknown      jsontext.Value       `json:",embed"`
 }
@@ -35,14 +35,15 @@ func (w *goalWire) check() error       { return required(w.GoalID, "goal_id") }
 func (w *goalMetricWire) check() error { return required(w.MetricID, "metric_id") }
 func (w *commentWire) check() error    { return required(w.CommentID, "comment_id") }
 
-// add appends the goal and its comments to p.
-func (w *goalWire) add(p *Page) *workboard.Goal {
+// add appends the goal and its comments to p; kept are the goal's members kept whole in Extra
+// and its wrapper's members.
+func (w *goalWire) add(p *Page, kept []item) *workboard.Goal {
 	g, perm := w.Goal, w.CustomPermission.V
 	g.GoalID, g.GoalTeamID, g.GoalPermissionTeamIDs = w.GoalID.V, nonZero(g.GoalTeamID), perm.TeamIDs // no team: null, "" or "0"
 	for _, m := range w.GoalMetrics {
 		g.MetricIDs = append(g.MetricIDs, m.MetricID.V)
 	}
-	g.Extra = extraOf(w.Unknown, "goal_custom_permission.", perm.Unknown)
+	g.Extra = extraOf(w.Unknown, "goal_custom_permission.", perm.Unknown, kept...)
 	p.Goals = append(p.Goals, g)
 	for _, c := range w.GoalComments {
 		c.GoalComment.CommentID, c.GoalComment.GoalID, c.Extra = c.CommentID.V, g.GoalID, extraOf(c.Unknown, "", nil)
@@ -96,13 +97,13 @@ func (p *Page) addGoalItem(i int, at jsontext.Pointer, v jsontext.Value) error {
 	}
 	switch {
 	case w.PeopleGoals != nil:
-		return p.addWrapped(field+".people_goals", at.AppendToken("people_goals"), w.PeopleGoals, func(g *workboard.Goal) {
+		return p.addWrapped(field+".people_goals", at.AppendToken("people_goals"), w.PeopleGoals, wrapperMembers(v, "people_goals"), func(g *workboard.Goal) {
 			if !g.GoalOwner.Valid && w.UserID.Valid {
 				g.GoalOwner = w.UserID
 			}
 		})
 	case w.TeamGoals != nil:
-		return p.addWrapped(field+".team_goals", at.AppendToken("team_goals"), w.TeamGoals, func(g *workboard.Goal) {
+		return p.addWrapped(field+".team_goals", at.AppendToken("team_goals"), w.TeamGoals, wrapperMembers(v, "team_goals"), func(g *workboard.Goal) {
 			if !g.GoalTeamID.Valid && w.TeamID.Valid {
 				g.GoalTeamID = w.TeamID
 				if !g.GoalTeamName.Valid {
@@ -115,15 +116,16 @@ func (p *Page) addGoalItem(i int, at jsontext.Pointer, v jsontext.Value) error {
 		if err := decodeObject(v, &g); err != nil {
 			return decodeError("goal", len(p.Goals), findID(v, "goal_id"), at, "", err)
 		}
-		g.add(p)
+		g.add(p, keptWhole(v, goalRules()))
 		return nil
 	}
 	return &workboard.DecodeError{Offset: -1, Entity: "goal", Index: i, Field: "goal_id", Path: string(at),
 		Msg: "item of data.goal is neither a goal (no goal_id) nor a people_goals/team_goals wrapper"}
 }
 
-// addWrapped adds the goals of a wrapper's list and hands each to fill.
-func (p *Page) addWrapped(field string, at jsontext.Pointer, list jsontext.Value, fill func(*workboard.Goal)) error {
+// addWrapped adds the goals of a wrapper's list, with the wrapper's other members wrap in
+// their Extra, and hands each to fill.
+func (p *Page) addWrapped(field string, at jsontext.Pointer, list jsontext.Value, wrap []item, fill func(*workboard.Goal)) error {
 	its, err := items(list)
 	if err != nil {
 		return decodeError("goal", -1, "", at, field, err)
@@ -137,7 +139,7 @@ func (p *Page) addWrapped(field string, at jsontext.Pointer, list jsontext.Value
 		if err := decodeObject(it.v, &g); err != nil {
 			return decodeError("goal", n+j, findID(it.v, "goal_id"), path(at, it.name), "", err)
 		}
-		fill(g.add(p))
+		fill(g.add(p, append(keptWhole(it.v, goalRules()), wrap...)))
 	}
 	return nil
 }

@@ -52,10 +52,10 @@ func (w *entryWire[T]) check() error {
 	return nil
 }
 
-// add appends the key result and its history to p.
-func (w *metricWire) add(p *Page) {
+// add appends the key result and its history to p; kept are its members kept whole in Extra.
+func (w *metricWire) add(p *Page, kept []item) {
 	kr := w.KeyResult
-	kr.MetricID, kr.GoalID, kr.Extra = w.MetricID.V, w.MetricGoalID.V, extraOf(w.Unknown, "", nil)
+	kr.MetricID, kr.GoalID, kr.Extra = w.MetricID.V, w.MetricGoalID.V, extraOf(w.Unknown, "", nil, kept...)
 	if isEmptyArray(jsontext.Value(kr.ChildKRJSON)) {
 		kr.ChildKRJSON = nil
 	}
@@ -107,7 +107,7 @@ func Metrics(body []byte, h History) (*Page, error) {
 		if err := decodeObject(v, &w, o...); err != nil {
 			return err
 		}
-		w.add(p)
+		w.add(p, keptWhole(v, keyResultRules()))
 		return nil
 	})
 	if err != nil {

@@ -22,7 +22,8 @@ type userWire struct {
 	Unknown jsontext.Value `json:",embed"`
 }
 
-// managerWire is one entry of manager[]; entries without user_id are left out.
+// managerWire is one entry of manager[]; entries without user_id are left out of the manager
+// columns (manager[] is then kept whole in Extra, see keptWhole).
 type managerWire struct {
 	UserID workboard.Opt[int64]  `json:"user_id"`
 	Role   workboard.Opt[string] `json:"role"` // "1" direct, "2" dotted
@@ -45,7 +46,7 @@ func Users(body []byte) (*Page, error) {
 				u.Managers = append(u.Managers, workboard.Manager{UserID: m.UserID.V, Role: m.Role.V})
 			}
 		}
-		u.Extra = extraOf(w.Unknown, "profile.", prof.Unknown)
+		u.Extra = extraOf(w.Unknown, "profile.", prof.Unknown, keptWhole(v, userRules)...)
 		p.Users = append(p.Users, u)
 		return nil
 	})

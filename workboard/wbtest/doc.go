@@ -53,10 +53,16 @@
 //	                           counts goals; an ordinary token sees only its user's goals
 //	/goal/{id}                 single goal, last_metric_comment on each goal_metrics[] item
 //	/goal/{id}/metric/{mid}    the goal, goal_metrics narrowed to that KR
+//	/goal/{id}/alignment       Data-Admin; data.alignment[]: the goal's parent (or the goal when
+//	                           unaligned) with its aligned goals nested three levels deep
 //	/metric                    ?goal_id=, ?team_id= (paged; what it lists: WithTeamMetrics),
 //	                           ?metric_id=, none = the token user's own KRs;
 //	                           ?include_metric_data=yes adds metric_data[] and metric_comments[]
 //	/metric/{id}               single metric; metric_confidence[].metric_data_id as an integer
+//	/metric/krtags             ?metric_ids=1,2,3 (required; at most WithMaxKRTagIDs, else 400
+//	                           invalid_request naming metric_ids): data.metrics[] {id, name, tags[]}
+//	/tags                      the org's tags (ids, status and dates as strings), paged;
+//	                           ?status=, ?group_id=
 //
 // plus POST /wb/oauth/token (OAuthTokenPath; form client_id, client_hash, code, redirect_uri).
 // Errors use WorkBoard's {"success":false,"error","error_description"} body: invalid_access_token

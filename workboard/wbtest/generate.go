@@ -102,6 +102,7 @@ type orgPlan struct {
 	users  []*User
 	teams  []*Team
 	goals  []*goalPlan
+	tags   []*Tag
 }
 
 // goalPlan is a goal's full history: its static fields, key results and comments.
@@ -167,6 +168,8 @@ func plan(cfg OrgConfig) *orgPlan {
 	for i := 0; i < cfg.Goals; i++ {
 		g.p.goals = append(g.p.goals, g.goal(i))
 	}
+	g.p.drawTags()
+	g.p.drawAlignments()
 	return g.p
 }
 

@@ -30,6 +30,10 @@ func (p *orgPlan) at(asOf time.Time) *Org {
 	for _, gp := range p.goals {
 		o.Goals = append(o.Goals, gp.project(T))
 	}
+	for _, t := range p.tags {
+		c := *t
+		o.Tags = append(o.Tags, &c)
+	}
 	o.index()
 	return o
 }

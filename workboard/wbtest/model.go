@@ -22,6 +22,7 @@ type Org struct {
 	Users []*User // in user_id order
 	Teams []*Team // in team_id order
 	Goals []*Goal // in goal_id order; every goal that exists (active and closed)
+	Tags  []*Tag  // in id order (GET /tags); key results name theirs in KeyResult.TagIDs
 
 	plan  *orgPlan
 	users map[int64]*User
@@ -106,7 +107,10 @@ type IDName struct {
 
 // Goal is one goal (objective) as of Org.AsOf (API reference §6.3).
 type Goal struct {
-	ID            int64
+	ID int64
+	// ParentID is the goal this one is aligned to (GET /goal/{id}/alignment); 0 when it is
+	// not aligned. The alignments form a forest at most three levels deep.
+	ParentID      int64
 	Name          string
 	Narrative     string
 	Type          IDName // {"1","Team"} or {"2","Individual"}
@@ -194,6 +198,8 @@ type KeyResult struct {
 	Permission     string
 	TargetDate     int64  // target_date (undocumented field seen on /metric objects)
 	AutomationJSON string // metric_automation as JSON text; "" → null
+	// TagIDs are the ids of the key result's tags (GET /metric/krtags), in Org.Tags order.
+	TagIDs []int64
 	// MetricData are the check-in slots due before AsOf, in due order.
 	MetricData []MetricData
 	// Confidence is the metric_confidence[] history as of AsOf, in order. Some entries share
@@ -271,4 +277,29 @@ func (o *Org) index() {
 			o.krs[k.ID] = k
 		}
 	}
+}
+
+// Tag is one tag of GET /tags. Every id and date is a string on the wire; UpdatedDate and
+// UpdatedBy are null when 0 on /tags, and the creation's on /metric/krtags.
+type Tag struct {
+	ID          int64
+	Name        string
+	Status      string // "1" active, "2" archived (an integer on /metric/tags)
+	GroupID     int64
+	GroupName   string
+	GroupStatus string
+	CreatedDate int64
+	CreatedBy   int64
+	UpdatedDate int64
+	UpdatedBy   int64
+}
+
+// Tag returns the tag with the given id, or nil.
+func (o *Org) Tag(id int64) *Tag {
+	for _, t := range o.Tags {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
 }

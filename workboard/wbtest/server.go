@@ -46,6 +46,7 @@ type config struct {
 	goalDrift         int
 	pageOverlap       int
 	creds             Credentials
+	maxKRTagIDs       int
 }
 
 // WithMaxLimit sets the largest page size honoured (default DefaultMaxLimit). Larger limits
@@ -128,7 +129,7 @@ type Server struct {
 
 // NewServer returns an emulator serving org.
 func NewServer(org *Org, opts ...Option) *Server {
-	c := config{maxLimit: DefaultMaxLimit, authStatus: DefaultAuthFailureStatus, defaultGoalStatus: DefaultGoalStatus}
+	c := config{maxLimit: DefaultMaxLimit, maxKRTagIDs: DefaultMaxKRTagIDs, authStatus: DefaultAuthFailureStatus, defaultGoalStatus: DefaultGoalStatus}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -163,8 +164,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+APIPrefix+"/goal", s.api(s.handleGoal))
 	m.HandleFunc("GET "+APIPrefix+"/goal/{id}", s.api(s.handleGoalByID))
 	m.HandleFunc("GET "+APIPrefix+"/goal/{id}/metric/{mid}", s.api(s.handleGoalByID))
+	m.HandleFunc("GET "+APIPrefix+"/goal/{id}/alignment", s.api(s.handleGoalAlignment))
 	m.HandleFunc("GET "+APIPrefix+"/metric", s.api(s.handleMetric))
 	m.HandleFunc("GET "+APIPrefix+"/metric/{id}", s.api(s.handleMetricByID))
+	m.HandleFunc("GET "+APIPrefix+"/metric/krtags", s.api(s.handleKRTags))
+	m.HandleFunc("GET "+APIPrefix+"/tags", s.api(s.handleTags))
 	m.HandleFunc("POST "+OAuthTokenPath, s.handleOAuthToken)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)

@@ -233,6 +233,33 @@ func TestShapesMatchFixtures(t *testing.T) {
 		}
 	}
 
+	var tagged, untagged *KeyResult
+	var alignedTo *Goal // a root with aligned goals, none of which has any
+	children := map[int64]int{}
+	for _, g := range org.Goals {
+		children[g.ParentID]++
+		for _, k := range g.KeyResults {
+			if len(k.TagIDs) > 1 && tagged == nil {
+				tagged = k
+			}
+			if len(k.TagIDs) == 0 && untagged == nil {
+				untagged = k
+			}
+		}
+	}
+	for _, g := range org.Goals {
+		leaves := g.ParentID == 0 && children[g.ID] > 0
+		for _, c := range org.Goals {
+			leaves = leaves && (c.ParentID != g.ID || children[c.ID] == 0)
+		}
+		if leaves && alignedTo == nil {
+			alignedTo = g
+		}
+	}
+	if tagged == nil || untagged == nil || alignedTo == nil {
+		t.Fatal("smallOrg lacks the tags or alignments this test needs; change its seed")
+	}
+
 	id := func(v int64) string { return fmt.Sprint(v) }
 	cases := []struct {
 		fixture string
@@ -257,6 +284,9 @@ func TestShapesMatchFixtures(t *testing.T) {
 		{"metric_list_team_page1.json", "/metric?limit=1&team_id=" + id(team.ID)},
 		{"metric_by_id.json", "/metric/" + id(richKR.ID)},
 		{"metric_by_id_with_data.json", "/metric/" + id(richKR.ID) + "?include_metric_data=yes"},
+		{"tags_list.json", "/tags?limit=100"},
+		{"metric_krtags.json", "/metric/krtags?metric_ids=" + id(tagged.ID) + "," + id(untagged.ID)},
+		{"goal_alignment.json", "/goal/" + id(alignedTo.ID) + "/alignment"},
 		{"error_400_invalid_token.json", "/goal?token=x"},
 		{"error_400_bad_request.json", "/goal?goal_status=3"},
 	}

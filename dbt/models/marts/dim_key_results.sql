@@ -1,5 +1,6 @@
 -- What every key result looks like right now (latest snapshot): target, current value, progress,
--- colour, pace, cadence, confidence and its trend, period-end score, and how its check-ins went.
+-- colour, pace, cadence, confidence and its trend, period-end score, how its check-ins went, and
+-- its tags.
 -- Reads only the latest snapshot (constant date).
 {%- set latest = wbexport_latest_snapshot_date() %}
 with key_results as (
@@ -60,6 +61,16 @@ goals as (
 scores as (
     select key_result_id, period_end_date, scored_snapshot_date, score, grade
     from {{ ref('fct_key_result_scores') }}
+),
+
+tags as (
+    select
+        key_result_id,
+        count(*) as tag_count,
+        {{ dbt.listagg('tag_name', "', '", 'order by tag_name') }} as tag_names
+    from {{ ref('stg_workboard__key_result_tags') }}
+    where snapshot_date = {{ latest }}
+    group by key_result_id
 )
 
 select
@@ -117,6 +128,8 @@ select
     coalesce(checkins.missed_checkin_slots, 0) as missed_checkin_slots,
     checkins.last_due_at,
     checkins.last_due_checkin_status,
+    coalesce(tags.tag_count, 0) as tag_count,
+    tags.tag_names,
     key_results.created_at,
     key_results.modified_at,
     key_results.snapshot_date
@@ -132,3 +145,5 @@ left join confidence
 left join scores
     on key_results.key_result_id = scores.key_result_id
     and daily.period_end_date = scores.period_end_date
+left join tags
+    on key_results.key_result_id = tags.key_result_id
