@@ -25,6 +25,7 @@ func runRequests(args []string) error {
 	fs := flag.NewFlagSet("requests", flag.ExitOnError)
 	goalsList := fs.String("goals", "500", "org sizes in goals, comma list")
 	listings := fs.String("listings", "goal,team,auto", "strategies to run, comma list")
+	conc := fs.Int("conc", 4, "requests in flight (wbexport run's default --concurrency: which alignment trees arrive first, and so how many goals need a call of their own, depends on it)")
 	digest := fs.Bool("digest", true, "compare the rows of the strategies (memory: every row of the org is formatted once)")
 	_ = fs.Parse(args)
 	sizes, err := parseInts(*goalsList)
@@ -36,13 +37,13 @@ func runRequests(args []string) error {
 		krs, cis, _, _ := org.Counts()
 		var rows int64
 		digests := map[string]string{}
-		requests := map[string]int64{}
+		requests, krRequests := map[string]int64{}, map[string]int{}
 		for _, l := range strings.Split(*listings, ",") {
 			listing, err := extract.ParseKRListing(strings.TrimSpace(l))
 			if err != nil {
 				return err
 			}
-			rep, sum, err := exportOnce(org, listing, *digest)
+			rep, sum, err := exportOnce(org, listing, *conc, *digest)
 			if err != nil {
 				return fmt.Errorf("%d goals, %s: %w", goals, listing, err)
 			}
@@ -54,11 +55,13 @@ func runRequests(args []string) error {
 				rows += n
 			}
 			digests[string(listing)], requests[string(listing)] = sum, rep.Requests
+			krRequests[string(listing)] = keyResultRequests(rep)
 			r := result{"bench": "requests", "goals": goals, "users": len(org.Users), "teams": len(org.Teams),
 				"key_results": krs, "checkins": cis, "kr_listing": string(listing), "requests": rep.Requests,
+				"kr_requests":       krRequests[string(listing)],
 				"requests_per_goal": rep.RequestsPerGoal, "rows": rows, "rows_digest": sum, "endpoints": rep.Endpoints}
-			fmt.Fprintf(os.Stderr, "requests %6d goals, %-4s: %6d requests (%.3f per goal), %d rows\n", goals, listing,
-				rep.Requests, rep.RequestsPerGoal, rows)
+			fmt.Fprintf(os.Stderr, "requests %6d goals, %-4s: %6d requests (%.3f per goal; %d for key results), %d rows\n", goals, listing,
+				rep.Requests, rep.RequestsPerGoal, krRequests[string(listing)], rows)
 			emit(r)
 		}
 		// auto and goal must export the very same rows; team fetches the key results its
@@ -70,23 +73,36 @@ func runRequests(args []string) error {
 		}
 		if requests["auto"] > 0 && requests["goal"] > 0 {
 			r["goal_over_auto"] = float64(requests["goal"]) / float64(requests["auto"])
+			r["kr_goal_over_auto"] = float64(krRequests["goal"]) / float64(krRequests["auto"])
 		}
 		emit(r)
 	}
 	return nil
 }
 
+// keyResultRequests is the part of rep's requests that the key-result strategy decides: the
+// per-goal key-result calls and the team key-result listings.
+func keyResultRequests(rep *extract.Report) int {
+	n := 0
+	for _, name := range []string{"key_results", "key_results_by_team"} {
+		if es := rep.Endpoints[name]; es != nil {
+			n += es.Requests
+		}
+	}
+	return n
+}
+
 // exportOnce exports org from an emulator over loopback by listing and returns the report and
 // the digest of the rows (when asked).
-func exportOnce(org *wbtest.Org, listing extract.KRListing, digest bool) (*extract.Report, string, error) {
+func exportOnce(org *wbtest.Org, listing extract.KRListing, conc int, digest bool) (*extract.Report, string, error) {
 	srv := wbtest.NewServer(org)
 	live, err := wbtest.Listen("127.0.0.1:0", srv)
 	if err != nil {
 		return nil, "", err
 	}
 	defer live.Shutdown(context.Background())
-	wc, err := workboard.New(srv.Credentials().AdminToken, workboard.WithBaseURL(live.BaseURL), workboard.WithConcurrency(16),
-		workboard.WithRate(100000), workboard.WithHTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 18}}))
+	wc, err := workboard.New(srv.Credentials().AdminToken, workboard.WithBaseURL(live.BaseURL), workboard.WithConcurrency(conc),
+		workboard.WithRate(100000), workboard.WithHTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc + 2}}))
 	if err != nil {
 		return nil, "", err
 	}

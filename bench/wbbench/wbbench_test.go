@@ -93,26 +93,34 @@ func TestExtract(t *testing.T) {
 		t.Fatalf("extract: %d results", len(res))
 	}
 	for _, r := range res {
-		// 1 user page, 1 team page, 8 team calls, 1 goal page, 8 team key-result listings, 9
-		// per-goal calls for what they leave out (--kr-listing auto)
-		if r["requests"].(float64) != 28 || r["rows"].(float64) <= 0 || r["wall_over_floor"].(float64) <= 0 {
+		if !fullExportRequests(r["requests"]) || r["rows"].(float64) <= 0 || r["wall_over_floor"].(float64) <= 0 {
 			t.Errorf("extract: %v", r)
 		}
 	}
 	res = results(t, func() error {
 		return runExtract([]string{"-goals", "40", "-latency", "1ms", "-conc", "4", "-rate-limit", "40"})
 	})
-	if len(res) != 1 || res[0]["requests"].(float64) != 28 || res[0]["throughput_rps"] == nil {
+	if len(res) != 1 || !fullExportRequests(res[0]["requests"]) || res[0]["throughput_rps"] == nil {
 		t.Errorf("extract with rate limit: %v", res)
 	}
 	// -full: the whole pipeline; every row the plain extraction counted is written
 	full := results(t, func() error {
 		return runExtract([]string{"-goals", "40", "-latency", "1ms", "-conc", "4", "-full"})
 	})
-	if len(full) != 1 || full[0]["bench"] != "extract-full" || full[0]["requests"].(float64) != 28 ||
+	if len(full) != 1 || full[0]["bench"] != "extract-full" || !fullExportRequests(full[0]["requests"]) ||
 		full[0]["rows"].(float64) != res0rows(t, res) {
 		t.Errorf("extract -full: %v (plain extraction: %v)", full, res)
 	}
+}
+
+// fullExportRequests reports whether n is the request count of a full export of the 40-goal
+// org of TestExtract: 1 user page, 1 team page, 8 team calls, 1 goal page, 8 team key-result
+// listings, 9 per-goal calls for what they leave out (--kr-listing auto), 1 tag page, 1 krtags
+// batch (28), plus one alignment call per goal no earlier answer covered: at least one, at most
+// one per goal (which trees arrive first depends on the concurrency).
+func fullExportRequests(n any) bool {
+	v, ok := n.(float64)
+	return ok && v > 28 && v <= 28+40
 }
 
 // res0rows is the row count of the first result.
@@ -124,8 +132,8 @@ func res0rows(t *testing.T, res []map[string]any) float64 {
 	return res[0]["rows"].(float64)
 }
 
-// TestRequests counts the requests of a small org by each strategy: auto makes at most half
-// as many as goal, and exports the very same rows.
+// TestRequests counts the requests of a small org by each strategy: auto makes fewer than goal
+// in all and at most half as many for key results, and exports the very same rows.
 func TestRequests(t *testing.T) {
 	rs := results(t, func() error { return runRequests([]string{"-goals", "120"}) })
 	byListing := map[string]float64{}
@@ -135,7 +143,8 @@ func TestRequests(t *testing.T) {
 		}
 	}
 	sum := rs[len(rs)-1]
-	if sum["identical_rows_auto_goal"] != true || byListing["auto"]*2 > byListing["goal"] || len(byListing) != 3 {
+	if sum["identical_rows_auto_goal"] != true || byListing["auto"] >= byListing["goal"] || len(byListing) != 3 ||
+		sum["kr_goal_over_auto"].(float64) < 2 {
 		t.Fatalf("requests %v, summary %v", byListing, sum)
 	}
 }
