@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,15 @@ import (
 const (
 	DefaultPageSize = 100
 	DefaultMaxTotal = 50_000_000 // a totalCount above this is rejected as absurd
+	// DefaultMaxSkipped is the share of a listing's items (goals, teams, key results) whose
+	// per-item call may answer "not found" before the export fails (see WithMaxSkipped).
+	DefaultMaxSkipped = 0.02
 )
+
+// ErrIncomplete: the export could not get everything the listings promised: key results that
+// goals list but that never arrived, or more items answered "not found" than WithMaxSkipped
+// allows. Nothing is published.
+var ErrIncomplete = errors.New("extract: export incomplete")
 
 // Exporter runs exports through one WorkBoard client.
 type Exporter struct {
@@ -29,6 +38,7 @@ type Exporter struct {
 type config struct {
 	pageSize    int
 	maxTotal    int64
+	maxSkipped  float64
 	customAttrs bool
 	progress    func(Progress)
 }
@@ -43,6 +53,12 @@ func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 // (default DefaultMaxTotal).
 func WithMaxTotal(n int64) Option { return func(c *config) { c.maxTotal = n } }
 
+// WithMaxSkipped sets the share of a listing (0.02 = 2 %) whose items may be skipped because
+// their own call answered WorkBoard's not-found code (deleted while the export ran); more
+// fail the export with ErrIncomplete. The allowance is rounded up, so one item may always be
+// skipped (default DefaultMaxSkipped).
+func WithMaxSkipped(share float64) Option { return func(c *config) { c.maxSkipped = share } }
+
 // WithCustomAttributes controls custom_attributes=1 on GET /goal (default on).
 func WithCustomAttributes(on bool) Option { return func(c *config) { c.customAttrs = on } }
 
@@ -52,12 +68,15 @@ func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progres
 
 // New returns an exporter that uses c.
 func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
-	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true}
+	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, maxSkipped: DefaultMaxSkipped, customAttrs: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.pageSize <= 0 {
 		return nil, fmt.Errorf("extract: page size must be positive, got %d", cfg.pageSize)
+	}
+	if cfg.maxSkipped < 0 || cfg.maxSkipped > 1 {
+		return nil, fmt.Errorf("extract: the share of skipped items must be between 0 and 1, got %v", cfg.maxSkipped)
 	}
 	return &Exporter{c: c, cfg: cfg}, nil
 }
@@ -92,16 +111,16 @@ type run struct {
 	start  time.Time
 	before workboard.Stats // the client's counters when the export started
 
-	mu           sync.Mutex // serialises emit, de-duplication and report updates
-	rep          *Report
-	seen         seen
-	teamIDs      []int64
-	goalIDs      []int64    // goals for per-goal calls (KRByGoal)
-	krGoals      []goalKRs  // goals with key results (KRByTeam, KRAuto)
-	krRefs       [][2]int64 // (goal id, metric id) from goal_metrics
-	alienKRs     int        // key results of goals not listed, dropped from team listings
-	skippedGoals map[int64]bool
-	progress     map[string]*Progress
+	mu         sync.Mutex // serialises emit, de-duplication and report updates
+	rep        *Report
+	seen       seen
+	teamIDs    []int64
+	goalIDs    []int64        // goals for per-goal calls (KRByGoal)
+	krGoals    []goalKRs      // goals with key results (KRByTeam, KRAuto)
+	krRefs     [][2]int64     // (goal id, metric id) from goal_metrics
+	alienKRs   int            // key results of goals not listed, dropped from team listings
+	skippedKRs map[int64]bool // key results whose own call answered "not found"
+	progress   map[string]*Progress
 	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
 	// so key results are fetched while goals are still being listed.
 	goalsMore *sync.Cond
@@ -118,7 +137,7 @@ type run struct {
 
 func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch) error, start time.Time) *run {
 	r := &run{e: e, plan: plan, emitFn: emit, start: start, rep: newReport(plan, start), seen: newSeen(),
-		skippedGoals: map[int64]bool{}, progress: map[string]*Progress{}, perGoalCalls: -1, perKRCalls: -1}
+		skippedKRs: map[int64]bool{}, progress: map[string]*Progress{}, perGoalCalls: -1, perKRCalls: -1}
 	r.goalsMore = sync.NewCond(&r.mu)
 	return r
 }
@@ -138,7 +157,10 @@ func (r *run) exec(ctx context.Context) error {
 	if r.plan.needGoals() {
 		g.Go(func() error { return r.goalsAndKRs(gctx) })
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return r.checkSkipped()
 }
 
 // acceptFn de-duplicates a decoded page, stamps Meta, and returns the batch to emit with the

@@ -103,8 +103,9 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	return req, err
 }
 
-// failed turns a non-2xx answer into an *APIError, retryable for 429 and 5xx (but not a
-// deleted metric's 500), with the Retry-After of a 429 or 503.
+// failed turns a non-2xx answer into an *APIError, retryable for 429, 5xx and a 404 without
+// a WorkBoard not-found code (a proxy's page: "not found" is never guessed from the status),
+// with the Retry-After of a 429 or 503.
 func (c *Client) failed(r request, ans *answer) (*APIError, time.Duration) {
 	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, HTTPStatus: ans.status}
 	errorBody(ae, ans.header.Get("Content-Type"), ans.body)
@@ -114,11 +115,13 @@ func (c *Client) failed(r request, ans *answer) (*APIError, time.Duration) {
 		c.count(func(s *Stats) { s.HTTP429++ })
 		ae.RetryCause = "429"
 		retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
-	case ans.status >= 500 && !strings.EqualFold(ae.Code, "deleted_metric"):
+	case ans.status >= 500:
 		ae.RetryCause = "5xx"
 		if ans.status == 503 {
 			retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
 		}
+	case ans.status == 404 && !ae.Is(ErrNotFound) && !ae.Is(ErrAuth):
+		ae.RetryCause = "404"
 	}
 	return ae, retryAfter
 }

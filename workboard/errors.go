@@ -13,10 +13,13 @@ var (
 	// ErrDataAdmin: the token is valid but lacks the Data-Admin (org-wide) rights an export
 	// needs (include=org_members / org_teams, other people's goals and metrics).
 	ErrDataAdmin = errors.New("workboard: needs Data-Admin access")
-	// ErrNotFound: the object does not exist (any more) or is archived.
+	// ErrNotFound: the object does not exist (any more) or is archived: WorkBoard answered
+	// with one of its JSON not-found codes (invalid_resource_id, invalid_goal_id). Any other
+	// 404 (a proxy's HTML page, an unknown body) is not "not found" but retryable.
 	ErrNotFound = errors.New("workboard: resource not found")
 	// ErrRetryable marks errors the pacer retries (429, 5xx, timeouts, broken connections,
-	// truncated bodies). An error returned after the last attempt still matches it.
+	// truncated bodies). An error returned after the last attempt still matches it, except a
+	// 404 without a not-found code: retried too, but fatal when it lasts.
 	ErrRetryable = errors.New("workboard: transient failure")
 )
 
@@ -30,7 +33,7 @@ type APIError struct {
 	Code        string // the body's "error" value (or "message" of the deleted_metric shape), e.g. "invalid_access_token"
 	Description string // the body's "error_description", or a description of a non-JSON body
 	ContentType string // the response Content-Type when the body was not JSON
-	RetryCause  string // "429", "5xx", "timeout", "conn", "truncated" when retryable; "" when fatal
+	RetryCause  string // "429", "5xx", "404", "timeout", "conn", "truncated" when retryable; "" when fatal
 	Attempts    int    // attempts made
 	Err         error  // underlying transport error, if any
 }
@@ -39,16 +42,22 @@ var authCodes = map[string]bool{
 	"invalid_token": true, "invalid_access_token": true, "expired_token": true, "token_expired": true,
 	"unauthorized": true, "invalid_grant": true, "invalid_client": true, "invalid_client_id": true,
 	"access_token_missing": true, "missing_token": true, "unauthenticated": true,
+	codeTokenExpired: true,
 }
+
+// codeTokenExpired is WorkBoard's code for a token past its lifetime (the token must be
+// renewed).
+const codeTokenExpired = "auth_code_expired"
 
 var adminCodes = map[string]bool{
 	"insufficient_access": true, "insufficient_scope": true, "access_denied": true,
 	"forbidden": true, "permission_denied": true, "not_data_admin": true,
 }
 
-var notFoundCodes = map[string]bool{
-	"invalid_resource_id": true, "not_found": true, "resource_not_found": true, "deleted_metric": true,
-}
+// notFoundCodes are WorkBoard's codes for an id that does not exist (any more). Only these
+// make an error ErrNotFound: a 404 without one (from a proxy, or an unknown endpoint) and a
+// deleted_metric 500 are errors like any other.
+var notFoundCodes = map[string]bool{"invalid_resource_id": true, "invalid_goal_id": true}
 
 func (e *APIError) Error() string {
 	var b strings.Builder
@@ -91,7 +100,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrDataAdmin:
 		return !e.IsAuth() && (adminCodes[strings.ToLower(e.Code)] || e.HTTPStatus == 403)
 	case ErrNotFound:
-		return notFoundCodes[strings.ToLower(e.Code)] || e.HTTPStatus == 404
+		return notFoundCodes[strings.ToLower(e.Code)]
 	case ErrRetryable:
 		return e.RetryCause != ""
 	}
@@ -107,6 +116,8 @@ func (e *APIError) IsAuth() bool {
 // Hint is a plain-English suggestion for the operator.
 func (e *APIError) Hint() string {
 	switch {
+	case strings.EqualFold(e.Code, codeTokenExpired):
+		return "The WorkBoard token has expired: renew it (a new token from WorkBoard, or wbexport auth exchange) and update WORKBOARD_TOKEN / --token-file."
 	case e.Is(ErrAuth):
 		return "The WorkBoard token was rejected: check WORKBOARD_TOKEN / --token-file, that the token is not expired or revoked, and that it belongs to the right region (us/eu)."
 	case e.Is(ErrDataAdmin):
@@ -117,6 +128,8 @@ func (e *APIError) Hint() string {
 		return "WorkBoard says a required parameter is missing; this is a wbexport bug or an API change, please report it."
 	case e.ContentType != "":
 		return "The server answered with non-JSON content (often a proxy, firewall or maintenance page); check the base URL/region and network path."
+	case e.HTTPStatus == 404:
+		return "The server answered 404 without a WorkBoard not-found code (often a proxy, or a wrong base URL); check --api-url / --region and the network path."
 	case e.HTTPStatus == 429:
 		return "WorkBoard throttled the export; lower --rate or --concurrency, or run later."
 	case e.HTTPStatus >= 500:

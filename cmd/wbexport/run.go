@@ -30,6 +30,7 @@ type apiFlags struct {
 	pageSize    int
 	timeout     time.Duration
 	maxAttempts int
+	maxSkipped  float64
 	userAgent   string
 }
 
@@ -50,6 +51,7 @@ func (f *apiFlags) register(cmd *cobra.Command, export bool) {
 	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
 	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
 	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
+	fl.Float64Var(&f.maxSkipped, "max-skipped", extract.DefaultMaxSkipped, "share of a listing's goals, teams or key results (0.02 = 2 %) that may be skipped because WorkBoard answers \"not found\" for them (deleted during the export); more fail the run")
 }
 
 // token returns the WorkBoard token from --token-file or WORKBOARD_TOKEN. A missing token is
@@ -95,6 +97,9 @@ func (f *apiFlags) validate() error {
 	if f.maxAttempts < 1 {
 		return usageError("--max-attempts must be >= 1")
 	}
+	if f.maxSkipped < 0 || f.maxSkipped > 1 {
+		return usageError("--max-skipped must be a share between 0 and 1, not %v", f.maxSkipped)
+	}
 	return nil
 }
 
@@ -128,7 +133,7 @@ func (f *apiFlags) client(token string, log *slog.Logger) (*workboard.Client, er
 
 // exporter builds the exporter of an export through c.
 func (f *apiFlags) exporter(c *workboard.Client, opts ...extract.Option) (*extract.Exporter, error) {
-	ex, err := extract.New(c, append([]extract.Option{extract.WithPageSize(f.pageSize)}, opts...)...)
+	ex, err := extract.New(c, append([]extract.Option{extract.WithPageSize(f.pageSize), extract.WithMaxSkipped(f.maxSkipped)}, opts...)...)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}

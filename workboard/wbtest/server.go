@@ -46,6 +46,7 @@ type config struct {
 	goalDrift         int
 	pageOverlap       int
 	creds             Credentials
+	odd               []OddAnswer
 }
 
 // WithMaxLimit sets the largest page size honoured (default DefaultMaxLimit). Larger limits
@@ -182,7 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		now := time.Now()
 		if !s.throttle.active(now) {
-			s.mux.ServeHTTP(w, r)
+			s.serve(w, r)
 			return
 		}
 		if v := s.throttle.decide(now); v.status != 0 {
@@ -203,5 +204,5 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	s.serve(w, r)
 }

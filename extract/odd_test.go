@@ -1,0 +1,84 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/wbexport/wbexport/workboard"
+	"github.com/wbexport/wbexport/workboard/wbtest"
+)
+
+// oddOrg is the org the odd-answer tests export.
+func oddOrg() *wbtest.Org {
+	return wbtest.Generate(wbtest.OrgConfig{Seed: 19, Users: 12, Teams: 3, Goals: 30, KRsPerGoal: 2, CheckinsPerKR: 3})
+}
+
+// exportOdd exports org through the emulator with the odd answers, quick retries and the
+// given plan and options.
+func exportOdd(t *testing.T, p Plan, odd []wbtest.OddAnswer, opts ...any) (*gather, *Report, error) {
+	t.Helper()
+	ts := wbtest.Start(t, oddOrg(), wbtest.WithOddAnswers(odd...))
+	ex := newExporter(t, ts.BaseURL, ts.AdminToken, append([]any{workboard.WithRate(0), workboard.WithMaxAttempts(3),
+		workboard.WithBackoff(time.Millisecond, 2*time.Millisecond), WithPageSize(7)}, opts...)...)
+	g := &gather{}
+	rep, err := ex.Export(context.Background(), p, g.emit)
+	return g, rep, err
+}
+
+// TestNotFoundIsWorkBoardsCodeOnly: only WorkBoard's not-found codes skip an item; a proxy's
+// HTML 404, a deleted_metric 500 fail the export (nothing is skipped), and the key results
+// of a skipped goal are still fetched one by one, so none is lost.
+func TestNotFoundIsWorkBoardsCodeOnly(t *testing.T) {
+	byGoal := FullPlan()
+	byGoal.KRListing = KRByGoal
+	ref, _, err := exportOdd(t, byGoal, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		plan    Plan
+		odd     wbtest.OddAnswer
+		opts    []any
+		wantErr string // "" = the export must be complete
+	}{
+		{"html 404 on every per-goal /metric", byGoal, wbtest.OddAnswer{Kind: wbtest.OddHTML404, Path: "/metric"}, nil, "HTTP 404"},
+		{"html 404 on every /team/{id}", FullPlan(), wbtest.OddAnswer{Kind: wbtest.OddHTML404, Path: "/team/"}, nil, "HTTP 404"},
+		{"html 404 on the team key-result listings", FullPlan(), wbtest.OddAnswer{Kind: wbtest.OddHTML404, Path: "/metric", Query: "team_id="}, nil, "HTTP 404"},
+		{"deleted_metric 500 on every /metric", byGoal, wbtest.OddAnswer{Kind: wbtest.OddDeletedMetric, Path: "/metric"}, nil, "deleted_metric"},
+		{"goals not found: their key results fetched one by one", byGoal, wbtest.OddAnswer{Kind: wbtest.OddError, Code: "invalid_goal_id", Path: "/metric", Query: "goal_id="}, []any{WithMaxSkipped(1)}, ""},
+		{"more goals not found than allowed", byGoal, wbtest.OddAnswer{Kind: wbtest.OddError, Code: "invalid_goal_id", Path: "/metric", Query: "goal_id="}, nil, "more than the 2 % allowed"},
+		{"goals and their key results not found", byGoal, wbtest.OddAnswer{Kind: wbtest.OddError, Code: "invalid_goal_id", Path: "/metric"}, nil, "more than the 2 % allowed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, rep, err := exportOdd(t, tc.plan, []wbtest.OddAnswer{tc.odd}, tc.opts...)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				if errors.Is(err, workboard.ErrNotFound) {
+					t.Errorf("err %v is classified not-found", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Skipped) == 0 {
+				t.Error("no goal was reported skipped")
+			}
+			ign := cmpopts.IgnoreFields(workboard.Meta{}, "Endpoint", "ExtractedAt")
+			sorted := cmpopts.SortSlices(func(a, b workboard.KeyResult) bool { return a.MetricID < b.MetricID })
+			if d := cmp.Diff(ref.b.KeyResults, got.b.KeyResults, ign, sorted); d != "" {
+				t.Errorf("key results differ from a clean export (-want +got):\n%s", d)
+			}
+		})
+	}
+}
