@@ -82,3 +82,37 @@ func TestNotFoundIsWorkBoardsCodeOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestOddListingPagesFail: a listing page without its resource (missing, null, data: []) is a
+// decode error naming the endpoint, page and field; a totalCount too small (equal to the
+// first page) is found by the page after the last one. None may end in a short export.
+func TestOddListingPagesFail(t *testing.T) {
+	tests := []struct {
+		name    string
+		odd     wbtest.OddAnswer
+		wantErr []string
+	}{
+		{"no goal key from offset 14", wbtest.OddAnswer{Kind: wbtest.OddMissingKey, Path: "/goal", FromOffset: 14},
+			[]string{"/goal?", "page offset ", "data.goal", "missing"}},
+		{"goal null on page 1", wbtest.OddAnswer{Kind: wbtest.OddNullKey, Path: "/goal"}, []string{"page offset 0", "data.goal", "got null"}},
+		{"data [] on every goal page", wbtest.OddAnswer{Kind: wbtest.OddEmptyData, Path: "/goal"}, []string{"page offset 0", "data.goal", "missing"}},
+		{"data [] on every user page", wbtest.OddAnswer{Kind: wbtest.OddEmptyData, Path: "/user"}, []string{"/user?", "data.user", "missing"}},
+		{"team null on /team/{id}", wbtest.OddAnswer{Kind: wbtest.OddNullKey, Path: "/team/"}, []string{"/team/", "data.team"}},
+		{"metric key missing on per-goal calls", wbtest.OddAnswer{Kind: wbtest.OddMissingKey, Path: "/metric"}, []string{"/metric?", "data.metric", "missing"}},
+		{"users totalCount equal to the page", wbtest.OddAnswer{Kind: wbtest.OddShortTotal, Path: "/user"}, []string{"/user?", "page offset 7", "totalCount 7"}},
+		{"goals totalCount equal to the page", wbtest.OddAnswer{Kind: wbtest.OddShortTotal, Path: "/goal"}, []string{"/goal?", "page offset 7", "this page after the last one"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := exportOdd(t, FullPlan(), []wbtest.OddAnswer{tc.odd})
+			if err == nil {
+				t.Fatal("the export succeeded")
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
