@@ -104,7 +104,7 @@ dbt-measure: build $(VENV)/.installed ## bytes a full and an incremental dbt bui
 	DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/measure_incremental.sh $(or $(DAYS),365)
 
 chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/BigQuery), crash/signal, bad-input and secrets suites (also part of test-go)
-	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/
+	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestEchoedSecretsRedacted|TestErrorCodeExitCodes|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/
 
 generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
 	$(GO) generate ./schemas/...

@@ -160,6 +160,7 @@ func errorBody(ae *APIError, ct string, body []byte) {
 	default:
 		ae.Code, ae.Description = msg, desc
 	}
+	ae.Code, ae.Description = Redact(ae.Code), Redact(ae.Description)
 }
 
 // text returns a JSON string's text, a number's or boolean's JSON text, or "".

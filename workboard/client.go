@@ -266,6 +266,7 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (at time.Time, r
 		switch {
 		case errors.As(err, &ae):
 			ae.Method, ae.Endpoint, ae.HTTPStatus = r.method, r.endpoint, ans.status
+			ae.Code, ae.Description = Redact(ae.Code), Redact(ae.Description)
 		case errors.As(err, &de):
 			de.Endpoint = r.endpoint
 		}

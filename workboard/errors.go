@@ -24,7 +24,8 @@ var (
 )
 
 // APIError is a failed API call: a non-2xx HTTP status, a body with "success": false, or a
-// body that is not JSON at all. It never contains the token or the OAuth client hash.
+// body that is not JSON at all. Its text never contains the token, the OAuth client hash or
+// code, nor anything credential-like the server echoed (see Redact).
 type APIError struct {
 	Method      string // "GET", "POST"
 	Endpoint    string // request path and query relative to the API root, e.g. "/goal?limit=100&offset=0"
@@ -87,7 +88,7 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	return b.String()
+	return Redact(b.String())
 }
 
 func (e *APIError) Unwrap() error { return e.Err }
@@ -176,5 +177,5 @@ func (e *DecodeError) Error() string {
 		b.WriteString(" field " + e.Field + ":")
 	}
 	b.WriteString(" " + e.Msg)
-	return b.String()
+	return Redact(b.String())
 }

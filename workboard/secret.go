@@ -13,8 +13,11 @@ const redacted = "[REDACTED]"
 // %#v, %s, %q, slog, encoding/json — shows "[REDACTED]"; only Reveal returns the value.
 type Secret struct{ v *string }
 
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: &s} }
+// NewSecret wraps s and makes Redact remove it from every text.
+func NewSecret(s string) Secret {
+	remember(s)
+	return Secret{v: &s}
+}
 
 // Reveal returns the secret's value. Use it only to put the value on the wire.
 func (s Secret) Reveal() string {

@@ -55,7 +55,7 @@ func run(args []string) int {
 // sentence of its own (e.g. "… needs Data-Admin access …"); WorkBoard's own error descriptions
 // usually end with a period already, which is then not doubled.
 func errorLine(err error) string {
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	msg := workboard.Redact(strings.ReplaceAll(err.Error(), "\n", "; "))
 	var ae *workboard.APIError
 	if errors.As(err, &ae) && (ae.Is(workboard.ErrAuth) || ae.Is(workboard.ErrDataAdmin)) {
 		if !strings.HasSuffix(msg, ".") {

@@ -163,14 +163,14 @@ func (f *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, usageError("--log-level must be debug, info, warn or error, not %q", f.level)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
-	switch f.format {
+	switch f.format { // every line passes through workboard.Redact
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(workboard.RedactHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(workboard.RedactHandler(slog.NewJSONHandler(w, opts))), nil
 	case "gcp":
 		opts.ReplaceAttr = gcpAttr
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(workboard.RedactHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, usageError("--log-format must be %s, not %q", strings.Join(logFormats, ", "), f.format)
 }

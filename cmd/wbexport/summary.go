@@ -10,6 +10,7 @@ import (
 
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // writeSummaries prints the run summary: to file as indented JSON when file is set, otherwise
@@ -36,6 +37,7 @@ func writeSummaries(w io.Writer, file string, sums []*pipeline.Summary, list boo
 		if err != nil {
 			return err
 		}
+		js = []byte(workboard.Redact(string(js)))
 		if err := os.WriteFile(file, append(js, '\n'), 0o644); err != nil {
 			return fmt.Errorf("--summary-file: %w", err)
 		}
@@ -51,7 +53,7 @@ func writeSummaries(w io.Writer, file string, sums []*pipeline.Summary, list boo
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(js, '\n'))
+	_, err = w.Write(append([]byte(workboard.Redact(string(js))), '\n'))
 	return err
 }
 
