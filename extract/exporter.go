@@ -87,8 +87,8 @@ func (e *Exporter) Client() *workboard.Client { return e.c }
 // Export runs the plan and streams the records to emit, which is called serially (never
 // concurrently) with one batch per decoded page. A batch is never touched after emit returns,
 // so emit may keep it. Memory does not grow with the org except for the id sets used for
-// de-duplication (users, teams, team members, goals, goal comments, key results; not
-// check-ins, see acceptKRs) and the goal (and team / key result) id lists. The Report is
+// de-duplication (users, teams, team members, goals, goal comments, key results, and check-ins
+// in a compact set, see acceptKRs) and the goal (and team / key result) id lists. The Report is
 // returned also on error, with what was done so far.
 func (e *Exporter) Export(ctx context.Context, plan Plan, emit func(context.Context, *workboard.Batch) error) (*Report, error) {
 	r := newRun(e, plan, emit, time.Now())
@@ -111,16 +111,17 @@ type run struct {
 	start  time.Time
 	before workboard.Stats // the client's counters when the export started
 
-	mu         sync.Mutex // serialises emit, de-duplication and report updates
-	rep        *Report
-	seen       seen
-	teamIDs    []int64
-	goalIDs    []int64        // goals for per-goal calls (KRByGoal)
-	krGoals    []goalKRs      // goals with key results (KRByTeam, KRAuto)
-	krRefs     [][2]int64     // (goal id, metric id) from goal_metrics
-	alienKRs   int            // key results of goals not listed, dropped from team listings
-	skippedKRs map[int64]bool // key results whose own call answered "not found"
-	progress   map[string]*Progress
+	mu          sync.Mutex // serialises emit, de-duplication and report updates
+	rep         *Report
+	seen        seen
+	teamIDs     []int64
+	goalIDs     []int64        // goals for per-goal calls (KRByGoal)
+	krGoals     []goalKRs      // goals with key results (KRByTeam, KRAuto)
+	krRefs      [][2]int64     // (goal id, metric id) from goal_metrics
+	alienKRs    int            // key results of goals not listed, dropped from team listings
+	skippedKRs  map[int64]bool // key results whose own call answered "not found"
+	checkinDups int            // check-ins dropped: their metric_data_id came with an earlier key result
+	progress    map[string]*Progress
 	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
 	// so key results are fetched while goals are still being listed.
 	goalsMore *sync.Cond
@@ -159,6 +160,9 @@ func (r *run) exec(ctx context.Context) error {
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	if r.checkinDups > 0 {
+		r.warn("key_result_checkins: %d check-ins dropped: their metric_data_id came with another key result already", r.checkinDups)
 	}
 	return r.checkSkipped()
 }

@@ -116,3 +116,30 @@ func TestOddListingPagesFail(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckinsDedupedAcrossKeyResults: one check-in slot (metric_data_id) that comes with
+// many key results, of many goals and pages, is exported once and the drops are reported.
+func TestCheckinsDedupedAcrossKeyResults(t *testing.T) {
+	for _, listing := range []KRListing{KRByGoal, KRByTeam, KRAuto} {
+		t.Run(string(listing), func(t *testing.T) {
+			p := FullPlan()
+			p.KRListing = listing
+			got, rep, err := exportOdd(t, p, []wbtest.OddAnswer{{Kind: wbtest.OddSharedCheckin, Path: "/metric"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[int64]int{}
+			for _, c := range got.b.Checkins {
+				seen[c.MetricDataID]++
+			}
+			for id, n := range seen {
+				if n > 1 {
+					t.Errorf("check-in %d exported %d times", id, n)
+				}
+			}
+			if seen[1] != 1 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "check-ins dropped") {
+				t.Errorf("shared check-in exported %d times; warnings %q", seen[1], rep.Warnings)
+			}
+		})
+	}
+}
