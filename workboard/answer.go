@@ -20,9 +20,6 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// maxBodyBytes bounds one response body (a page of 100 goals is a few hundred KB).
-const maxBodyBytes = 256 << 20
-
 // answer is what one HTTP exchange brought back.
 type answer struct {
 	status int
@@ -53,7 +50,7 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 	answered := err == nil
 	if answered {
 		ans.status, ans.header, ae.HTTPStatus = resp.StatusCode, resp.Header, resp.StatusCode
-		ans.body, err = readBody(resp, maxBodyBytes)
+		ans.body, err = readBody(resp, c.cfg.maxResponse)
 		resp.Body.Close()
 		c.count(func(s *Stats) { s.BytesReceived += int64(len(ans.body)) })
 		ans.at = time.Now().UTC()
@@ -72,8 +69,9 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 			ae.RetryCause, ae.Description = "timeout", ""
 		}
 		outcome, err = "read error: "+ae.RetryCause, ae
-	case len(ans.body) > maxBodyBytes:
-		ae.Description = fmt.Sprintf("response body larger than %d bytes; lower the page size", maxBodyBytes)
+	case int64(len(ans.body)) > c.cfg.maxResponse:
+		ans.body = nil
+		ae.Description = fmt.Sprintf("response body larger than the limit of %d bytes (--max-response-size); lower --page-size, or raise the limit if the answer is genuine", c.cfg.maxResponse)
 		outcome, err = "too large", ae
 	}
 	c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard request", slog.String("method", r.method),

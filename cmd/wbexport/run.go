@@ -31,6 +31,7 @@ type apiFlags struct {
 	timeout     time.Duration
 	maxAttempts int
 	maxSkipped  float64
+	maxResponse int64
 	userAgent   string
 }
 
@@ -45,6 +46,7 @@ func (f *apiFlags) register(cmd *cobra.Command, export bool) {
 	fl.DurationVar(&f.timeout, "request-timeout", workboard.DefaultRequestTimeout, "timeout of one API request")
 	fl.IntVar(&f.maxAttempts, "max-attempts", workboard.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default wbexport/<version>)")
+	fl.Int64Var(&f.maxResponse, "max-response-size", workboard.DefaultMaxResponseBytes, "largest API response body in bytes; a larger answer fails the run (naming the endpoint)")
 	if !export {
 		return
 	}
@@ -97,6 +99,9 @@ func (f *apiFlags) validate() error {
 	if f.maxAttempts < 1 {
 		return usageError("--max-attempts must be >= 1")
 	}
+	if f.maxResponse < 1 {
+		return usageError("--max-response-size must be > 0 bytes, not %d", f.maxResponse)
+	}
 	if f.maxSkipped < 0 || f.maxSkipped > 1 {
 		return usageError("--max-skipped must be a share between 0 and 1, not %v", f.maxSkipped)
 	}
@@ -118,6 +123,7 @@ func (f *apiFlags) client(token string, log *slog.Logger) (*workboard.Client, er
 		workboard.WithRate(f.rate),
 		workboard.WithRequestTimeout(f.timeout),
 		workboard.WithMaxAttempts(f.maxAttempts),
+		workboard.WithMaxResponseBytes(f.maxResponse),
 		workboard.WithUserAgent(ua),
 		workboard.WithLogger(log),
 	}

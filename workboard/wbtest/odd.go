@@ -28,7 +28,7 @@ const (
 	OddShortTotal    OddKind = "short-total"    // the answer with totalCount = the items on the page
 	OddEchoToken     OddKind = "echo-token"     // 400 invalid_request whose error_description echoes the Authorization header
 	OddEchoToken200  OddKind = "echo-token-200" // 200 success:false whose message echoes the Authorization header
-	OddHugeField     OddKind = "huge-field"     // the first item's first string field padded to OddAnswer.Size bytes
+	OddHugeField     OddKind = "huge-field"     // the first item's longest string field padded to OddAnswer.Size bytes
 	OddSharedCheckin OddKind = "shared-checkin" // every key result's first check-in gets metric_data_id 1 (one slot under many goals)
 )
 
@@ -132,7 +132,7 @@ func (a OddAnswer) rewrite(body []byte) []byte {
 	case OddShortTotal:
 		data["totalCount"] = len(items)
 	case OddHugeField:
-		padFirstString(items, max(a.Size, 1<<20))
+		padLongestString(items, max(a.Size, 1<<20))
 	case OddSharedCheckin:
 		for _, it := range items {
 			if m, ok := it.(map[string]any); ok {
@@ -161,8 +161,9 @@ func resourceKey(data map[string]any) string {
 	return ""
 }
 
-// padFirstString pads the first string field (in key order) of the first item to n bytes.
-func padFirstString(items []any, n int) {
+// padLongestString pads the longest string field of the first item (the first in key order
+// among equals: a name or an e-mail, not a numeric string) to n bytes.
+func padLongestString(items []any, n int) {
 	if len(items) == 0 {
 		return
 	}
@@ -175,10 +176,14 @@ func padFirstString(items []any, n int) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	best := ""
 	for _, k := range keys {
-		if s, ok := m[k].(string); ok {
-			m[k] = s + strings.Repeat("x", max(n-len(s), 0))
-			return
+		if s, ok := m[k].(string); ok && (best == "" || len(s) > len(m[best].(string))) {
+			best = k
 		}
+	}
+	if best != "" {
+		s := m[best].(string)
+		m[best] = s + strings.Repeat("x", max(n-len(s), 0))
 	}
 }
