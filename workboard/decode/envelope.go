@@ -59,6 +59,9 @@ func ReadEnvelope(body []byte, key string) (*Envelope, error) {
 		if d, err := parseStr(f.Desc); err == nil {
 			ae.Description = d.V
 		}
+		if ae.Code == "" && ae.Description == "" {
+			ae.Description = "the answer reports a failure (success false or 0) without an error code or message"
+		}
 		return nil, ae
 	}
 	env := &Envelope{}

@@ -25,6 +25,7 @@ func TestErrorMessages(t *testing.T) {
 		{"invalid literal in a record", "user", `{"success":true,"data":{"user":[{"user_id":"1"},{"user_id":"2","x":tru}]}}`},
 		{"error body", "user", `{"success":false,"error":"invalid_token","error_description":"expired"}`},
 		{"deleted metric", "metric", `{"success":false,"message":"deleted_metric","data":{"errorCode":500,"message":"deleted_metric"}}`},
+		{"success 0 without an error", "user", `{"success":0,"data":{"user":[]}}`},
 		{"no data", "user", `{"success":true,"message":"x"}`},
 		{"data not an object", "user", `{"success":true,"data":"x"}`},
 		{"success not a boolean", "user", `{"success":"maybe","data":{}}`},
@@ -57,6 +58,10 @@ func TestErrorMessages(t *testing.T) {
 		{"check-in value bad", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_data":[{"metric_data_id":"9","metric_data_value":"lots"}]}}}`},
 		{"timestamp bad", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_create_at":"yesterday"}}}`},
 		{"timestamp in milliseconds", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_create_at":"1750240500000000"}}}`},
+		{"timestamp beyond the year 9999", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_create_at":999999999999}}}`},
+		{"timestamp with underscores", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_create_at":"1_750_240_500"}}}`},
+		{"number with underscores", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_data":[{"metric_data_id":"9","metric_data_value":"1_0"}]}}}`},
+		{"number in hexadecimal", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_data":[{"metric_data_id":"9","metric_data_value":"0x1p4"}]}}}`},
 		{"confidence modified_at missing", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_confidence":[{"confidence":"3"}]}}}`},
 		{"numeric key out of range", "metric", `{"success":true,"data":{"metric":{"metric_id":"5","metric_data":{"99999999999999999999":{}}}}}`},
 	}
