@@ -33,7 +33,7 @@ cleans up after dead runs when it starts; gc does it on demand.
   xlsx://    removes the temporary files (.FILE.*.tmp) of runs killed while saving the workbook,
              older than --older-than
   bigquery:  nothing to collect (staged Parquet lives in temporary files of the run's process)`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lg, err := log.logger(cmd.ErrOrStderr())
 			if err != nil {

@@ -60,6 +60,9 @@ func (f *apiFlags) register(cmd *cobra.Command, export bool) {
 // an auth error (exit 3).
 func (f *apiFlags) token(log *slog.Logger) (string, error) {
 	if f.tokenFile != "" {
+		if os.Getenv("WORKBOARD_TOKEN") != "" {
+			log.Warn("both --token-file and WORKBOARD_TOKEN are set: the token of --token-file is used, WORKBOARD_TOKEN is ignored", "token_file", f.tokenFile)
+		}
 		tok, warn, err := workboard.ReadTokenFile(f.tokenFile)
 		if err != nil {
 			return "", withCode(ExitAuth, err)
@@ -251,7 +254,7 @@ func newRunCmd() *cobra.Command {
 		Long: `Export users, teams, team members, goals, key results and their check-in, confidence and
 comment history into the sink, as the snapshot of one day. Everything is staged first and published
 only when every table has succeeded; rerunning the same --snapshot-date replaces that day.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sum, err := runExport(cmd.Context(), cmd, &f, nil)
 			if sum != nil {
@@ -339,6 +342,9 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 		return nil, usageError("--progress-interval must be >= 0")
 	}
 	if err := f.sink.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkSummaryFile(f.summaryFile); err != nil {
 		return nil, err
 	}
 	if mk == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -134,11 +135,15 @@ func (f *sinkFlags) validate() error {
 	return nil
 }
 
-// localRoot turns file://DIR (relative or absolute) into a directory path.
+// localRoot turns file://DIR (relative or absolute) into a directory path. The file system
+// root is refused: an export writes a directory per table and a staging area into it.
 func localRoot(raw string) (string, error) {
 	p, err := local.ParseURL(raw)
 	if err != nil {
 		return "", usageError("--sink: %v", err)
+	}
+	if abs, err := filepath.Abs(p); err == nil && filepath.Dir(abs) == abs {
+		return "", usageError("--sink %s is the file system root; give a directory for the export, e.g. file:///data/wbexport", redactURL(raw))
 	}
 	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -55,6 +56,23 @@ func writeSummaries(w io.Writer, file string, sums []*pipeline.Summary, list boo
 	}
 	_, err = w.Write(append([]byte(workboard.Redact(string(js))), '\n'))
 	return err
+}
+
+// checkSummaryFile checks, before a run starts, that --summary-file can be written: its
+// directory exists and takes a new file (a usage error otherwise). "" is stdout.
+func checkSummaryFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageError("--summary-file %s is a directory", path)
+	}
+	probe, err := os.CreateTemp(filepath.Dir(path), ".wbexport-summary-probe-*")
+	if err != nil {
+		return usageError("--summary-file %s cannot be written: %v", path, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // writeHuman writes the short human summary of one run.
