@@ -372,9 +372,12 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: tables, Version: appVersion()}
 	sink, sinkName, err := f.sink.open(ctx, run, log)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; nothing was extracted", err)
 	}
 	defer sink.Close()
+	if err := preflight(ctx, sink, sinkName); err != nil {
+		return nil, err
+	}
 
 	sum, runErr := pipeline.Run(ctx, pipeline.Config{
 		Extractor: ex,
