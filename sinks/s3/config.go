@@ -243,6 +243,7 @@ type options struct {
 	parquet       []parquetfile.Option
 	format        tablefile.Format
 	now           func() time.Time
+	leaseTTL      time.Duration
 }
 
 func defaultOptions() options {
@@ -250,6 +251,7 @@ func defaultOptions() options {
 		log:           slog.New(slog.DiscardHandler),
 		maxAttempts:   DefaultMaxAttempts,
 		staleAge:      DefaultStaleStagingAge,
+		leaseTTL:      DefaultLeaseTTL,
 		copyThreshold: DefaultCopyThreshold,
 		copyPartSize:  DefaultCopyPartSize,
 		mem:           memory.DefaultAllocator,
@@ -302,3 +304,7 @@ func WithFormat(f tablefile.Format) Option { return func(o *options) { o.format 
 
 // WithClock sets the clock used for manifests and staging ages (default time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLeaseTTL sets how long the prefix's lease lasts unless renewed (default
+// DefaultLeaseTTL; renewed every third of it).
+func WithLeaseTTL(d time.Duration) Option { return func(o *options) { o.leaseTTL = d } }
