@@ -304,7 +304,3 @@ func WithFormat(f tablefile.Format) Option { return func(o *options) { o.format 
 
 // WithClock sets the clock used for manifests and staging ages (default time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithLeaseTTL sets how long the prefix's lease lasts unless renewed (default
-// DefaultLeaseTTL; renewed every third of it).
-func WithLeaseTTL(d time.Duration) Option { return func(o *options) { o.leaseTTL = d } }

@@ -120,9 +120,6 @@ func New(ctx context.Context, cfg Config, run sinks.RunInfo, opts ...Option) (*S
 	if o.maxAttempts < 1 {
 		o.maxAttempts = 1
 	}
-	if o.leaseTTL <= 0 {
-		o.leaseTTL = DefaultLeaseTTL
-	}
 
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithRetryMaxAttempts(o.maxAttempts),
