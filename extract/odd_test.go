@@ -3,6 +3,8 @@ package extract
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +143,29 @@ func TestCheckinsDedupedAcrossKeyResults(t *testing.T) {
 				t.Errorf("shared check-in exported %d times; warnings %q", seen[1], rep.Warnings)
 			}
 		})
+	}
+}
+
+// TestKeyResultsThatNeverArriveFailTheExport: a key result that a goal's goal_metrics lists,
+// that no listing returned and whose own call brings nothing (an empty answer, not "not
+// found") fails the export instead of being left out.
+func TestKeyResultsThatNeverArriveFailTheExport(t *testing.T) {
+	ts := wbtest.Start(t, oddOrg())
+	empty := []byte(`{"success":true,"data":{"totalCount":0,"metric":[]}}`)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, wbtest.APIPrefix+"/metric") {
+			writeJSON(w, 200, empty)
+			return
+		}
+		ts.Emulator.ServeHTTP(w, r)
+	})
+	p := FullPlan()
+	p.KRListing = KRByGoal
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ex := newExporter(t, srv.URL+wbtest.APIPrefix, ts.AdminToken, workboard.WithRate(0))
+	_, err := ex.Export(context.Background(), p, (&gather{}).emit)
+	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "listed in goal_metrics never arrived") {
+		t.Fatalf("err = %v, want ErrIncomplete naming the key results", err)
 	}
 }
