@@ -32,7 +32,7 @@ func remember(v string) {
 // credential, a credential in a query string or a JSON member.
 var (
 	authHeader = regexp.MustCompile(`(?i)(authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic)\s+)?[^\s"',;]+`)
-	bearer     = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}`)
+	bearer     = regexp.MustCompile(`\b([Bb]earer|BEARER|Basic)\s+[A-Za-z0-9._~+/=-]{8,}`)
 	queryCred  = regexp.MustCompile(`(?i)([?&](?:access_token|refresh_token|token|client_hash|client_secret|code)=)[^&\s"']+`)
 	jsonCred   = regexp.MustCompile(`(?i)("(?:access_token|refresh_token|client_hash|client_secret)"\s*:\s*")[^"]*`)
 )
@@ -81,15 +81,22 @@ func (r redactHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (r redactHandler) WithGroup(name string) slog.Handler { return redactHandler{r.h.WithGroup(name)} }
 
-// redactAttr redacts a's value: a string, the text of anything else that is not a number,
-// a bool, a time or a duration, and the attributes of a group.
+// redactAttr redacts a's value: a string; an error's text; any other value, kept as it is
+// unless its text holds something to redact (then that text, redacted); the attributes of a
+// group. Numbers, bools, times and durations pass.
 func redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
 		return slog.String(a.Key, Redact(v.String()))
 	case slog.KindAny:
-		return slog.String(a.Key, Redact(v.String()))
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, Redact(err.Error()))
+		}
+		if s := v.String(); Redact(s) != s {
+			return slog.String(a.Key, Redact(s))
+		}
+		return slog.Attr{Key: a.Key, Value: v}
 	case slog.KindGroup:
 		g := v.Group()
 		clean := make([]any, len(g))
