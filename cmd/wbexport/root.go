@@ -110,7 +110,8 @@ error, 4 transient failure (API or sink unavailable, throttled, network): retry 
 }
 
 // warnMistypedEnv warns on cmd's stderr about each WBEXPORT_ variable of env that sets no flag
-// of any command but is close to one that would (at most two letters apart), naming that one.
+// of any command but is close to one that would (at most two letters apart, one for names of
+// up to five letters), naming that one.
 // Other WBEXPORT_ variables (an orchestrator's own settings) are left alone.
 func warnMistypedEnv(cmd *cobra.Command, env []string) {
 	known := map[string]bool{}
@@ -129,8 +130,12 @@ func warnMistypedEnv(cmd *cobra.Command, env []string) {
 		if !strings.HasPrefix(name, envPrefix) || known[name] {
 			continue
 		}
+		slack := 2 // letters apart; 1 for short names (WBEXPORT_BIN is not a mistyped WBEXPORT_SINK)
+		if len(name)-len(envPrefix) <= 5 {
+			slack = 1
+		}
 		for k := range known {
-			if editDistance(name, k) <= 2 {
+			if editDistance(name, k) <= slack {
 				fmt.Fprintf(cmd.ErrOrStderr(), "wbexport: warning: environment variable %s sets no flag and is ignored; did you mean %s?\n", name, k)
 				break
 			}

@@ -63,6 +63,7 @@ func TestConfigWarnings(t *testing.T) {
 		{"mistyped variable", []string{"WORKBOARD_TOKEN=" + testSecrets.AdminToken, "WBEXPORT_SNAPSHOT_DAT=2026-01-01"}, nil,
 			"environment variable WBEXPORT_SNAPSHOT_DAT sets no flag and is ignored; did you mean WBEXPORT_SNAPSHOT_DATE?"},
 		{"an orchestrator's own variable", []string{"WORKBOARD_TOKEN=" + testSecrets.AdminToken, "WBEXPORT_SCHEDULE=daily"}, nil, ""},
+		{"a short variable of the deployment", []string{"WORKBOARD_TOKEN=" + testSecrets.AdminToken, "WBEXPORT_BIN=/usr/local/bin/wbexport"}, nil, ""},
 		{"token file and WORKBOARD_TOKEN", []string{"WORKBOARD_TOKEN=" + wrongToken}, []string{"--token-file", tokenFile},
 			"both --token-file and WORKBOARD_TOKEN are set: the token of --token-file is used"},
 	}
