@@ -103,8 +103,8 @@ dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-o
 dbt-measure: build $(VENV)/.installed ## bytes a full and an incremental dbt build read from raw Parquet over a DAYS-day demo export (default 365; minutes; not part of test)
 	DBT=$(CURDIR)/$(VENV)/bin/dbt bash dbt/scripts/measure_incremental.sh $(or $(DAYS),365)
 
-chaos: tools ## fault matrix (API faults, paging drift, sink faults on local/S3/BigQuery), crash/signal, bad-input and secrets suites (also part of test-go)
-	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/
+chaos: tools ## fault matrix (API faults, odd answers, paging drift, sink faults on local/S3/BigQuery), crash/signal, bad-input, preflight, S3 lease and secrets suites (also part of test-go)
+	WBEXPORT_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GOTEST) -run 'TestFaultMatrix|TestCrashSafety|TestSignalStopsRunCleanly|TestBadInput|TestSecretsNeverLeak|TestEchoedSecretsRedacted|TestErrorCodeExitCodes|TestPreflight|TestGCStuckAndLease|TestRefusedBeforeAnyAPICall|TestTokenFileReadableByOthersWarns|TestNoWayToWeakenTransport' ./internal/chaos/ ./cmd/wbexport/
 
 generate: ## regenerate schemas/bigquery/*.json, docs/tables.md and dbt sources from schemas/
 	$(GO) generate ./schemas/...

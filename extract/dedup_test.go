@@ -79,7 +79,7 @@ func TestExportDuplicateCheckins(t *testing.T) {
 			if tc.serveKR != nil {
 				mux.HandleFunc("/wb/apis/metric/{id}", tc.serveKR(t))
 			}
-			ex := newTestExporter(t, mux, WithPageSize(3))
+			ex := newTestExporter(t, mux, WithPageSize(3), fixtureSkips)
 			col := &collector{}
 			rep, err := ex.Export(context.Background(), tc.plan, col.emit)
 			if err != nil {

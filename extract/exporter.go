@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,15 @@ import (
 const (
 	DefaultPageSize = 100
 	DefaultMaxTotal = 50_000_000 // a totalCount above this is rejected as absurd
+	// DefaultMaxSkipped is the share of a listing's items (goals, teams, key results) whose
+	// per-item call may answer "not found" before the export fails (see WithMaxSkipped).
+	DefaultMaxSkipped = 0.02
 )
+
+// ErrIncomplete: the export could not get everything the listings promised: key results that
+// goals list but that never arrived, or more items answered "not found" than WithMaxSkipped
+// allows. Nothing is published.
+var ErrIncomplete = errors.New("extract: export incomplete")
 
 // Exporter runs exports through one WorkBoard client.
 type Exporter struct {
@@ -29,6 +38,7 @@ type Exporter struct {
 type config struct {
 	pageSize    int
 	maxTotal    int64
+	maxSkipped  float64
 	customAttrs bool // custom_attributes=1 on GET /goal
 	userAttrs   bool // custom_attributes=1 on GET /user?include=org_members
 	krTagsBatch int  // key result ids per GET /metric/krtags
@@ -45,6 +55,12 @@ func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 // (default DefaultMaxTotal).
 func WithMaxTotal(n int64) Option { return func(c *config) { c.maxTotal = n } }
 
+// WithMaxSkipped sets the share of a listing (0.02 = 2 %) whose items may be skipped because
+// their own call answered WorkBoard's not-found code (deleted while the export ran); more
+// fail the export with ErrIncomplete. The allowance is rounded up, so one item may always be
+// skipped (default DefaultMaxSkipped).
+func WithMaxSkipped(share float64) Option { return func(c *config) { c.maxSkipped = share } }
+
 // WithCustomAttributes controls custom_attributes=1 on GET /goal (default on).
 func WithCustomAttributes(on bool) Option { return func(c *config) { c.customAttrs = on } }
 
@@ -58,7 +74,8 @@ func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progres
 
 // New returns an exporter that uses c.
 func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
-	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, customAttrs: true, userAttrs: true, krTagsBatch: DefaultKRTagsBatch}
+	cfg := config{pageSize: DefaultPageSize, maxTotal: DefaultMaxTotal, maxSkipped: DefaultMaxSkipped, customAttrs: true, userAttrs: true,
+		krTagsBatch: DefaultKRTagsBatch}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -67,6 +84,9 @@ func New(c *workboard.Client, opts ...Option) (*Exporter, error) {
 	}
 	if cfg.krTagsBatch <= 0 {
 		return nil, fmt.Errorf("extract: key result tags batch size must be positive, got %d", cfg.krTagsBatch)
+	}
+	if cfg.maxSkipped < 0 || cfg.maxSkipped > 1 {
+		return nil, fmt.Errorf("extract: the share of skipped items must be between 0 and 1, got %v", cfg.maxSkipped)
 	}
 	return &Exporter{c: c, cfg: cfg}, nil
 }
@@ -77,8 +97,8 @@ func (e *Exporter) Client() *workboard.Client { return e.c }
 // Export runs the plan and streams the records to emit, which is called serially (never
 // concurrently) with one batch per decoded page. A batch is never touched after emit returns,
 // so emit may keep it. Memory does not grow with the org except for the id sets used for
-// de-duplication (users, teams, team members, goals, goal comments, key results; not
-// check-ins, see acceptKRs) and the goal (and team / key result) id lists. The Report is
+// de-duplication (users, teams, team members, goals, goal comments, key results, and check-ins
+// in a compact set, see acceptKRs) and the goal (and team / key result) id lists. The Report is
 // returned also on error, with what was done so far.
 func (e *Exporter) Export(ctx context.Context, plan Plan, emit func(context.Context, *workboard.Batch) error) (*Report, error) {
 	r := newRun(e, plan, emit, time.Now())
@@ -114,8 +134,9 @@ type run struct {
 	// krTagsSize is the key result ids per GET /metric/krtags (0: the configured batch size),
 	// lowered on each refusal (krTagsRefused counts them)
 	krTagsSize, krTagsRefused int
-	alienKRs                  int // key results of goals not listed, dropped from team listings
-	skippedGoals              map[int64]bool
+	alienKRs                  int            // key results of goals not listed, dropped from team listings
+	skippedKRs                map[int64]bool // key results whose own call answered "not found"
+	checkinDups               int            // check-ins dropped: their metric_data_id came with an earlier key result
 	progress                  map[string]*Progress
 	// goalsMore is signalled (with mu) when goalIDs grows or the goal listing ends (goalsDone),
 	// so key results are fetched while goals are still being listed.
@@ -133,7 +154,7 @@ type run struct {
 
 func newRun(e *Exporter, plan Plan, emit func(context.Context, *workboard.Batch) error, start time.Time) *run {
 	r := &run{e: e, plan: plan, emitFn: emit, start: start, rep: newReport(plan, start), seen: newSeen(),
-		skippedGoals: map[int64]bool{}, progress: map[string]*Progress{}, perGoalCalls: -1, perKRCalls: -1}
+		skippedKRs: map[int64]bool{}, progress: map[string]*Progress{}, perGoalCalls: -1, perKRCalls: -1}
 	r.goalsMore = sync.NewCond(&r.mu)
 	return r
 }
@@ -163,7 +184,13 @@ func (r *run) exec(ctx context.Context) error {
 	if r.plan.Has(schemas.GoalAlignments) {
 		g.Go(func() error { return r.goalAlignments(gctx) })
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if r.checkinDups > 0 {
+		r.warn("key_result_checkins: %d check-ins dropped: their metric_data_id came with another key result already", r.checkinDups)
+	}
+	return r.checkSkipped()
 }
 
 // acceptFn de-duplicates a decoded page, stamps Meta, and returns the batch to emit with the

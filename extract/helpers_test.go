@@ -46,6 +46,10 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
+// fixtureSkips lets an export of fixtureOrg through: that org answers "not found" for most of
+// its key results and one of its teams, far more than the default share of skips.
+var fixtureSkips = WithMaxSkipped(1)
+
 // newTestExporter starts an httptest server with h and returns an exporter whose client
 // points at its /wb/apis root. opts are workboard.Option and Option values; retries are quick
 // and there is no client-side rate limit unless opts say otherwise.

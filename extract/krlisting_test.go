@@ -237,7 +237,7 @@ func TestAutoVerifiesCoverage(t *testing.T) {
 				}
 				org.ServeHTTP(w, r)
 			})
-			ex := newTestExporter(t, mux, WithPageSize(3))
+			ex := newTestExporter(t, mux, WithPageSize(3), fixtureSkips)
 			col := &collector{}
 			rep, err := ex.Export(context.Background(), plan(t, schemas.KeyResults), col.emit)
 			if err != nil {

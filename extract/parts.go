@@ -2,7 +2,10 @@ package extract
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/wbexport/wbexport/schemas"
 	"github.com/wbexport/wbexport/workboard/decode"
@@ -68,7 +71,7 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 		if err := listGoals(ctx); err != nil {
 			return err
 		}
-		return r.perKeyResult(ctx, r.krRefs)
+		return r.checked(r.perKeyResult(ctx, r.krRefs))
 	case r.plan.krListing() == string(KRByGoal):
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return listGoals(gctx) })
@@ -76,7 +79,7 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 		if err := g.Wait(); err != nil {
 			return err
 		}
-		return r.perKeyResult(ctx, r.missingKRs())
+		return r.checked(r.perKeyResult(ctx, r.missingKRs()))
 	}
 	if err := listGoals(ctx); err != nil {
 		return err
@@ -90,7 +93,7 @@ func (r *run) goalsAndKRs(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.perKeyResult(ctx, r.missingKRs())
+	return r.checked(r.perKeyResult(ctx, r.missingKRs()))
 }
 
 // perGoal fetches the key results of goal ids(i) for every i that has reports.
@@ -132,13 +135,13 @@ func (r *run) perKeyResult(ctx context.Context, refs [][2]int64) error {
 		decode: r.decodeMetrics(func(i int) int64 { return refs[i][0] }), accept: r.acceptKRs})
 }
 
-// missingKRs returns the key results that goal_metrics listed but no call returned, except
-// those of goals skipped as not found.
+// missingKRs returns the key results that goal_metrics listed but no call returned (those of
+// goals skipped as not found included: each gets its own call).
 func (r *run) missingKRs() [][2]int64 {
 	var missing [][2]int64
 	r.mu.Lock()
 	for _, ref := range r.krRefs {
-		if !r.seen.krs[ref[1]] && !r.skippedGoals[ref[0]] {
+		if !r.seen.krs[ref[1]] {
 			missing = append(missing, ref)
 		}
 	}
@@ -149,6 +152,57 @@ func (r *run) missingKRs() [][2]int64 {
 			len(missing), r.plan.krListing())
 	}
 	return missing
+}
+
+// checked returns err, or when the key-result calls are done without one, ErrIncomplete if a
+// key result that a goal's goal_metrics lists neither arrived nor was answered "not found" by
+// its own call.
+func (r *run) checked(err error) error {
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var lost [][2]int64
+	for _, ref := range r.krRefs {
+		if !r.seen.krs[ref[1]] && !r.skippedKRs[ref[1]] {
+			lost = append(lost, ref)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d key results listed in goal_metrics never arrived (first: metric %d of goal %d)",
+		ErrIncomplete, len(lost), lost[0][1], lost[0][0])
+}
+
+// checkSkipped fails the export with ErrIncomplete when more items of one kind were skipped
+// as not found than WithMaxSkipped allows of their listing. A team whose key-result listing
+// was skipped does not count: its goals' key results are fetched one by one (and checked).
+func (r *run) checkSkipped() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := map[string]int{}
+	for _, s := range r.rep.Skipped {
+		if s.Entity != "team" || !strings.HasPrefix(s.Endpoint, "/metric") {
+			n[s.Entity]++
+		}
+	}
+	fetched := func(name string) int64 {
+		if es := r.rep.Endpoints[name]; es != nil {
+			return es.Fetched
+		}
+		return 0
+	}
+	listed := map[string]int64{"goal": fetched("goals"), "team": fetched("teams"), "key_result": int64(len(r.krRefs))}
+	for _, e := range []string{"goal", "key_result", "team"} {
+		allowed := int(math.Ceil(r.e.cfg.maxSkipped * float64(listed[e])))
+		if n[e] > allowed {
+			return fmt.Errorf("%w: %d of %d %ss answered \"not found\" and were skipped, more than the %g %% allowed (%d; --max-skipped); WorkBoard may be failing, rerun later",
+				ErrIncomplete, n[e], listed[e], e, r.e.cfg.maxSkipped*100, allowed)
+		}
+	}
+	return nil
 }
 
 // hasGoal blocks until goal id i is listed (true) or the goal listing has ended without it

@@ -57,8 +57,8 @@ func (r *run) call(ctx context.Context, ic itemCalls, i int) error {
 	}
 	r.mu.Lock()
 	r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: ic.entity, ID: id, Endpoint: ep, Reason: err.Error()})
-	if ic.entity == "goal" {
-		r.skippedGoals[id] = true
+	if ic.entity == "key_result" {
+		r.skippedKRs[id] = true
 	}
 	r.rep.endpoint(ic.name).Requests++
 	r.mu.Unlock()

@@ -73,7 +73,12 @@ func (r *run) expected() int64 {
 		if es == nil || es.ReportedTotal < 0 {
 			return -1
 		}
-		return max(1, (max(es.ReportedTotal, es.LastTotal)+int64(r.e.cfg.pageSize)-1)/int64(r.e.cfg.pageSize))
+		total, size := max(es.ReportedTotal, es.LastTotal), int64(r.e.cfg.pageSize)
+		n := max(1, (total+size-1)/size)
+		if total > 0 && total%size == 0 {
+			n++ // the last page is full: the page after it confirms the totalCount (listing.confirm)
+		}
+		return n
 	}
 	var n int64
 	var lists []string

@@ -20,9 +20,6 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// maxBodyBytes bounds one response body (a page of 100 goals is a few hundred KB).
-const maxBodyBytes = 256 << 20
-
 // answer is what one HTTP exchange brought back.
 type answer struct {
 	status int
@@ -53,7 +50,7 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 	answered := err == nil
 	if answered {
 		ans.status, ans.header, ae.HTTPStatus = resp.StatusCode, resp.Header, resp.StatusCode
-		ans.body, err = readBody(resp, maxBodyBytes)
+		ans.body, err = readBody(resp, c.cfg.maxResponse)
 		resp.Body.Close()
 		c.count(func(s *Stats) { s.BytesReceived += int64(len(ans.body)) })
 		ans.at = time.Now().UTC()
@@ -72,8 +69,9 @@ func (c *Client) send(ctx context.Context, r request, n int) (*answer, error) {
 			ae.RetryCause, ae.Description = "timeout", ""
 		}
 		outcome, err = "read error: "+ae.RetryCause, ae
-	case len(ans.body) > maxBodyBytes:
-		ae.Description = fmt.Sprintf("response body larger than %d bytes; lower the page size", maxBodyBytes)
+	case int64(len(ans.body)) > c.cfg.maxResponse:
+		ans.body = nil
+		ae.Description = fmt.Sprintf("response body larger than the limit of %d bytes (--max-response-size); lower --page-size, or raise the limit if the answer is genuine", c.cfg.maxResponse)
 		outcome, err = "too large", ae
 	}
 	c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "workboard request", slog.String("method", r.method),
@@ -103,8 +101,9 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	return req, err
 }
 
-// failed turns a non-2xx answer into an *APIError, retryable for 429 and 5xx (but not a
-// deleted metric's 500), with the Retry-After of a 429 or 503.
+// failed turns a non-2xx answer into an *APIError, retryable for 429, 5xx and a 404 without
+// a WorkBoard not-found code (a proxy's page: "not found" is never guessed from the status),
+// with the Retry-After of a 429 or 503.
 func (c *Client) failed(r request, ans *answer) (*APIError, time.Duration) {
 	ae := &APIError{Method: r.method, Endpoint: r.endpoint, Offset: -1, HTTPStatus: ans.status}
 	errorBody(ae, ans.header.Get("Content-Type"), ans.body)
@@ -114,11 +113,13 @@ func (c *Client) failed(r request, ans *answer) (*APIError, time.Duration) {
 		c.count(func(s *Stats) { s.HTTP429++ })
 		ae.RetryCause = "429"
 		retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
-	case ans.status >= 500 && !strings.EqualFold(ae.Code, "deleted_metric"):
+	case ans.status >= 500:
 		ae.RetryCause = "5xx"
 		if ans.status == 503 {
 			retryAfter = parseRetryAfter(ans.header.Get("Retry-After"), time.Now())
 		}
+	case ans.status == 404 && !ae.Is(ErrNotFound) && !ae.Is(ErrAuth):
+		ae.RetryCause = "404"
 	}
 	return ae, retryAfter
 }
@@ -157,6 +158,7 @@ func errorBody(ae *APIError, ct string, body []byte) {
 	default:
 		ae.Code, ae.Description = msg, desc
 	}
+	ae.Code, ae.Description = Redact(ae.Code), Redact(ae.Description)
 }
 
 // text returns a JSON string's text, a number's or boolean's JSON text, or "".

@@ -200,7 +200,8 @@ type request struct {
 	parse    func(body []byte) error
 }
 
-// do runs r with retries. It returns when the answer was received, or an *APIError, a
+// do runs r with retries. A 404 without a not-found code is retried but, once the attempts
+// are used up, returned as a fatal error (no RetryCause). It returns when the answer was received, or an *APIError, a
 // *DecodeError, or the context's error wrapped with the endpoint.
 func (c *Client) do(ctx context.Context, r request) (time.Time, error) {
 	for attempt := 1; ; attempt++ {
@@ -212,6 +213,9 @@ func (c *Client) do(ctx context.Context, r request) (time.Time, error) {
 		if !errors.As(err, &ae) || ae.RetryCause == "" || r.once || attempt >= c.cfg.maxAttempts {
 			if ae != nil {
 				ae.Attempts = attempt
+				if ae.RetryCause == "404" { // a 404 that lasts is a wrong URL or path: a rerun fails the same
+					ae.RetryCause = ""
+				}
 			}
 			return time.Time{}, err
 		}
@@ -262,6 +266,7 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (at time.Time, r
 		switch {
 		case errors.As(err, &ae):
 			ae.Method, ae.Endpoint, ae.HTTPStatus = r.method, r.endpoint, ans.status
+			ae.Code, ae.Description = Redact(ae.Code), Redact(ae.Description)
 		case errors.As(err, &de):
 			de.Endpoint = r.endpoint
 		}

@@ -13,15 +13,19 @@ var (
 	// ErrDataAdmin: the token is valid but lacks the Data-Admin (org-wide) rights an export
 	// needs (include=org_members / org_teams, other people's goals and metrics).
 	ErrDataAdmin = errors.New("workboard: needs Data-Admin access")
-	// ErrNotFound: the object does not exist (any more) or is archived.
+	// ErrNotFound: the object does not exist (any more) or is archived: WorkBoard answered
+	// with one of its JSON not-found codes (invalid_resource_id, invalid_goal_id). Any other
+	// 404 (a proxy's HTML page, an unknown body) is not "not found" but retryable.
 	ErrNotFound = errors.New("workboard: resource not found")
 	// ErrRetryable marks errors the pacer retries (429, 5xx, timeouts, broken connections,
-	// truncated bodies). An error returned after the last attempt still matches it.
+	// truncated bodies). An error returned after the last attempt still matches it, except a
+	// 404 without a not-found code: retried too, but fatal when it lasts.
 	ErrRetryable = errors.New("workboard: transient failure")
 )
 
 // APIError is a failed API call: a non-2xx HTTP status, a body with "success": false, or a
-// body that is not JSON at all. It never contains the token or the OAuth client hash.
+// body that is not JSON at all. Its text never contains the token, the OAuth client hash or
+// code, nor anything credential-like the server echoed (see Redact).
 type APIError struct {
 	Method      string // "GET", "POST"
 	Endpoint    string // request path and query relative to the API root, e.g. "/goal?limit=100&offset=0"
@@ -30,7 +34,7 @@ type APIError struct {
 	Code        string // the body's "error" value (or "message" of the deleted_metric shape), e.g. "invalid_access_token"
 	Description string // the body's "error_description", or a description of a non-JSON body
 	ContentType string // the response Content-Type when the body was not JSON
-	RetryCause  string // "429", "5xx", "timeout", "conn", "truncated" when retryable; "" when fatal
+	RetryCause  string // "429", "5xx", "404", "timeout", "conn", "truncated" when retryable; "" when fatal
 	Attempts    int    // attempts made
 	Err         error  // underlying transport error, if any
 }
@@ -39,16 +43,22 @@ var authCodes = map[string]bool{
 	"invalid_token": true, "invalid_access_token": true, "expired_token": true, "token_expired": true,
 	"unauthorized": true, "invalid_grant": true, "invalid_client": true, "invalid_client_id": true,
 	"access_token_missing": true, "missing_token": true, "unauthenticated": true,
+	codeTokenExpired: true,
 }
+
+// codeTokenExpired is WorkBoard's code for a token past its lifetime (the token must be
+// renewed).
+const codeTokenExpired = "auth_code_expired"
 
 var adminCodes = map[string]bool{
 	"insufficient_access": true, "insufficient_scope": true, "access_denied": true,
 	"forbidden": true, "permission_denied": true, "not_data_admin": true,
 }
 
-var notFoundCodes = map[string]bool{
-	"invalid_resource_id": true, "not_found": true, "resource_not_found": true, "deleted_metric": true,
-}
+// notFoundCodes are WorkBoard's codes for an id that does not exist (any more). Only these
+// make an error ErrNotFound: a 404 without one (from a proxy, or an unknown endpoint) and a
+// deleted_metric 500 are errors like any other.
+var notFoundCodes = map[string]bool{"invalid_resource_id": true, "invalid_goal_id": true}
 
 func (e *APIError) Error() string {
 	var b strings.Builder
@@ -78,7 +88,7 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	return b.String()
+	return Redact(b.String())
 }
 
 func (e *APIError) Unwrap() error { return e.Err }
@@ -91,7 +101,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrDataAdmin:
 		return !e.IsAuth() && (adminCodes[strings.ToLower(e.Code)] || e.HTTPStatus == 403)
 	case ErrNotFound:
-		return notFoundCodes[strings.ToLower(e.Code)] || e.HTTPStatus == 404
+		return notFoundCodes[strings.ToLower(e.Code)]
 	case ErrRetryable:
 		return e.RetryCause != ""
 	}
@@ -107,6 +117,8 @@ func (e *APIError) IsAuth() bool {
 // Hint is a plain-English suggestion for the operator.
 func (e *APIError) Hint() string {
 	switch {
+	case strings.EqualFold(e.Code, codeTokenExpired):
+		return "The WorkBoard token has expired: renew it (a new token from WorkBoard, or wbexport auth exchange) and update WORKBOARD_TOKEN / --token-file."
 	case e.Is(ErrAuth):
 		return "The WorkBoard token was rejected: check WORKBOARD_TOKEN / --token-file, that the token is not expired or revoked, and that it belongs to the right region (us/eu)."
 	case e.Is(ErrDataAdmin):
@@ -117,6 +129,8 @@ func (e *APIError) Hint() string {
 		return "WorkBoard says a required parameter is missing; this is a wbexport bug or an API change, please report it."
 	case e.ContentType != "":
 		return "The server answered with non-JSON content (often a proxy, firewall or maintenance page); check the base URL/region and network path."
+	case e.HTTPStatus == 404:
+		return "The server answered 404 without a WorkBoard not-found code (often a proxy, or a wrong base URL); check --api-url / --region and the network path."
 	case e.HTTPStatus == 429:
 		return "WorkBoard throttled the export; lower --rate or --concurrency, or run later."
 	case e.HTTPStatus >= 500:
@@ -163,5 +177,5 @@ func (e *DecodeError) Error() string {
 		b.WriteString(" field " + e.Field + ":")
 	}
 	b.WriteString(" " + e.Msg)
-	return b.String()
+	return Redact(b.String())
 }

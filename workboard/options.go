@@ -20,6 +20,9 @@ const (
 	DefaultMinBackoff     = 500 * time.Millisecond
 	DefaultMaxBackoff     = 30 * time.Second
 	DefaultMaxRetryAfter  = 2 * time.Minute
+	// DefaultMaxResponseBytes bounds one response body (a page of 100 goals is a few hundred
+	// KB); a larger answer fails the call.
+	DefaultMaxResponseBytes = 64 << 20
 	// DefaultUserAgent is sent when WithUserAgent is not given ("wbexport/<version>").
 	DefaultUserAgent = "wbexport/dev (+https://github.com/wbexport/wbexport)"
 )
@@ -30,6 +33,7 @@ type config struct {
 	rate                       float64
 	requestTimeout, minBackoff time.Duration
 	maxBackoff, maxRetryAfter  time.Duration
+	maxResponse                int64
 	httpClient                 *http.Client
 	logger                     *slog.Logger
 	observe                    func(RateChange)
@@ -43,7 +47,7 @@ type Option func(*config)
 func newConfig(opts []Option) (config, error) {
 	cfg := config{userAgent: DefaultUserAgent, concurrency: DefaultConcurrency, rate: DefaultRate,
 		maxAttempts: DefaultMaxAttempts, requestTimeout: DefaultRequestTimeout, minBackoff: DefaultMinBackoff,
-		maxBackoff: DefaultMaxBackoff, maxRetryAfter: DefaultMaxRetryAfter,
+		maxBackoff: DefaultMaxBackoff, maxRetryAfter: DefaultMaxRetryAfter, maxResponse: DefaultMaxResponseBytes,
 		logger: slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
@@ -59,6 +63,8 @@ func newConfig(opts []Option) (config, error) {
 		return cfg, fmt.Errorf("workboard: request timeout must be positive, got %v", cfg.requestTimeout)
 	case cfg.minBackoff <= 0 || cfg.maxBackoff < cfg.minBackoff:
 		return cfg, fmt.Errorf("workboard: invalid backoff %v..%v", cfg.minBackoff, cfg.maxBackoff)
+	case cfg.maxResponse <= 0:
+		return cfg, fmt.Errorf("workboard: the response size limit must be positive, got %d", cfg.maxResponse)
 	}
 	cfg.region = strings.ToLower(strings.TrimSpace(cfg.region))
 	return cfg, nil
@@ -109,6 +115,10 @@ func WithBackoff(min, max time.Duration) Option {
 // WithMaxRetryAfter caps how long a Retry-After header can make the client wait (default
 // DefaultMaxRetryAfter).
 func WithMaxRetryAfter(d time.Duration) Option { return func(c *config) { c.maxRetryAfter = d } }
+
+// WithMaxResponseBytes bounds the body of one response (default DefaultMaxResponseBytes): a
+// larger one fails the call with an *APIError naming the endpoint and the limit, not retried.
+func WithMaxResponseBytes(n int64) Option { return func(c *config) { c.maxResponse = n } }
 
 // WithHTTPClient sets the HTTP client. A transport that skips TLS verification is refused for
 // non-loopback hosts.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,8 +21,8 @@ func newAuthCmd() *cobra.Command {
 
 func newAuthExchangeCmd() *cobra.Command {
 	var (
-		clientID, hashFile, code, redirectURI, state, out, tokenURL, region string
-		log                                                                 logFlags
+		clientID, hashFile, code, codeFile, redirectURI, state, out, tokenURL, region string
+		log                                                                           logFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "exchange",
@@ -29,9 +30,10 @@ func newAuthExchangeCmd() *cobra.Command {
 		Long: `Exchange an OAuth 2.0 authorization code (from WorkBoard's /wb/oauth/authorize redirect) for
 an access token: POST /wb/oauth/token with client_id, client_hash, code and redirect_uri. The token is
 written to --out with mode 0600 and never printed. The client hash (WorkBoard's client secret) is read
-from WORKBOARD_CLIENT_HASH or --client-hash-file, never from a flag value; the code may also come
-from WORKBOARD_OAUTH_CODE.`,
-		Args: cobra.NoArgs,
+from WORKBOARD_CLIENT_HASH or --client-hash-file, never from a flag value; the code from
+--code-file (a file, or - for stdin) or WORKBOARD_OAUTH_CODE. --code still works but warns: a flag
+value is visible in process listings.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lg, err := log.logger(cmd.ErrOrStderr())
 			if err != nil {
@@ -40,11 +42,19 @@ from WORKBOARD_OAUTH_CODE.`,
 			if clientID == "" || redirectURI == "" || out == "" {
 				return usageError("auth exchange needs --client-id, --redirect-uri and --out")
 			}
+			if code != "" {
+				lg.Warn("--code puts the authorization code in the process listing; use --code-file (- for stdin) or WORKBOARD_OAUTH_CODE")
+			}
+			if codeFile != "" {
+				if code, err = readCode(cmd.InOrStdin(), codeFile); err != nil {
+					return usageError("--code-file: %v", err)
+				}
+			}
 			if code == "" {
 				code = strings.TrimSpace(os.Getenv("WORKBOARD_OAUTH_CODE"))
 			}
 			if code == "" {
-				return usageError("auth exchange needs the authorization code: --code or WORKBOARD_OAUTH_CODE")
+				return usageError("auth exchange needs the authorization code: --code-file (- for stdin) or WORKBOARD_OAUTH_CODE")
 			}
 			hash := strings.TrimSpace(os.Getenv("WORKBOARD_CLIENT_HASH"))
 			if hashFile != "" {
@@ -80,7 +90,8 @@ from WORKBOARD_OAUTH_CODE.`,
 	fl := cmd.Flags()
 	fl.StringVar(&clientID, "client-id", "", "OAuth client id of your WorkBoard app")
 	fl.StringVar(&hashFile, "client-hash-file", "", "file holding the OAuth client hash (default: WORKBOARD_CLIENT_HASH)")
-	fl.StringVar(&code, "code", "", "authorization code from the redirect (or WORKBOARD_OAUTH_CODE)")
+	fl.StringVar(&codeFile, "code-file", "", "file holding the authorization code from the redirect, or - to read it from stdin (default: WORKBOARD_OAUTH_CODE)")
+	fl.StringVar(&code, "code", "", "authorization code as a flag value (visible in process listings: prefer --code-file or WORKBOARD_OAUTH_CODE)")
 	fl.StringVar(&redirectURI, "redirect-uri", "", "redirect URI registered for the app")
 	fl.StringVar(&state, "state", "", "state value sent with the authorization request")
 	fl.StringVar(&out, "out", "", "file to write the access token to (created with mode 0600)")
@@ -88,6 +99,23 @@ from WORKBOARD_OAUTH_CODE.`,
 	fl.StringVar(&region, "region", "us", "WorkBoard data centre: us or eu")
 	log.register(cmd)
 	return cmd
+}
+
+// readCode reads the authorization code from path, or from stdin when path is "-" (at most
+// workboard.MaxTokenFileBytes, surrounding whitespace trimmed).
+func readCode(stdin io.Reader, path string) (string, error) {
+	if path != "-" {
+		c, _, err := workboard.ReadTokenFile(path)
+		return c, err
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, workboard.MaxTokenFileBytes+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("stdin: %w", err)
+	case len(b) > workboard.MaxTokenFileBytes:
+		return "", fmt.Errorf("stdin holds more than %d bytes; it must hold only the code", workboard.MaxTokenFileBytes)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // writeSecretFile writes data to path with mode 0600 atomically (temp file + rename), so the

@@ -135,6 +135,7 @@ func TestBadInput(t *testing.T) {
 		{name: "token of a non-admin user", srv: func(t *testing.T) server { return server{emu.BaseURL, emu.UserToken} }, code: ExitAuth, want: "needs Data-Admin access"},
 		{name: "token as a flag value", srv: plain, args: []string{"--token", "wb-secret"}, code: ExitUsage, want: "unknown flag: --token"},
 		{name: "token file missing", srv: plain, args: []string{"--token-file", "/nonexistent/token"}, code: ExitAuth, want: "/nonexistent/token"},
+		{name: "token file is /dev/zero", srv: plain, args: []string{"--token-file", "/dev/zero"}, code: ExitAuth, want: "/dev/zero is not a regular file (a character device)"},
 		// Where the API is.
 		{name: "unknown region", srv: plain, args: []string{"--region", "mars"}, code: ExitUsage, want: `--region must be us or eu, not "mars"`},
 		{name: "wrong host (not a WorkBoard API)", srv: func(t *testing.T) server { return server{notWB.URL + "/wb/apis", "tok"} }, code: ExitFailed, want: "404"},
@@ -168,6 +169,10 @@ func TestBadInput(t *testing.T) {
 			}
 		}), code: ExitOK},
 		{name: "huge string (2 MiB) is exported", srv: crafted(setGoalField("goal_narrative", huge)), code: ExitOK},
+		{name: "answer over --max-response-size", srv: func(t *testing.T) server {
+			ts := wbtest.Start(t, org, wbtest.WithOddAnswers(wbtest.OddAnswer{Kind: wbtest.OddHugeField, Path: "/goal", Size: 3 << 20}))
+			return server{ts.BaseURL, ts.AdminToken}
+		}, args: []string{"--max-response-size", "2097152"}, code: ExitFailed, want: "larger than the limit of 2097152 bytes"},
 		// Sinks and flags.
 		{name: "unknown sink scheme", srv: plain, args: []string{"--sink", "ftp://host/dir"}, code: ExitUsage, want: `unknown scheme "ftp"`},
 		{name: "bad bucket name", srv: plain, args: []string{"--sink", "s3://Bad_Bucket!/prefix"}, code: ExitUsage, want: "bucket"},

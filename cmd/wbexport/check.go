@@ -28,7 +28,7 @@ func newCheckCmd() *cobra.Command {
 it has Data-Admin (org-wide) rights. With --sink, also verify the sink: credentials and
 write/list/delete permission (S3 probe object), dataset access and a dry run (BigQuery), a writable
 directory (file). When --sink is given and no WorkBoard token is configured, only the sink is checked.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lg, err := log.logger(cmd.ErrOrStderr())
 			if err != nil {

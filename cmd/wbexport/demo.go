@@ -38,7 +38,7 @@ WorkBoard tenant: --sink file://DIR [--format csv], xlsx://FILE.xlsx, s3://... o
 today), with check-ins arriving and progress moving from day to day, so the output shows goals
 trending (an xlsx:// workbook holds one snapshot: the last day's). Prints the run summary (a JSON
 list when --days > 1).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if days < 1 || days > 366 {
 				return usageError("--days must be between 1 and 366, not %d", days)

@@ -44,7 +44,7 @@ emulator's own Data-Admin and ordinary test tokens, then serves until interrupte
 --anchor with successive --as-of days to see goals trend (same ids, more check-ins).
 
 Faults (--fault-rate, --faults) are test-only behaviours: ` + fmt.Sprint(wbtest.AllFaultKinds) + `.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			day := func(flag, v string) (time.Time, error) {
 				if v == "" {

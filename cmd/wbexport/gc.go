@@ -18,6 +18,7 @@ func newGCCmd() *cobra.Command {
 		sink      sinkFlags
 		log       logFlags
 		olderThan time.Duration
+		repair    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gc",
@@ -25,15 +26,18 @@ func newGCCmd() *cobra.Command {
 		Long: `A failed or killed run may leave its staging area behind (never published data). Every run
 cleans up after dead runs when it starts; gc does it on demand.
 
-  s3://      rolls back the unfinished publish of a dead run (restoring the partitions it had
-             touched from its backup, byte for byte), deletes _staging/<run_id>/ prefixes older
-             than --older-than and aborts their incomplete multipart uploads
+  s3://      holding the prefix's lease (exit 4 while a run publishes), rolls back the
+             unfinished publish of every dead run (restoring the partitions it had touched from
+             its backup, byte for byte), deletes _staging/<run_id>/ prefixes older than
+             --older-than and aborts their incomplete multipart uploads. A dead run whose
+             rollback fails (its backups are gone) is reported with exit 1 and the repair:
+             --repair gives that rollback up, leaving its partitions as they are
   file://    performs the recovery every run starts with: finishes or rolls back an interrupted
              publish and removes the staging directories of dead runs
   xlsx://    removes the temporary files (.FILE.*.tmp) of runs killed while saving the workbook,
              older than --older-than
   bigquery:  nothing to collect (staged Parquet lives in temporary files of the run's process)`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lg, err := log.logger(cmd.ErrOrStderr())
 			if err != nil {
@@ -54,11 +58,18 @@ cleans up after dead runs when it starts; gc does it on demand.
 					return err
 				}
 				defer s.Close()
-				st, err := s.GC(cmd.Context(), olderThan)
+				var opts []s3.GCOption
+				if repair {
+					opts = append(opts, s3.GCRepair())
+				}
+				st, err := s.GC(cmd.Context(), olderThan, opts...)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: rolled back %d unfinished publish(es), removed %d staged run(s), %d object(s), aborted %d upload(s)\n", cfg, len(st.RolledBack), len(st.Runs), st.Objects, st.Uploads)
+				fmt.Fprintf(cmd.OutOrStdout(), "gc %s: rolled back %d unfinished publish(es), gave up %d rollback(s) (--repair), removed %d staged run(s), %d object(s), aborted %d upload(s)\n", cfg, len(st.RolledBack), len(st.Repaired), len(st.Runs), st.Objects, st.Uploads)
+				for _, id := range st.Repaired {
+					fmt.Fprintf(cmd.OutOrStdout(), "gc %s: gave up the rollback of run %s: rerun the snapshot date it was publishing (see the log line above)\n", cfg, id)
+				}
 			case "file":
 				s, name, err := sink.open(cmd.Context(), run, lg)
 				if err != nil {
@@ -87,5 +98,6 @@ cleans up after dead runs when it starts; gc does it on demand.
 	sink.register(cmd, sinkGC)
 	log.register(cmd)
 	cmd.Flags().DurationVar(&olderThan, "older-than", 24*time.Hour, "only remove staging of runs older than this (s3, xlsx)")
+	cmd.Flags().BoolVar(&repair, "repair", false, "s3: give up the rollback of a dead run that cannot be rolled back (its journal and staging are deleted, its partitions left as they are)")
 	return cmd
 }

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -51,11 +53,12 @@ func run(args []string) int {
 	return code
 }
 
-// errorLine is err as one line. Auth failures get the operator's next step appended as a
-// sentence of its own (e.g. "… needs Data-Admin access …"); WorkBoard's own error descriptions
-// usually end with a period already, which is then not doubled.
+// errorLine is err as one line, redacted and shortened (see shorten). Auth failures get the
+// operator's next step appended as a sentence of its own (e.g. "… needs Data-Admin access …");
+// WorkBoard's own error descriptions usually end with a period already, which is then not
+// doubled.
 func errorLine(err error) string {
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	msg := shorten(workboard.Redact(strings.ReplaceAll(err.Error(), "\n", "; ")))
 	var ae *workboard.APIError
 	if errors.As(err, &ae) && (ae.Is(workboard.ErrAuth) || ae.Is(workboard.ErrDataAdmin)) {
 		if !strings.HasSuffix(msg, ".") {
@@ -64,6 +67,31 @@ func errorLine(err error) string {
 		msg += " " + ae.Hint()
 	}
 	return msg
+}
+
+// maxErrorLine bounds the error line on stderr; the summary and the ledger keep the whole
+// error.
+const maxErrorLine = 600
+
+// awsNoise is what AWS SDK errors repeat that does not help an operator: the transport's
+// preamble and S3's long extended request id (HostID).
+var awsNoise = regexp.MustCompile(`https response error |, HostID: [^,;]*`)
+
+// shorten drops awsNoise from msg and keeps at most maxErrorLine bytes of it: the start and
+// the end (where the cause is), with the number of bytes left out between them.
+func shorten(msg string) string {
+	msg = awsNoise.ReplaceAllString(msg, "")
+	if len(msg) <= maxErrorLine {
+		return msg
+	}
+	head, tail := msg[:maxErrorLine/2], msg[len(msg)-maxErrorLine/2:]
+	for !utf8.ValidString(head) {
+		head = head[:len(head)-1]
+	}
+	for !utf8.ValidString(tail) {
+		tail = tail[1:]
+	}
+	return fmt.Sprintf("%s … (%d bytes left out; the summary has the whole error) … %s", head, len(msg)-len(head)-len(tail), tail)
 }
 
 // cmdFlag returns the value of cmd's flag name, or "" when cmd or the flag does not exist.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,6 +29,10 @@ func TestErrorLine(t *testing.T) {
 			"check: workboard API GET /goal: HTTP 403 insufficient_access. " + notAdmin.Hint()},
 		{"not an auth failure: no hint", server, "workboard API GET /team: HTTP 500"},
 		{"line breaks", errors.New("two problems:\nfirst\nsecond"), "two problems:; first; second"},
+		{"S3 noise dropped", errors.New("write s3://b/k: operation error S3: PutObject, https response error StatusCode: 403, RequestID: 18A, HostID: " + strings.Repeat("dGhl", 40) + ", api error AccessDenied: Access Denied"),
+			"write s3://b/k: operation error S3: PutObject, StatusCode: 403, RequestID: 18A, api error AccessDenied: Access Denied"},
+		{"long error shortened", errors.New("publish: " + strings.Repeat("x", 2000) + " cause"),
+			"publish: " + strings.Repeat("x", 291) + " … (1415 bytes left out; the summary has the whole error) … " + strings.Repeat("x", 294) + " cause"},
 	} {
 		if diff := cmp.Diff(tc.want, errorLine(tc.err)); diff != "" {
 			t.Errorf("%s: errorLine (-want +got):\n%s", tc.name, diff)

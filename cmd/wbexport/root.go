@@ -36,6 +36,14 @@ func usageError(format string, a ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
 }
 
+// noArgs refuses positional arguments as a usage error (exit 2): every command takes flags only.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError("%s takes no arguments, got %q (flags start with --; see %s --help)", cmd.CommandPath(), args, cmd.CommandPath())
+	}
+	return nil
+}
+
 func withCode(code int, err error) error {
 	if err == nil {
 		return nil
@@ -79,6 +87,7 @@ error, 4 transient failure (API or sink unavailable, throttled, network): retry 
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			warnMistypedEnv(cmd, os.Environ())
 			return applyEnv(cmd)
 		},
 	}
@@ -100,6 +109,66 @@ error, 4 transient failure (API or sink unavailable, throttled, network): retry 
 	return root
 }
 
+// warnMistypedEnv warns on cmd's stderr about each WBEXPORT_ variable of env that sets no flag
+// of any command but is close to one that would (at most two letters apart, one for names of
+// up to five letters), naming that one.
+// Other WBEXPORT_ variables (an orchestrator's own settings) are left alone.
+func warnMistypedEnv(cmd *cobra.Command, env []string) {
+	known := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) { known[envName(f.Name)] = true })
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cmd.Root())
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, envPrefix) || known[name] {
+			continue
+		}
+		slack := 2 // letters apart; 1 for short names (WBEXPORT_BIN is not a mistyped WBEXPORT_SINK)
+		if len(name)-len(envPrefix) <= 5 {
+			slack = 1
+		}
+		for k := range known {
+			if editDistance(name, k) <= slack {
+				fmt.Fprintf(cmd.ErrOrStderr(), "wbexport: warning: environment variable %s sets no flag and is ignored; did you mean %s?\n", name, k)
+				break
+			}
+		}
+	}
+}
+
+// envName is the WBEXPORT_ variable of the flag name.
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // applyEnv sets every flag of cmd that was not given on the command line from its
 // WBEXPORT_<FLAG> environment variable, if set.
 func applyEnv(cmd *cobra.Command) error {
@@ -108,7 +177,7 @@ func applyEnv(cmd *cobra.Command) error {
 		if f.Changed || firstErr != nil || f.Name == "help" {
 			return
 		}
-		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		v, ok := os.LookupEnv(name)
 		if !ok {
 			return

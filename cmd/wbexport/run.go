@@ -30,6 +30,8 @@ type apiFlags struct {
 	pageSize    int
 	timeout     time.Duration
 	maxAttempts int
+	maxSkipped  float64
+	maxResponse int64
 	userAgent   string
 }
 
@@ -44,18 +46,23 @@ func (f *apiFlags) register(cmd *cobra.Command, export bool) {
 	fl.DurationVar(&f.timeout, "request-timeout", workboard.DefaultRequestTimeout, "timeout of one API request")
 	fl.IntVar(&f.maxAttempts, "max-attempts", workboard.DefaultMaxAttempts, "attempts per API request (retries on 429, 5xx, timeouts, broken connections)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default wbexport/<version>)")
+	fl.Int64Var(&f.maxResponse, "max-response-size", workboard.DefaultMaxResponseBytes, "largest API response body in bytes; a larger answer fails the run (naming the endpoint)")
 	if !export {
 		return
 	}
 	fl.IntVar(&f.concurrency, "concurrency", workboard.DefaultConcurrency, "maximum API requests in flight")
 	fl.Float64Var(&f.rate, "rate", workboard.DefaultRate, "client-side rate limit in requests per second (adapts down on 429)")
 	fl.IntVar(&f.pageSize, "page-size", extract.DefaultPageSize, "page size (limit) for paged endpoints")
+	fl.Float64Var(&f.maxSkipped, "max-skipped", extract.DefaultMaxSkipped, "share of a listing's goals, teams or key results (0.02 = 2 %) that may be skipped because WorkBoard answers \"not found\" for them (deleted during the export); more fail the run")
 }
 
 // token returns the WorkBoard token from --token-file or WORKBOARD_TOKEN. A missing token is
 // an auth error (exit 3).
 func (f *apiFlags) token(log *slog.Logger) (string, error) {
 	if f.tokenFile != "" {
+		if os.Getenv("WORKBOARD_TOKEN") != "" {
+			log.Warn("both --token-file and WORKBOARD_TOKEN are set: the token of --token-file is used, WORKBOARD_TOKEN is ignored", "token_file", f.tokenFile)
+		}
 		tok, warn, err := workboard.ReadTokenFile(f.tokenFile)
 		if err != nil {
 			return "", withCode(ExitAuth, err)
@@ -95,6 +102,12 @@ func (f *apiFlags) validate() error {
 	if f.maxAttempts < 1 {
 		return usageError("--max-attempts must be >= 1")
 	}
+	if f.maxResponse < 1 {
+		return usageError("--max-response-size must be > 0 bytes, not %d", f.maxResponse)
+	}
+	if f.maxSkipped < 0 || f.maxSkipped > 1 {
+		return usageError("--max-skipped must be a share between 0 and 1, not %v", f.maxSkipped)
+	}
 	return nil
 }
 
@@ -113,6 +126,7 @@ func (f *apiFlags) client(token string, log *slog.Logger) (*workboard.Client, er
 		workboard.WithRate(f.rate),
 		workboard.WithRequestTimeout(f.timeout),
 		workboard.WithMaxAttempts(f.maxAttempts),
+		workboard.WithMaxResponseBytes(f.maxResponse),
 		workboard.WithUserAgent(ua),
 		workboard.WithLogger(log),
 	}
@@ -128,7 +142,7 @@ func (f *apiFlags) client(token string, log *slog.Logger) (*workboard.Client, er
 
 // exporter builds the exporter of an export through c.
 func (f *apiFlags) exporter(c *workboard.Client, opts ...extract.Option) (*extract.Exporter, error) {
-	ex, err := extract.New(c, append([]extract.Option{extract.WithPageSize(f.pageSize)}, opts...)...)
+	ex, err := extract.New(c, append([]extract.Option{extract.WithPageSize(f.pageSize), extract.WithMaxSkipped(f.maxSkipped)}, opts...)...)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
@@ -158,14 +172,14 @@ func (f *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, usageError("--log-level must be debug, info, warn or error, not %q", f.level)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
-	switch f.format {
+	switch f.format { // every line passes through workboard.Redact
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(workboard.RedactHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(workboard.RedactHandler(slog.NewJSONHandler(w, opts))), nil
 	case "gcp":
 		opts.ReplaceAttr = gcpAttr
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(workboard.RedactHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, usageError("--log-format must be %s, not %q", strings.Join(logFormats, ", "), f.format)
 }
@@ -243,7 +257,7 @@ func newRunCmd() *cobra.Command {
 comment history, tags, key result tags and the goal alignment tree into the sink, as the snapshot
 of one day. Everything is staged first and published
 only when every table has succeeded; rerunning the same --snapshot-date replaces that day.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sum, err := runExport(cmd.Context(), cmd, &f, nil)
 			if sum != nil {
@@ -335,6 +349,9 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 	if err := f.sink.validate(); err != nil {
 		return nil, err
 	}
+	if err := checkSummaryFile(f.summaryFile); err != nil {
+		return nil, err
+	}
 	if mk == nil {
 		mk = func(log *slog.Logger, progress func(extract.Progress)) (*extract.Exporter, error) {
 			tok, err := f.api.token(log)
@@ -362,9 +379,12 @@ func runExport(ctx context.Context, cmd *cobra.Command, f *runFlags, mk exporter
 	run := sinks.RunInfo{RunID: transform.RunID(), SnapshotDate: day, Tables: tables, Version: appVersion()}
 	sink, sinkName, err := f.sink.open(ctx, run, log)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; nothing was extracted", err)
 	}
 	defer sink.Close()
+	if err := preflight(ctx, sink, sinkName); err != nil {
+		return nil, err
+	}
 
 	sum, runErr := pipeline.Run(ctx, pipeline.Config{
 		Extractor: ex,

@@ -18,7 +18,7 @@ func newSchemaCmd() *cobra.Command {
   --format json          every table with columns, types, keys, partitioning and clustering
   --format markdown      the table documentation (docs/tables.md)
   --format dbt-sources   the dbt sources.yml (dbt/models/staging/sources.yml)`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ts := schemas.All()
 			if len(tables) > 0 {

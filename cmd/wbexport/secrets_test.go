@@ -208,3 +208,39 @@ func TestNoWayToWeakenTransport(t *testing.T) {
 		t.Errorf("plain HTTP API URL from the environment: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestEchoedSecretsRedacted: a server that echoes the Authorization header in an error body
+// (400 error_description, or a 200 success:false message) must not get the token onto
+// stderr, the summary file or the ledger's error and summary columns.
+func TestEchoedSecretsRedacted(t *testing.T) {
+	org := wbtest.Generate(wbtest.OrgConfig{Seed: 2, Users: 4, Teams: 1, Goals: 3, KRsPerGoal: 1, CheckinsPerKR: 1})
+	for _, odd := range []wbtest.OddAnswer{
+		{Kind: wbtest.OddEchoToken, Path: "/metric"},
+		{Kind: wbtest.OddEchoToken200, Path: "/goal"},
+	} {
+		t.Run(string(odd.Kind), func(t *testing.T) {
+			ts := wbtest.Start(t, org, wbtest.WithCredentials(testSecrets), wbtest.WithOddAnswers(odd))
+			dir := t.TempDir()
+			root, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary.json")
+			r := runCLI(t, []string{"WORKBOARD_TOKEN=" + testSecrets.AdminToken}, "run", "--api-url", ts.BaseURL, "--sink", "file://"+root,
+				"--kr-listing", "goal", "--log-level", "debug", "--progress", "never", "--summary-file", summary)
+			if r.code == 0 {
+				t.Fatalf("run succeeded against a server rejecting every %s call", odd.Path)
+			}
+			if !strings.Contains(r.stderr, "[REDACTED]") {
+				t.Errorf("the echoed credential is not shown as [REDACTED]; stderr:\n%s", r.stderr)
+			}
+			assertNoSecret(t, "stderr", []byte(r.stderr))
+			b, err := os.ReadFile(summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertNoSecret(t, "summary file", b)
+			ledger, err := localtest.ReadLedger(root)
+			if err != nil || len(ledger) != 1 {
+				t.Fatalf("ledger: %d rows, %v", len(ledger), err)
+			}
+			assertNoSecretInRows(t, schemas.SyncRuns, ledger)
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -134,11 +135,15 @@ func (f *sinkFlags) validate() error {
 	return nil
 }
 
-// localRoot turns file://DIR (relative or absolute) into a directory path.
+// localRoot turns file://DIR (relative or absolute) into a directory path. The file system
+// root is refused: an export writes a directory per table and a staging area into it.
 func localRoot(raw string) (string, error) {
 	p, err := local.ParseURL(raw)
 	if err != nil {
 		return "", usageError("--sink: %v", err)
+	}
+	if abs, err := filepath.Abs(p); err == nil && filepath.Dir(abs) == abs {
+		return "", usageError("--sink %s is the file system root; give a directory for the export, e.g. file:///data/wbexport", redactURL(raw))
 	}
 	return p, nil
 }
@@ -179,6 +184,7 @@ func (f *sinkFlags) bqConfig() (bigquery.Config, error) {
 }
 
 // open creates the sink for run. It returns the sink and its name without credentials.
+// A sink that cannot be opened fails with preflightCode's exit code.
 func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logger) (sinks.Sink, string, error) {
 	if err := f.validate(); err != nil {
 		return nil, "", err
@@ -188,14 +194,14 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 		root, _ := localRoot(f.url)
 		s, err := local.New(ctx, root, run, local.WithParquetOptions(f.parquetOptions()...), local.WithFormat(f.fileFormat()))
 		if err != nil {
-			return nil, "", err
+			return nil, "", withCode(preflightCode(err), err)
 		}
 		return s, "file://" + root, nil
 	case "s3":
 		cfg, _ := f.s3Config()
 		s, err := s3.New(ctx, cfg, run, s3.WithLogger(log), s3.WithParquetOptions(f.parquetOptions()...), s3.WithFormat(f.fileFormat()))
 		if err != nil {
-			return nil, "", err
+			return nil, "", withCode(preflightCode(err), err)
 		}
 		return s, cfg.String(), nil
 	case "xlsx":
@@ -209,7 +215,7 @@ func (f *sinkFlags) open(ctx context.Context, run sinks.RunInfo, log *slog.Logge
 		cfg, _ := f.bqConfig()
 		s, err := bigquery.New(ctx, cfg, run)
 		if err != nil {
-			return nil, "", err
+			return nil, "", withCode(preflightCode(err), err)
 		}
 		return s, cfg.URL(), nil
 	}

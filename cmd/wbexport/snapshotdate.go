@@ -51,11 +51,23 @@ func (f *dateFlags) day(now time.Time) (day time.Time, backdated bool, err error
 	return day, true, nil
 }
 
-// parseDate parses --snapshot-date's YYYY-MM-DD as midnight UTC.
+// The snapshot dates every sink accepts: BigQuery's partition range (the others accept
+// more).
+var (
+	firstDate = time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastDate  = time.Date(2159, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// parseDate parses --snapshot-date's YYYY-MM-DD as midnight UTC; a date outside
+// firstDate..lastDate is a usage error.
 func parseDate(s string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, usageError("--snapshot-date must be YYYY-MM-DD, not %q", s)
+	}
+	if d.Before(firstDate) || d.After(lastDate) {
+		return time.Time{}, usageError("--snapshot-date %s is outside %s..%s, the dates every sink accepts (BigQuery's partition range)",
+			s, firstDate.Format(time.DateOnly), lastDate.Format(time.DateOnly))
 	}
 	return d, nil
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/wbexport/wbexport/internal/pipeline"
 	"github.com/wbexport/wbexport/schemas"
+	"github.com/wbexport/wbexport/workboard"
 )
 
 // writeSummaries prints the run summary: to file as indented JSON when file is set, otherwise
@@ -36,6 +38,7 @@ func writeSummaries(w io.Writer, file string, sums []*pipeline.Summary, list boo
 		if err != nil {
 			return err
 		}
+		js = []byte(workboard.Redact(string(js)))
 		if err := os.WriteFile(file, append(js, '\n'), 0o644); err != nil {
 			return fmt.Errorf("--summary-file: %w", err)
 		}
@@ -51,8 +54,25 @@ func writeSummaries(w io.Writer, file string, sums []*pipeline.Summary, list boo
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(js, '\n'))
+	_, err = w.Write(append([]byte(workboard.Redact(string(js))), '\n'))
 	return err
+}
+
+// checkSummaryFile checks, before a run starts, that --summary-file can be written: its
+// directory exists and takes a new file (a usage error otherwise). "" is stdout.
+func checkSummaryFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageError("--summary-file %s is a directory", path)
+	}
+	probe, err := os.CreateTemp(filepath.Dir(path), ".wbexport-summary-probe-*")
+	if err != nil {
+		return usageError("--summary-file %s cannot be written: %v", path, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // writeHuman writes the short human summary of one run.

@@ -12,6 +12,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"google.golang.org/api/googleapi"
 
+	"github.com/wbexport/wbexport/sinks/s3"
 	"github.com/wbexport/wbexport/workboard"
 )
 
@@ -32,6 +33,10 @@ func isTransient(err error) bool {
 	var de *workboard.DecodeError
 	if errors.As(err, &de) {
 		return false
+	}
+	// Another run publishing to the same S3 prefix: retry when it is done.
+	if errors.Is(err, s3.ErrLeaseHeld) {
+		return true
 	}
 	// Certificates do not fix themselves.
 	var cv *tls.CertificateVerificationError

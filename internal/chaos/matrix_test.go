@@ -230,6 +230,39 @@ func matrix(t *testing.T, tgt chaos.Target) {
 		})
 	}
 
+	// 3b. Odd answers (a hostile proxy, malformed or short listings, not-found codes): the run
+	// fails loudly and publishes nothing, or publishes exactly the reference — never short.
+	for _, oc := range []struct {
+		name string
+		odd  wbtest.OddAnswer
+	}{
+		{"html-404-on-metric", wbtest.OddAnswer{Kind: wbtest.OddHTML404, Path: "/metric"}},
+		{"html-404-on-team", wbtest.OddAnswer{Kind: wbtest.OddHTML404, Path: "/team/"}},
+		{"deleted-metric-500", wbtest.OddAnswer{Kind: wbtest.OddDeletedMetric, Path: "/metric"}},
+		{"invalid-goal-id-on-metric", wbtest.OddAnswer{Kind: wbtest.OddError, Code: "invalid_goal_id", Path: "/metric"}},
+		{"goal-key-missing-from-page-2", wbtest.OddAnswer{Kind: wbtest.OddMissingKey, Path: "/goal", FromOffset: pageSize}},
+		{"goal-key-null", wbtest.OddAnswer{Kind: wbtest.OddNullKey, Path: "/goal"}},
+		{"goal-data-empty-array", wbtest.OddAnswer{Kind: wbtest.OddEmptyData, Path: "/goal"}},
+		{"user-total-too-small", wbtest.OddAnswer{Kind: wbtest.OddShortTotal, Path: "/user"}},
+		{"checkin-under-many-key-results", wbtest.OddAnswer{Kind: wbtest.OddSharedCheckin, Path: "/metric"}},
+	} {
+		t.Run("odd-"+oc.name, func(t *testing.T) {
+			before := tgt.Published(t)
+			_, err := export(t, tgt, wbtest.Start(t, org, wbtest.WithOddAnswers(oc.odd)), nil)
+			if err != nil {
+				if d := before.Diff(tgt.Published(t)); d != "" {
+					t.Fatalf("failed run (%v) changed published data:\n%s", err, d)
+				}
+				t.Logf("failed loudly, published nothing: %v", err)
+				return
+			}
+			assertUniqueKeys(t, oc.name, tgt)
+			if oc.odd.Kind != wbtest.OddSharedCheckin { // its check-ins differ from the reference by design
+				equalTables(t, oc.name, ref, readAll(t, tgt))
+			}
+		})
+	}
+
 	// 4. Sink faults: the run fails loudly, the previous snapshot stays, the rerun repairs.
 	for _, f := range tgt.Faults() {
 		t.Run("sink-"+f.Name, func(t *testing.T) {

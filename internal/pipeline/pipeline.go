@@ -172,7 +172,7 @@ func finish(sum *Summary, err error) {
 	sum.FinishedAt = time.Now().UTC()
 	sum.DurationSeconds = sum.FinishedAt.Sub(sum.StartedAt).Seconds()
 	if err != nil {
-		sum.Status, sum.Error, sum.ExitCode = StatusFailed, err.Error(), 1
+		sum.Status, sum.Error, sum.ExitCode = StatusFailed, workboard.Redact(err.Error()), 1
 	} else {
 		sum.Status, sum.Error, sum.ExitCode = StatusSucceeded, "", 0
 	}
@@ -302,6 +302,7 @@ func appendLedger(ctx context.Context, cfg Config, alloc memory.Allocator, sum *
 	if err != nil {
 		return err
 	}
+	js = []byte(workboard.Redact(string(js)))
 	row := transform.LedgerRow{
 		RunID:        sum.RunID,
 		SnapshotDate: cfg.Run.SnapshotDate,

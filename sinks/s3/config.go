@@ -243,6 +243,7 @@ type options struct {
 	parquet       []parquetfile.Option
 	format        tablefile.Format
 	now           func() time.Time
+	leaseTTL      time.Duration
 }
 
 func defaultOptions() options {
@@ -250,6 +251,7 @@ func defaultOptions() options {
 		log:           slog.New(slog.DiscardHandler),
 		maxAttempts:   DefaultMaxAttempts,
 		staleAge:      DefaultStaleStagingAge,
+		leaseTTL:      DefaultLeaseTTL,
 		copyThreshold: DefaultCopyThreshold,
 		copyPartSize:  DefaultCopyPartSize,
 		mem:           memory.DefaultAllocator,

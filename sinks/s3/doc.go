@@ -95,8 +95,10 @@
 // Readers that must only see snapshots of successful runs compare the manifest's run_id with
 // the _sync_runs ledger (status "succeeded"), written only after Commit returned.
 //
-// Runs writing the same prefix must not overlap in time; the sink does not lock, and a run
-// treats any other run's journal as left by a dead run.
+// Runs writing the same prefix may overlap in time: Commit publishes holding the prefix's
+// lease (_staging/_lease.json, conditional writes, renewed; taken over once expired when its
+// holder died), and fails with ErrLeaseHeld while another run holds it; under the lease any
+// other run's journal is a dead run's. GC holds the lease too.
 //
 // # Configuration
 //

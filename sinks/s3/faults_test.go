@@ -299,8 +299,10 @@ func checkPublished(t *testing.T, e *env, run sinks.RunInfo, date string, tables
 // failing, or the process is killed) keeps its journal and backups, even through Close; the
 // next run's Commit (here for another date) or wbexport gc finishes the rollback from them
 // before anything else, restoring every partition byte-for-byte, and removes the dead run's
-// staging.
+// staging — once the dead run's lease has expired (a killed process cannot release it; here
+// the clocks of the recovering run and gc are past its expiry).
 func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
+	afterLease := func() time.Time { return time.Now().Add(s3.DefaultLeaseTTL + time.Minute) }
 	failGoalsSuccess := func(p *s3test.Proxy) {
 		p.FailFunc("PutObject", keySuffix("/goals/snapshot_date="+date1+"/_SUCCESS"), 0, 500)
 	}
@@ -345,7 +347,7 @@ func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
 	}{
 		{"next run's Commit", func(t *testing.T, e *env) {
 			run3 := newRun(date2, schemas.Users, schemas.Goals)
-			sink3, err := faultRun(e, run3, 3, 1)
+			sink3, err := faultRun(e, run3, 3, 1, s3.WithClock(afterLease))
 			if err != nil {
 				t.Fatalf("run 3: %v", err)
 			}
@@ -353,7 +355,7 @@ func TestInterruptedRollbackIsFinishedLater(t *testing.T) {
 			checkPublished(t, e, run3, date2, schemas.Users, schemas.Goals)
 		}},
 		{"wbexport gc", func(t *testing.T, e *env) {
-			g := e.open(sinks.RunInfo{}, e.config())
+			g := e.open(sinks.RunInfo{}, e.config(), s3.WithClock(afterLease))
 			st, err := g.GC(context.Background(), 0)
 			if err != nil {
 				t.Fatalf("GC: %v", err)
@@ -531,7 +533,7 @@ func TestUnrecoverableJournalBlocksPublishing(t *testing.T) {
 		t.Fatal("run 3 published over an unfinished rollback")
 	}
 	t.Logf("run 3: %v", err)
-	for _, want := range []string{"run " + run2.RunID + " died while publishing", "is missing", "delete s3://" + e.bucket + "/" + sink2.StagingKey(run2.RunID) + "_journal.json"} {
+	for _, want := range []string{"run " + run2.RunID + " died while publishing", "is missing", "wbexport gc --repair --sink", "deletes s3://" + e.bucket + "/" + sink2.StagingKey(run2.RunID) + "_journal.json"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("run 3 error lacks %q", want)
 		}

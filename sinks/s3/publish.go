@@ -372,18 +372,45 @@ func (s *Sink) deleteKeys(ctx context.Context, keys []string) error {
 type GCStats struct {
 	Runs       []string // run ids whose staging areas were removed
 	RolledBack []string // of those, runs that died while publishing and whose partitions GC rolled back
+	Repaired   []string // of those, runs whose rollback GC gave up (GCRepair): their partitions were left as they were
 	Objects    int      // objects deleted (staged files, backups, journals and probe objects)
 	Uploads    int      // incomplete multipart uploads aborted
 }
 
-// GC removes leftover staging of dead runs: every <prefix>/_staging/<run_id>/ whose newest
-// object is older than olderThan (except this sink's own run), probe objects older than that,
-// and incomplete multipart uploads under _staging/ started before that. A dead run whose
-// journal is still there died while publishing (or rolling back): GC first restores the
-// partitions it touched from its backups, and keeps its staging if that fails (the error says
-// why). Otherwise GC never touches published partitions or the ledger. Runs are not locked against each other, so olderThan
-// must exceed the longest run (Commit uses DefaultStaleStagingAge, 12 hours).
-func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error) {
+// GCOption configures GC.
+type GCOption func(*gcConfig)
+
+type gcConfig struct{ repair bool }
+
+// GCRepair makes GC give up the rollback of a dead run that cannot be rolled back (a
+// StuckError): its journal and staging are deleted and its partitions left as they are; the
+// run id is reported in GCStats.Repaired.
+func GCRepair() GCOption { return func(c *gcConfig) { c.repair = true } }
+
+// GC removes leftover staging of dead runs, holding the prefix's lease (ErrLeaseHeld when a
+// live run holds it: GC then does nothing). A run whose journal is still there died while
+// publishing (or rolling back) — whatever its age, since a live run holds the lease while it
+// has a journal: GC restores the partitions it touched from its backups, then removes its
+// staging. When that fails, GC keeps going with the other runs and returns a StuckError naming
+// the repair (or, with GCRepair, gives that rollback up). Other runs' staging is removed when
+// its newest object is older than olderThan (except this sink's own run; such a run may still
+// be extracting), and so are probe objects and incomplete multipart uploads under _staging/
+// older than that. GC never touches published partitions otherwise, nor the ledger.
+func (s *Sink) GC(ctx context.Context, olderThan time.Duration, opts ...GCOption) (GCStats, error) {
+	var gc gcConfig
+	for _, o := range opts {
+		o(&gc)
+	}
+	l, err := s.acquireLease(ctx, "gc")
+	if err != nil {
+		return GCStats{}, fmt.Errorf("gc: %w (nothing was collected)", err)
+	}
+	defer l.release(ctx)
+	return s.collect(ctx, olderThan, gc)
+}
+
+// collect is GC's work, done holding the lease (GC's, or Commit's).
+func (s *Sink) collect(ctx context.Context, olderThan time.Duration, gc gcConfig) (GCStats, error) {
 	var st GCStats
 	cutoff := s.opts.now().Add(-olderThan)
 	root := s.key(stagingDir) + "/"
@@ -431,17 +458,27 @@ func (s *Sink) GC(ctx context.Context, olderThan time.Duration) (GCStats, error)
 	for _, id := range names {
 		r := runs[id]
 		switch {
-		case !r.newest.Before(cutoff):
 		case r.journal:
 			// The run died while publishing: roll its partitions back before its backups go.
 			n, err := s.recoverRun(ctx, id)
 			st.Objects += n
+			var stuck *StuckError
+			if errors.As(err, &stuck) && gc.repair {
+				s.log.Warn("giving up the rollback of a dead run (gc --repair)", "dead_run_id", id, "date", stuck.Date, "error", stuck.Err)
+				n, err = s.giveUp(ctx, id)
+				st.Objects += n
+				if err == nil {
+					st.Runs, st.Repaired = append(st.Runs, id), append(st.Repaired, id)
+					continue
+				}
+			}
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			st.Runs = append(st.Runs, id)
 			st.RolledBack = append(st.RolledBack, id)
+		case !r.newest.Before(cutoff):
 		default:
 			st.Runs = append(st.Runs, id)
 			doomed = append(doomed, r.keys...)

@@ -266,9 +266,10 @@ func (s *Sink) undoPartition(ctx context.Context, jp journalPartition) error {
 }
 
 // recoverRuns finishes the rollback of every other run that died while publishing (its
-// journal is still there), oldest first, and removes those runs' staging. Commit calls it
-// before publishing, so no run publishes over partitions a dead run left half replaced. It
-// relies on runs writing the same prefix not overlapping in time.
+// journal is still there), oldest first, and removes those runs' staging. Commit calls it,
+// holding the prefix's lease, before publishing, so no run publishes over partitions a dead
+// run left half replaced; a live run's journal cannot be there (it holds the lease while it
+// has one).
 func (s *Sink) recoverRuns(ctx context.Context) error {
 	ids, err := s.journaledRuns(ctx, time.Time{})
 	if err != nil {
@@ -301,6 +302,32 @@ func (s *Sink) journaledRuns(ctx context.Context, cutoff time.Time) ([]string, e
 	return ids, nil
 }
 
+// StuckError is a dead run's publish that cannot be rolled back (its backups are gone or do
+// not match): every Commit and gc stops at it until it is repaired.
+type StuckError struct {
+	RunID, Date string // the dead run and the snapshot date it was publishing
+	Journal     string // its journal's URI
+	Sink        string // the sink URL, for the repair command
+	Err         error
+}
+
+func (e *StuckError) Error() string {
+	return fmt.Sprintf("run %s died while publishing %s and rolling its partitions back failed: %v; if the cause cannot be fixed (e.g. its backups are gone), run `wbexport gc --repair --sink %s` to give that rollback up (it deletes %s and the run's staging, leaving its partitions as they are), then rerun --snapshot-date %s",
+		e.RunID, e.Date, e.Err, e.Sink, e.Journal, e.Date)
+}
+
+func (e *StuckError) Unwrap() error { return e.Err }
+
+// giveUp deletes the dead run id's journal and staging without rolling it back (gc --repair),
+// and returns the number of objects deleted.
+func (s *Sink) giveUp(ctx context.Context, id string) (int, error) {
+	if err := s.deleteObject(ctx, s.journalKey(id)); err != nil {
+		return 0, err
+	}
+	n, err := s.deletePrefix(ctx, s.StagingKey(id))
+	return n + 1, err
+}
+
 // recoverRun rolls back the dead run id's publish from its journal, deletes the journal, then
 // the rest of the run's staging, and returns how many objects it deleted from the staging.
 func (s *Sink) recoverRun(ctx context.Context, id string) (int, error) {
@@ -318,8 +345,7 @@ func (s *Sink) recoverRun(ctx context.Context, id string) (int, error) {
 	}
 	s.log.Warn("rolling back the unfinished publish of an earlier run", "dead_run_id", id, "date", j.SnapshotDate, "partitions", len(j.Partitions))
 	if err := s.undo(ctx, &j); err != nil {
-		return 0, fmt.Errorf("run %s died while publishing %s and rolling its partitions back failed: %w (fix the cause and rerun; or delete %s to give the rollback up, leaving those partitions as they are)",
-			id, j.SnapshotDate, err, s.uri(key))
+		return 0, &StuckError{RunID: id, Date: j.SnapshotDate, Journal: s.uri(key), Sink: s.cfg.String(), Err: err}
 	}
 	// The journal first: without it the rest is plain staging.
 	if err := s.deleteObject(ctx, key); err != nil {

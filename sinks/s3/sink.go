@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -358,8 +359,14 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	}
 	log.Debug("staged every table", "tables", len(s.order), "elapsed", s.opts.now().Sub(start))
 
-	// 2. Finish the rollback of any earlier run that died while publishing, so that nothing is
-	// published over partitions it left half replaced.
+	// 2. Take the prefix's lease: no other run publishes or rolls back meanwhile, so a
+	// journal found now belongs to a dead run. Then finish the rollback of any such run, so
+	// that nothing is published over partitions it left half replaced.
+	l, err := s.acquireLease(ctx, "run")
+	if err != nil {
+		return nil, s.fail(s.errorf("Commit: %w (this run published nothing)", s.ctxErr(ctx, err)))
+	}
+	defer l.release(ctx)
 	if err := s.recoverRuns(ctx); err != nil {
 		return nil, s.fail(s.errorf("Commit: %w (this run published nothing)", s.ctxErr(ctx, err)))
 	}
@@ -384,7 +391,7 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 	}
 	// The commit point: once the journal is gone, no run rolls this one back.
 	if s.journal != nil {
-		err := ctx.Err()
+		err := cmp.Or(ctx.Err(), l.check())
 		if err == nil {
 			rctx, done := detach(ctx) // not abandoned half way: the rollback must know
 			err = s.deleteObject(rctx, s.journalKey(s.run.RunID))
@@ -403,7 +410,7 @@ func (s *Sink) Commit(ctx context.Context) (*sinks.Result, error) {
 		log.Warn("could not remove the run's staging area; wbexport gc will", "error", err)
 	}
 	if s.opts.staleAge >= 0 {
-		if st, err := s.GC(ctx, s.opts.staleAge); err != nil {
+		if st, err := s.collect(ctx, s.opts.staleAge, gcConfig{}); err != nil {
 			log.Warn("could not remove stale staging of earlier runs", "error", err)
 		} else if st.Objects+st.Uploads > 0 {
 			log.Info("removed stale staging of earlier runs", "runs", st.Runs, "objects", st.Objects, "uploads", st.Uploads)

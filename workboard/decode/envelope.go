@@ -59,6 +59,9 @@ func ReadEnvelope(body []byte, key string) (*Envelope, error) {
 		if d, err := parseStr(f.Desc); err == nil {
 			ae.Description = d.V
 		}
+		if ae.Code == "" && ae.Description == "" {
+			ae.Description = "the answer reports a failure (success false or 0) without an error code or message"
+		}
 		return nil, ae
 	}
 	env := &Envelope{}
@@ -109,7 +112,7 @@ func records(body []byte, key, idKey string, add func(p *Page, v jsontext.Value)
 	}
 	p := &Page{TotalCount: env.TotalCount}
 	res := jsontext.Pointer("/data").AppendToken(key)
-	its, err := items(env.Resource)
+	its, err := resourceItems(env.Resource)
 	if err != nil {
 		return nil, decodeError(key, -1, "", res, "data."+key, err)
 	}
@@ -122,6 +125,20 @@ func records(body []byte, key, idKey string, add func(p *Page, v jsontext.Value)
 		}
 	}
 	return p, nil
+}
+
+// resourceItems returns the items of a page's resource data.<key>, which must be there: an
+// array or an object (one record, or a numeric-keyed list). Missing (also when data is PHP's
+// empty array), null or any other value is a *fieldError, never a page without records —
+// that would end a listing early and publish it short.
+func resourceItems(v jsontext.Value) ([]item, error) {
+	switch v.Kind() {
+	case 0:
+		return nil, &fieldError{Msg: "missing (a page must hold its resource, empty or not)"}
+	case '[', '{':
+		return items(v)
+	}
+	return nil, badType("a list (an array or a numeric-keyed object)", v)
 }
 
 // inRecord names the record of a frame error in data.<key>: the body is checked to be JSON as

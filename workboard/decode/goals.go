@@ -73,7 +73,7 @@ func Goals(body []byte) (*Page, error) {
 		return nil, inRecord(err, "goal")
 	}
 	p := &Page{TotalCount: env.TotalCount}
-	its, err := items(env.Resource)
+	its, err := resourceItems(env.Resource)
 	if err != nil {
 		return nil, decodeError("goal", -1, "", "/data/goal", "data.goal", err)
 	}

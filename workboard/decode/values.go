@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,10 @@ func parseStr(v jsontext.Value) (workboard.Opt[string], error) {
 	return none, badType("a string", v)
 }
 
+// decimal is a number as JSON writes one (optional sign, digits, fraction, exponent): what a
+// numeric string may hold. strconv.ParseFloat alone would also take "1_0", "0x1p4" and "Inf".
+var decimal = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
+
 func parseNum(v jsontext.Value) (workboard.Opt[float64], error) {
 	var none workboard.Opt[float64]
 	s, err := scalar(v, "a number")
@@ -123,33 +128,48 @@ func parseNum(v jsontext.Value) (workboard.Opt[float64], error) {
 		return none, err
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	if err != nil || !decimal.MatchString(s) || math.IsNaN(f) || math.IsInf(f, 0) {
 		return none, badType("a number", v)
 	}
 	return some(f)
 }
 
+// minEpoch and maxEpoch are 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in epoch seconds:
+// the timestamps Parquet readers (pyarrow) and BigQuery accept.
+const minEpoch, maxEpoch = -62135596800, 253402300799
+
+// parseTime reads epoch seconds (a number or a numeric string; 0 is none). A fraction is kept
+// to the microsecond, the precision of the timestamp columns. A value outside the years 1 to
+// 9999 (such as milliseconds) is an error.
 func parseTime(v jsontext.Value) (workboard.Opt[time.Time], error) {
 	var none workboard.Opt[time.Time]
 	s, err := scalar(v, "an epoch timestamp")
 	if err != nil || s == "" || s == "0" {
 		return none, err
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	sec, err := strconv.ParseInt(s, 10, 64)
+	var micros int64
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e12 {
+		if ferr != nil || !decimal.MatchString(s) || math.IsNaN(f) || math.IsInf(f, 0) {
 			return none, badType("an epoch timestamp", v)
 		}
-		n = int64(f)
+		if f < minEpoch || f > maxEpoch+1 {
+			return none, badType("an epoch timestamp in seconds (years 1 to 9999)", v)
+		}
+		whole := math.Floor(f)
+		sec, micros = int64(whole), int64(math.Round((f-whole)*1e6))
+		if micros == 1e6 {
+			sec, micros = sec+1, 0
+		}
 	}
 	switch {
-	case n == 0:
+	case sec == 0 && micros == 0:
 		return none, nil
-	case n > 1e12 || n < -1e12:
-		return none, badType("an epoch timestamp in seconds", v)
+	case sec < minEpoch || sec > maxEpoch:
+		return none, badType("an epoch timestamp in seconds (years 1 to 9999)", v)
 	}
-	return some(time.Unix(n, 0).UTC())
+	return some(time.Unix(sec, micros*1e3).UTC())
 }
 
 func parseBool(v jsontext.Value) (workboard.Opt[bool], error) {

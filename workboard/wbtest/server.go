@@ -47,6 +47,7 @@ type config struct {
 	pageOverlap       int
 	creds             Credentials
 	maxKRTagIDs       int
+	odd               []OddAnswer
 }
 
 // WithMaxLimit sets the largest page size honoured (default DefaultMaxLimit). Larger limits
@@ -186,7 +187,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		now := time.Now()
 		if !s.throttle.active(now) {
-			s.mux.ServeHTTP(w, r)
+			s.serve(w, r)
 			return
 		}
 		if v := s.throttle.decide(now); v.status != 0 {
@@ -207,5 +208,5 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	s.serve(w, r)
 }
