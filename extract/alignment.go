@@ -117,29 +117,46 @@ func (r *run) alignmentCall(ctx context.Context, a *alignments, id int64) error 
 	return nil
 }
 
+// alignmentBatch is the goal_alignments rows per emitted batch: the tree is known only once
+// every call is answered, and emitting it in parts keeps the rows and their Arrow copy small.
+const alignmentBatch = 4096
+
 // emitAlignments emits a row for every goal with a node, with its depth and path from its
-// root. A cycle is broken at its smallest goal id, which becomes a root, and reported.
+// root, alignmentBatch rows at a time; each node is dropped once its row is built. A cycle is
+// broken at its smallest goal id, which becomes a root, and reported.
 func (r *run) emitAlignments(ctx context.Context, a *alignments) error {
-	var rows []workboard.GoalAlignment
-	for _, id := range a.goals {
-		n, ok := a.nodes[id]
-		if !ok {
-			continue // skipped (not found)
+	rows := make([]workboard.GoalAlignment, 0, min(alignmentBatch, len(a.nodes)))
+	for i, id := range a.goals {
+		if n, ok := a.nodes[id]; ok { // else skipped (not found)
+			rows = append(rows, r.alignmentRow(a, n))
+			delete(a.nodes, id)
 		}
-		path := r.alignmentPath(a, id)
-		n.ParentGoalID = workboard.Opt[int64]{}
-		if len(path) > 1 {
-			n.ParentGoalID = workboard.Some(path[len(path)-2])
+		if len(rows) == alignmentBatch || i == len(a.goals)-1 && len(rows) > 0 {
+			if err := r.emitAlignmentRows(ctx, rows); err != nil {
+				return err
+			}
+			rows = rows[:0:0]
 		}
-		rows = append(rows, workboard.GoalAlignment{AlignmentNode: n, Depth: int64(len(path) - 1), RootGoalID: path[0], PathGoalIDs: path})
 	}
+	return nil
+}
+
+// alignmentRow is n's row: its parent, depth and path from its root.
+func (r *run) alignmentRow(a *alignments, n workboard.AlignmentNode) workboard.GoalAlignment {
+	path := r.alignmentPath(a, n.GoalID)
+	n.ParentGoalID = workboard.Opt[int64]{}
+	if len(path) > 1 {
+		n.ParentGoalID = workboard.Some(path[len(path)-2])
+	}
+	return workboard.GoalAlignment{AlignmentNode: n, Depth: int64(len(path) - 1), RootGoalID: path[0], PathGoalIDs: path}
+}
+
+// emitAlignmentRows counts and emits one batch of goal_alignments rows.
+func (r *run) emitAlignmentRows(ctx context.Context, rows []workboard.GoalAlignment) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.Rows[schemas.GoalAlignments] += int64(len(rows))
-	r.rep.endpoint("goal_alignments").Fetched = int64(len(rows))
-	if len(rows) == 0 {
-		return nil
-	}
+	r.rep.endpoint("goal_alignments").Fetched += int64(len(rows))
 	return r.emitFn(ctx, &workboard.Batch{Alignments: rows})
 }
 

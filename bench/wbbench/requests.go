@@ -60,8 +60,8 @@ func runRequests(args []string) error {
 				"key_results": krs, "checkins": cis, "kr_listing": string(listing), "requests": rep.Requests,
 				"kr_requests":       krRequests[string(listing)],
 				"requests_per_goal": rep.RequestsPerGoal, "rows": rows, "rows_digest": sum, "endpoints": rep.Endpoints}
-			fmt.Fprintf(os.Stderr, "requests %6d goals, %-4s: %6d requests (%.3f per goal; %d for key results), %d rows\n", goals, listing,
-				rep.Requests, rep.RequestsPerGoal, krRequests[string(listing)], rows)
+			fmt.Fprintf(os.Stderr, "requests %6d goals, %-4s: %6d requests (%.3f per goal; %d for key results, %d for alignments), %d rows\n", goals, listing,
+				rep.Requests, rep.RequestsPerGoal, krRequests[string(listing)], endpointRequests(rep, "goal_alignments"), rows)
 			emit(r)
 		}
 		// auto and goal must export the very same rows; team fetches the key results its
@@ -83,13 +83,15 @@ func runRequests(args []string) error {
 // keyResultRequests is the part of rep's requests that the key-result strategy decides: the
 // per-goal key-result calls and the team key-result listings.
 func keyResultRequests(rep *extract.Report) int {
-	n := 0
-	for _, name := range []string{"key_results", "key_results_by_team"} {
-		if es := rep.Endpoints[name]; es != nil {
-			n += es.Requests
-		}
+	return endpointRequests(rep, "key_results") + endpointRequests(rep, "key_results_by_team")
+}
+
+// endpointRequests is the requests of one endpoint of rep's (0 when it made none).
+func endpointRequests(rep *extract.Report, name string) int {
+	if es := rep.Endpoints[name]; es != nil {
+		return es.Requests
 	}
-	return n
+	return 0
 }
 
 // exportOnce exports org from an emulator over loopback by listing and returns the report and
