@@ -208,6 +208,12 @@ func (r *run) checkSkipped() error {
 // hasGoal blocks until goal id i is listed (true) or the goal listing has ended without it
 // or ctx is done (false).
 func (r *run) hasGoal(ctx context.Context, i int) bool {
+	return r.waitGoals(ctx, func() bool { return i < len(r.goalIDs) })
+}
+
+// waitGoals blocks until ready (called with r.mu held) holds, the goal listing has ended or
+// ctx is done, and reports whether ready holds with ctx not done.
+func (r *run) waitGoals(ctx context.Context, ready func() bool) bool {
 	stop := context.AfterFunc(ctx, func() {
 		r.mu.Lock()
 		r.goalsMore.Broadcast()
@@ -216,10 +222,10 @@ func (r *run) hasGoal(ctx context.Context, i int) bool {
 	defer stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i >= len(r.goalIDs) && !r.goalsDone && ctx.Err() == nil {
+	for !ready() && !r.goalsDone && ctx.Err() == nil {
 		r.goalsMore.Wait()
 	}
-	return i < len(r.goalIDs) && ctx.Err() == nil
+	return ready() && ctx.Err() == nil
 }
 
 // decodeMetrics returns a per-item decoder of key results that fills in the goal id where the

@@ -144,18 +144,7 @@ func (r *run) acceptKRTags(p *decode.Page, m workboard.Meta) (*workboard.Batch, 
 
 // goalsListed blocks until the goal listing has ended (true) or ctx is done (false).
 func (r *run) goalsListed(ctx context.Context) bool {
-	stop := context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		r.goalsMore.Broadcast()
-		r.mu.Unlock()
-	})
-	defer stop()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for !r.goalsDone && ctx.Err() == nil {
-		r.goalsMore.Wait()
-	}
-	return r.goalsDone && ctx.Err() == nil
+	return r.waitGoals(ctx, func() bool { return r.goalsDone })
 }
 
 func joinIDs(ids []int64) string {
