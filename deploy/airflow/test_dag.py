@@ -26,7 +26,8 @@ AIRFLOW = pathlib.Path(sys.executable).parent / "airflow"
 GOALS = 60
 TABLES = [
     "users", "teams", "team_members", "goals", "key_results", "key_result_checkins",
-    "key_result_confidence", "key_result_comments", "goal_comments",
+    "key_result_confidence", "key_result_comments", "goal_comments", "goal_alignments", "tags",
+    "key_result_tags",
 ]
 
 
