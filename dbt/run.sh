@@ -21,7 +21,7 @@ if [[ ! -d "$out" ]]; then
 	exit 2
 fi
 missing=()
-for t in users teams team_members goals key_results key_result_checkins key_result_confidence key_result_comments goal_comments _sync_runs; do
+for t in users teams team_members goals key_results key_result_checkins key_result_confidence key_result_comments goal_comments goal_alignments tags key_result_tags _sync_runs; do
 	if ! compgen -G "$out/$t/snapshot_date=*/*.parquet" >/dev/null; then
 		missing+=("$t")
 	fi
