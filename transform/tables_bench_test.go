@@ -25,6 +25,9 @@ func BenchmarkTransformTable(b *testing.B) {
 	conf := make([]workboard.Confidence, page)
 	krc := make([]workboard.KRComment, page)
 	gcs := make([]workboard.GoalComment, page)
+	tags := make([]workboard.Tag, page)
+	krTags := make([]workboard.KRTag, page)
+	aligns := make([]workboard.GoalAlignment, page)
 	for k := 0; k < page; k++ {
 		id := int64(100000 + k)
 		users[k] = workboard.User{Meta: meta, UserID: id, UserName: s(fmt.Sprintf("user%d", k)), Email: s(fmt.Sprintf("user%d@example.com", k)),
@@ -51,6 +54,13 @@ func BenchmarkTransformTable(b *testing.B) {
 		krc[k] = workboard.KRComment{Meta: meta, MetricID: int64(k / 4), ModifiedAt: ts(1600000000 + int64(k)), GoalID: int64(k / 12), Comment: s("On track.")}
 		gcs[k] = workboard.GoalComment{Meta: meta, CommentID: id, GoalID: int64(k / 2), CommentText: s("Two enterprise upsells slipped."),
 			CommentOwner: i(101), CommentOwnerName: s("Ana Raman"), CommentAddedAt: t(1600000001), CommentLastUpdated: t(1600000002)}
+		tags[k] = workboard.Tag{Meta: meta, TagID: id, TagName: s(fmt.Sprintf("tag %d", k)), TagStatus: s("1"), GroupID: i(7),
+			GroupName: s("Themes"), GroupStatus: s("1"), CreatedDate: t(1600000001), CreatedBy: i(101), UpdatedDate: t(1600000002), UpdatedBy: i(101)}
+		krTags[k] = workboard.KRTag{Meta: meta, MetricID: int64(k / 2), TagID: id, MetricName: s("Weekly active users"), TagName: s("Growth"),
+			TagStatus: s("1"), GroupID: i(7), GroupName: s("Themes"), GroupStatus: s("1"), UpdatedDate: t(1600000002), UpdatedBy: i(101)}
+		aligns[k] = workboard.GoalAlignment{AlignmentNode: workboard.AlignmentNode{Meta: meta, GoalID: id, ParentGoalID: i(id / 4),
+			GoalName: s("Grow the enterprise segment"), GoalOwner: i(101), GoalTeamName: s("Sales"), GoalTargetDate: t(1600000005),
+			GoalProgress: f(42.5), GoalProgressColor: s("green")}, Depth: 2, RootGoalID: id / 16, PathGoalIDs: []int64{id / 16, id / 4, id}}
 	}
 	goals, checkins := benchGoals(page), benchCheckins(page)
 	batches[schemas.Users] = func(a, z int) *workboard.Batch { return &workboard.Batch{Users: users[a:z]} }
@@ -62,6 +72,9 @@ func BenchmarkTransformTable(b *testing.B) {
 	batches[schemas.KeyResultConf] = func(a, z int) *workboard.Batch { return &workboard.Batch{Confidence: conf[a:z]} }
 	batches[schemas.KeyResultComments] = func(a, z int) *workboard.Batch { return &workboard.Batch{KRComments: krc[a:z]} }
 	batches[schemas.GoalComments] = func(a, z int) *workboard.Batch { return &workboard.Batch{GoalComments: gcs[a:z]} }
+	batches[schemas.Tags] = func(a, z int) *workboard.Batch { return &workboard.Batch{Tags: tags[a:z]} }
+	batches[schemas.KeyResultTags] = func(a, z int) *workboard.Batch { return &workboard.Batch{KRTags: krTags[a:z]} }
+	batches[schemas.GoalAlignments] = func(a, z int) *workboard.Batch { return &workboard.Batch{Alignments: aligns[a:z]} }
 
 	for _, tbl := range schemas.DataTables() {
 		table, batch := tbl.Name, batches[tbl.Name]
