@@ -58,6 +58,20 @@ case
 end
 {%- endmacro %}
 
+{#-
+  Colour trend against the previous snapshot: first_snapshot when there is none, unknown when
+  either colour rank is null, else improved / worsened / unchanged.
+-#}
+{% macro wbexport_colour_trend(previous_snapshot_date, rank, previous_rank) -%}
+case
+    when {{ previous_snapshot_date }} is null then 'first_snapshot'
+    when {{ rank }} is null or {{ previous_rank }} is null then 'unknown'
+    when {{ rank }} > {{ previous_rank }} then 'improved'
+    when {{ rank }} < {{ previous_rank }} then 'worsened'
+    else 'unchanged'
+end
+{%- endmacro %}
+
 {#- CASE expression mapping a code column to labels; unknown codes map to null. -#}
 {% macro wbexport_decode(column, mapping) -%}
 case {{ column }}
