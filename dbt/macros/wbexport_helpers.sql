@@ -58,6 +58,20 @@ case
 end
 {%- endmacro %}
 
+{#-
+  Colour trend against the previous snapshot: first_snapshot when there is none, unknown when
+  either colour rank is null, else improved / worsened / unchanged.
+-#}
+{% macro wbexport_colour_trend(previous_snapshot_date, rank, previous_rank) -%}
+case
+    when {{ previous_snapshot_date }} is null then 'first_snapshot'
+    when {{ rank }} is null or {{ previous_rank }} is null then 'unknown'
+    when {{ rank }} > {{ previous_rank }} then 'improved'
+    when {{ rank }} < {{ previous_rank }} then 'worsened'
+    else 'unchanged'
+end
+{%- endmacro %}
+
 {#- CASE expression mapping a code column to labels; unknown codes map to null. -#}
 {% macro wbexport_decode(column, mapping) -%}
 case {{ column }}
@@ -149,4 +163,40 @@ end
     'on_schema_change': 'append_new_columns',
     'full_refresh': var('history_full_refresh', false)
 }) }}
+{%- endmacro %}
+
+{#-
+  The select of a period-end score model: per `key` and period_end_date, the last snapshot of
+  `daily_fact` on or before period_end_date (on an incremental run only the new snapshot_dates
+  of raw `table`), with score_id (key@period_end_date), `key`, the `columns` carried from the
+  fact, the period, the scored snapshot and progress, the score and its grade.
+-#}
+{% macro wbexport_period_end_scores(daily_fact, key, columns, table) -%}
+{%- set dates = wbexport_incremental_dates(table, 'scored_snapshot_date') %}
+with in_period as (
+    select
+        *,
+        row_number() over (partition by {{ key }}, period_end_date order by snapshot_date desc) as recency
+    from {{ daily_fact }}
+    where period_end_date is not null
+        and snapshot_date <= period_end_date
+        {%- if dates is not none %}
+        and {{ wbexport_in_dates('snapshot_date', dates) }}
+        {%- endif %}
+)
+
+select
+    {{ dbt.concat(["cast(" ~ key ~ " as " ~ dbt.type_string() ~ ")", "'@'", "cast(period_end_date as " ~ dbt.type_string() ~ ")"]) }} as score_id,
+    {{ key }},
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    period_start_date,
+    period_end_date,
+    snapshot_date as scored_snapshot_date,
+    progress_pct as scored_progress_pct,
+    {{ wbexport_score('progress_pct') }} as score,
+    {{ wbexport_score_grade(wbexport_score('progress_pct')) }} as grade
+from in_period
+where recency = 1
 {%- endmacro %}

@@ -111,13 +111,7 @@ select
     previous.previous_progress_color,
     previous.previous_progress_color_rank,
     previous.previous_progress_status,
-    case
-        when previous.previous_snapshot_date is null then 'first_snapshot'
-        when quartered.progress_color_rank is null or previous.previous_progress_color_rank is null then 'unknown'
-        when quartered.progress_color_rank > previous.previous_progress_color_rank then 'improved'
-        when quartered.progress_color_rank < previous.previous_progress_color_rank then 'worsened'
-        else 'unchanged'
-    end as colour_trend,
+    {{ wbexport_colour_trend('previous.previous_snapshot_date', 'quartered.progress_color_rank', 'previous.previous_progress_color_rank') }} as colour_trend,
     quartered.run_id,
     quartered.extracted_at
 from quartered

@@ -136,13 +136,7 @@ select
     previous.previous_progress_pct,
     joined.progress_pct - previous.previous_progress_pct as progress_change_pct,
     previous.previous_progress_color_rank,
-    case
-        when previous.previous_snapshot_date is null then 'first_snapshot'
-        when joined.progress_color_rank is null or previous.previous_progress_color_rank is null then 'unknown'
-        when joined.progress_color_rank > previous.previous_progress_color_rank then 'improved'
-        when joined.progress_color_rank < previous.previous_progress_color_rank then 'worsened'
-        else 'unchanged'
-    end as colour_trend,
+    {{ wbexport_colour_trend('previous.previous_snapshot_date', 'joined.progress_color_rank', 'previous.previous_progress_color_rank') }} as colour_trend,
     joined.run_id,
     joined.extracted_at
 from joined

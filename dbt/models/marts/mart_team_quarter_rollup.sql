@@ -30,7 +30,10 @@ checkins as (
         goals.team_id,
         coalesce(checkins.due_quarter, 'no_period') as period_quarter,
         checkins.due_quarter_start_date as period_quarter_start_date,
-        checkins.checkin_status
+        checkins.is_due,
+        checkins.is_checked_in,
+        checkins.is_on_time,
+        checkins.is_missed
     from {{ ref('fct_key_result_checkins') }} as checkins
     inner join goals
         on checkins.goal_id = goals.goal_id
@@ -78,10 +81,10 @@ checkin_measures as (
         scopes.rollup_team_id,
         checkins.period_quarter,
         max(checkins.period_quarter_start_date) as period_quarter_start_date,
-        count(case when checkins.checkin_status != 'not_due' then 1 end) as due_checkin_slots,
-        count(case when checkins.checkin_status in ('on_time', 'late', 'unknown') then 1 end) as checked_in_slots,
-        count(case when checkins.checkin_status = 'on_time' then 1 end) as on_time_checkin_slots,
-        count(case when checkins.checkin_status = 'missed' then 1 end) as missed_checkin_slots
+        count(case when checkins.is_due then 1 end) as due_checkin_slots,
+        count(case when checkins.is_checked_in then 1 end) as checked_in_slots,
+        count(case when checkins.is_on_time then 1 end) as on_time_checkin_slots,
+        count(case when checkins.is_missed then 1 end) as missed_checkin_slots
     from checkins
     inner join scopes
         on checkins.team_id = scopes.team_id
