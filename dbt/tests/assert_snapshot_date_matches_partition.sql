@@ -11,7 +11,8 @@
 {%- set latest = wbexport_latest_snapshot_date_value() if execute else none %}
 {%- set partition = '*' if var('test_all_snapshots', false) or not latest else latest %}
 {%- set tables = ['users', 'teams', 'team_members', 'goals', 'key_results', 'key_result_checkins',
-                  'key_result_confidence', 'key_result_comments', 'goal_comments', '_sync_runs'] %}
+                  'key_result_confidence', 'key_result_comments', 'goal_comments', 'goal_alignments',
+                  'tags', 'key_result_tags', '_sync_runs'] %}
 {%- for t in tables %}
 select
     '{{ t }}' as table_name,

@@ -8,7 +8,8 @@
 -- BigQuery: from the rows of the last days (partition-pruned); a table the latest run exported
 -- with 0 rows has no partition and is not reported missing.
 {%- set tables = ['users', 'teams', 'team_members', 'goals', 'key_results', 'key_result_checkins',
-                  'key_result_confidence', 'key_result_comments', 'goal_comments'] %}
+                  'key_result_confidence', 'key_result_comments', 'goal_comments', 'goal_alignments',
+                  'tags', 'key_result_tags'] %}
 {%- set lookback_days = 14 %}
 
 with latest as (
