@@ -24,10 +24,7 @@ func WithKRTagsBatch(n int) Option { return func(c *config) { c.krTagsBatch = n 
 
 // listTags lists the tag dimension (GET /tags, paged).
 func (r *run) listTags(ctx context.Context) error {
-	url := func(offset, limit int) string {
-		return "/tags?limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset)
-	}
-	return r.list(ctx, "tags", url, decode.Tags, r.acceptTags)
+	return r.list(ctx, "tags", paged("/tags"), decode.Tags, r.acceptTags)
 }
 
 func (r *run) acceptTags(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
