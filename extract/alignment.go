@@ -3,7 +3,6 @@ package extract
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"strconv"
 
@@ -88,10 +87,8 @@ func (r *run) alignmentCall(ctx context.Context, a *alignments, id int64) error 
 	defer r.mu.Unlock()
 	r.rep.endpoint("goal_alignments").Requests++
 	a.calls++
-	if errors.Is(err, workboard.ErrNotFound) && !errors.Is(err, workboard.ErrAuth) {
-		r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: "goal_alignment", ID: id, Endpoint: ep, Reason: err.Error()})
-		r.e.c.Logger().LogAttrs(ctx, slog.LevelWarn, "workboard item skipped (not found)",
-			slog.String("entity", "goal_alignment"), slog.Int64("id", id), slog.String("path", ep))
+	if notFound(err) {
+		r.skip(ctx, "goal_alignment", id, ep, err)
 		return nil
 	}
 	if err != nil {
