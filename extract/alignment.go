@@ -78,11 +78,7 @@ func (r *run) nextAlignment(a *alignments) (int64, bool) {
 // alignmentCall fetches the alignment answer of goal id and records its nodes and edges.
 func (r *run) alignmentCall(ctx context.Context, a *alignments, id int64) error {
 	ep := "/goal/" + strconv.FormatInt(id, 10) + "/alignment"
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = decode.Alignment(b)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, decode.Alignment)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.endpoint("goal_alignments").Requests++
@@ -94,7 +90,6 @@ func (r *run) alignmentCall(ctx context.Context, a *alignments, id int64) error 
 	if err != nil {
 		return err
 	}
-	m := workboard.Meta{ExtractedAt: at, Endpoint: ep}
 	for _, n := range p.AlignmentNodes {
 		n.Stamp(m)
 		if _, seen := a.nodes[n.GoalID]; !seen || n.ParentGoalID.Valid {

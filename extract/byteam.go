@@ -96,15 +96,11 @@ func (r *run) teamKRs(ctx context.Context, team, calls int64) error {
 func (r *run) teamPage(ctx context.Context, url func(offset, limit int) string, offset int, calls int64) (*decode.Page, error) {
 	ep := url(offset, r.e.cfg.pageSize)
 	h := r.plan.History()
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = decode.Metrics(b, h)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, func(b []byte) (*decode.Page, error) { return decode.Metrics(b, h) })
 	if err != nil {
 		return nil, atOffset(err, offset)
 	}
-	_, err = r.take(ctx, "key_results_by_team", p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, r.acceptTeamKRs, calls)
+	_, err = r.take(ctx, "key_results_by_team", p, m, r.acceptTeamKRs, calls)
 	return p, err
 }
 

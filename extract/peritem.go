@@ -43,13 +43,9 @@ func (r *run) perItem(ctx context.Context, ic itemCalls) error {
 
 func (r *run) call(ctx context.Context, ic itemCalls, i int) error {
 	id, ep := ic.target(i)
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = ic.decode(i, b)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, func(b []byte) (*decode.Page, error) { return ic.decode(i, b) })
 	if err == nil {
-		_, err = r.take(ctx, ic.name, p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, ic.accept, ic.total())
+		_, err = r.take(ctx, ic.name, p, m, ic.accept, ic.total())
 		return err
 	}
 	if !notFound(err) {
