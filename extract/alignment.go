@@ -3,7 +3,6 @@ package extract
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"strconv"
 
@@ -79,25 +78,18 @@ func (r *run) nextAlignment(a *alignments) (int64, bool) {
 // alignmentCall fetches the alignment answer of goal id and records its nodes and edges.
 func (r *run) alignmentCall(ctx context.Context, a *alignments, id int64) error {
 	ep := "/goal/" + strconv.FormatInt(id, 10) + "/alignment"
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = decode.Alignment(b)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, decode.Alignment)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.endpoint("goal_alignments").Requests++
 	a.calls++
-	if errors.Is(err, workboard.ErrNotFound) && !errors.Is(err, workboard.ErrAuth) {
-		r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: "goal_alignment", ID: id, Endpoint: ep, Reason: err.Error()})
-		r.e.c.Logger().LogAttrs(ctx, slog.LevelWarn, "workboard item skipped (not found)",
-			slog.String("entity", "goal_alignment"), slog.Int64("id", id), slog.String("path", ep))
+	if notFound(err) {
+		r.skip(ctx, "goal_alignment", id, ep, err)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	m := workboard.Meta{ExtractedAt: at, Endpoint: ep}
 	for _, n := range p.AlignmentNodes {
 		n.Stamp(m)
 		if _, seen := a.nodes[n.GoalID]; !seen || n.ParentGoalID.Valid {

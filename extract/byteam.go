@@ -2,8 +2,6 @@ package extract
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"slices"
 	"strconv"
 
@@ -66,11 +64,10 @@ func (r *run) byTeam(ctx context.Context) error {
 func (r *run) teamKRs(ctx context.Context, team, calls int64) error {
 	url := paged("/metric?team_id=" + strconv.FormatInt(team, 10) + "&include_metric_data=yes")
 	p0, err := r.teamPage(ctx, url, 0, calls)
-	if errors.Is(err, workboard.ErrNotFound) && !errors.Is(err, workboard.ErrAuth) {
+	if notFound(err) {
 		r.mu.Lock()
-		r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: "team", ID: team, Endpoint: url(0, r.e.cfg.pageSize), Reason: err.Error()})
+		r.skip(ctx, "team", team, url(0, r.e.cfg.pageSize), err)
 		r.mu.Unlock()
-		r.e.c.Logger().LogAttrs(ctx, slog.LevelWarn, "workboard team skipped (not found)", slog.Int64("team", team))
 		return nil
 	}
 	if err != nil || !p0.TotalCount.Valid || p0.Items == 0 {
@@ -99,15 +96,11 @@ func (r *run) teamKRs(ctx context.Context, team, calls int64) error {
 func (r *run) teamPage(ctx context.Context, url func(offset, limit int) string, offset int, calls int64) (*decode.Page, error) {
 	ep := url(offset, r.e.cfg.pageSize)
 	h := r.plan.History()
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = decode.Metrics(b, h)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, func(b []byte) (*decode.Page, error) { return decode.Metrics(b, h) })
 	if err != nil {
 		return nil, atOffset(err, offset)
 	}
-	_, err = r.take(ctx, "key_results_by_team", p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, r.acceptTeamKRs, calls)
+	_, err = r.take(ctx, "key_results_by_team", p, m, r.acceptTeamKRs, calls)
 	return p, err
 }
 

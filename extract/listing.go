@@ -187,11 +187,7 @@ func (l *listing) more(ctx context.Context, step, pages, last int, total int64) 
 // returns the page and the number of items new to the listing.
 func (l *listing) page(ctx context.Context, offset int, total int64) (*decode.Page, int, error) {
 	ep := l.url(offset, l.r.e.cfg.pageSize)
-	var p *decode.Page
-	at, err := l.r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = l.decode(b)
-		return err
-	})
+	p, m, err := l.r.get(ctx, ep, l.decode)
 	if err != nil {
 		return nil, 0, atOffset(err, offset)
 	}
@@ -207,8 +203,17 @@ func (l *listing) page(ctx context.Context, offset int, total int64) (*decode.Pa
 		l.rows += int64(p.Items)
 		l.r.mu.Unlock()
 	}
-	fresh, err := l.r.take(ctx, l.name, p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, l.accept, total)
+	fresh, err := l.r.take(ctx, l.name, p, m, l.accept, total)
 	return p, fresh, err
+}
+
+// get fetches ep and decodes its body with dec; m is the lineage of the page's records.
+func (r *run) get(ctx context.Context, ep string, dec func([]byte) (*decode.Page, error)) (p *decode.Page, m workboard.Meta, err error) {
+	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
+		p, err = dec(b)
+		return err
+	})
+	return p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, err
 }
 
 // atOffset sets the page offset of a failed call's error.

@@ -15,9 +15,14 @@ import (
 // The three independent parts of an export: users; teams and their members; goals and their
 // key results.
 
+// paged is the url of a page of the listing at path (which may hold a query already).
 func paged(path string) func(offset, limit int) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
 	return func(offset, limit int) string {
-		return path + "&limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset)
+		return path + sep + "limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset)
 	}
 }
 

@@ -43,26 +43,34 @@ func (r *run) perItem(ctx context.Context, ic itemCalls) error {
 
 func (r *run) call(ctx context.Context, ic itemCalls, i int) error {
 	id, ep := ic.target(i)
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = ic.decode(i, b)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, func(b []byte) (*decode.Page, error) { return ic.decode(i, b) })
 	if err == nil {
-		_, err = r.take(ctx, ic.name, p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, ic.accept, ic.total())
+		_, err = r.take(ctx, ic.name, p, m, ic.accept, ic.total())
 		return err
 	}
-	if !errors.Is(err, workboard.ErrNotFound) || errors.Is(err, workboard.ErrAuth) {
+	if !notFound(err) {
 		return err
 	}
 	r.mu.Lock()
-	r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: ic.entity, ID: id, Endpoint: ep, Reason: err.Error()})
+	defer r.mu.Unlock()
+	r.skip(ctx, ic.entity, id, ep, err)
 	if ic.entity == "key_result" {
 		r.skippedKRs[id] = true
 	}
 	r.rep.endpoint(ic.name).Requests++
-	r.mu.Unlock()
-	r.e.c.Logger().LogAttrs(ctx, slog.LevelWarn, "workboard item skipped (not found)",
-		slog.String("entity", ic.entity), slog.Int64("id", id), slog.String("path", ep))
 	return nil
+}
+
+// notFound reports whether err is the API answering "not found" to a call (and not refusing
+// access).
+func notFound(err error) bool {
+	return errors.Is(err, workboard.ErrNotFound) && !errors.Is(err, workboard.ErrAuth)
+}
+
+// skip reports and logs the item id of entity skipped: the call ep was answered "not found"
+// (err). Called with r.mu held.
+func (r *run) skip(ctx context.Context, entity string, id int64, ep string, err error) {
+	r.rep.Skipped = append(r.rep.Skipped, Skipped{Entity: entity, ID: id, Endpoint: ep, Reason: err.Error()})
+	r.e.c.Logger().LogAttrs(ctx, slog.LevelWarn, "workboard item skipped (not found)",
+		slog.String("entity", entity), slog.Int64("id", id), slog.String("path", ep))
 }

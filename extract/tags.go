@@ -24,10 +24,7 @@ func WithKRTagsBatch(n int) Option { return func(c *config) { c.krTagsBatch = n 
 
 // listTags lists the tag dimension (GET /tags, paged).
 func (r *run) listTags(ctx context.Context) error {
-	url := func(offset, limit int) string {
-		return "/tags?limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset)
-	}
-	return r.list(ctx, "tags", url, decode.Tags, r.acceptTags)
+	return r.list(ctx, "tags", paged("/tags"), decode.Tags, r.acceptTags)
 }
 
 func (r *run) acceptTags(p *decode.Page, m workboard.Meta) (*workboard.Batch, int, int) {
@@ -91,13 +88,9 @@ func (r *run) krTagBatch(ctx context.Context, ids []int64, total int64) error {
 		return nil
 	}
 	ep := "/metric/krtags?metric_ids=" + joinIDs(ids)
-	var p *decode.Page
-	at, err := r.e.c.Get(ctx, ep, func(b []byte) (err error) {
-		p, err = decode.KRTags(b)
-		return err
-	})
+	p, m, err := r.get(ctx, ep, decode.KRTags)
 	if err == nil {
-		_, err = r.take(ctx, "key_result_tags", p, workboard.Meta{ExtractedAt: at, Endpoint: ep}, r.acceptKRTags, total)
+		_, err = r.take(ctx, "key_result_tags", p, m, r.acceptKRTags, total)
 		return err
 	}
 	if !listRefused(err) || len(ids) == 1 {

@@ -136,43 +136,28 @@ func exportOnce(org *wbtest.Org, listing extract.KRListing, conc int, digest boo
 // appendRows formats every record of b without its lineage (which endpoint it came from and
 // when), one line each.
 func appendRows(lines []string, b *workboard.Batch) []string {
-	add := func(kind string, v any) { lines = append(lines, kind+fmt.Sprintf(" %+v", v)) }
-	var none workboard.Meta
-	for _, r := range b.Users {
-		r.Stamp(none)
-		add("user", r)
-	}
-	for _, r := range b.Teams {
-		r.Stamp(none)
-		add("team", r)
-	}
-	for _, r := range b.TeamMembers {
-		r.Stamp(none)
-		add("member", r)
-	}
-	for _, r := range b.Goals {
-		r.Stamp(none)
-		add("goal", r)
-	}
-	for _, r := range b.GoalComments {
-		r.Stamp(none)
-		add("goal_comment", r)
-	}
-	for _, r := range b.KeyResults {
-		r.Stamp(none)
-		add("key_result", r)
-	}
-	for _, r := range b.Checkins {
-		r.Stamp(none)
-		add("checkin", r)
-	}
-	for _, r := range b.Confidence {
-		r.Stamp(none)
-		add("confidence", r)
-	}
-	for _, r := range b.KRComments {
-		r.Stamp(none)
-		add("kr_comment", r)
+	lines = appendKind(lines, "user", b.Users)
+	lines = appendKind(lines, "team", b.Teams)
+	lines = appendKind(lines, "member", b.TeamMembers)
+	lines = appendKind(lines, "goal", b.Goals)
+	lines = appendKind(lines, "goal_comment", b.GoalComments)
+	lines = appendKind(lines, "key_result", b.KeyResults)
+	lines = appendKind(lines, "checkin", b.Checkins)
+	lines = appendKind(lines, "confidence", b.Confidence)
+	lines = appendKind(lines, "kr_comment", b.KRComments)
+	lines = appendKind(lines, "tag", b.Tags)
+	lines = appendKind(lines, "kr_tag", b.KRTags)
+	return appendKind(lines, "alignment", b.Alignments)
+}
+
+// appendKind formats every record of rs, its lineage cleared, as one line led by kind.
+func appendKind[T any, P interface {
+	*T
+	Stamp(workboard.Meta)
+}](lines []string, kind string, rs []T) []string {
+	for _, r := range rs {
+		P(&r).Stamp(workboard.Meta{})
+		lines = append(lines, kind+fmt.Sprintf(" %+v", r))
 	}
 	return lines
 }

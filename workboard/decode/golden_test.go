@@ -17,28 +17,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // TestGoldenDecode decodes every read-side fixture and hand-written body and compares the
 // records, as indented JSON, with testdata/golden/<name>.json (go test -update rewrites them).
 func TestGoldenDecode(t *testing.T) {
-	decoders := map[string]func([]byte) (*Page, error){
-		"user": Users, "users": Users, "team": Teams, "goal": Goals, "goals": Goals, "metric": metrics, "metrics": metrics,
-		"tags": Tags, "metric_krtags": KRTags, "goal_alignment": Alignment,
-	}
-	skip := map[string]bool{"metric_tags": true, "team_workstreams": true,
-		"goal_pillars": true, "metrics_conf_missing_modified": true, "goals_bad_progress": true, "goals_missing_goal_id": true,
-		"goals_object_id": true}
-	var files []string
-	for _, pat := range []string{filepath.Join("..", "..", "testdata", "workboard", "*.json"), filepath.Join("testdata", "bodies", "*.json")} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
 	n := 0
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		dec := decoders[name]
-		if dec == nil {
-			dec = decoders[strings.SplitN(name, "_", 2)[0]]
-		}
-		if dec == nil || skip[name] {
-			continue
-		}
+	for _, fx := range bodyCases() {
+		name, f, dec := fx.name, fx.path, fx.dec
 		n++
 		t.Run(name, func(t *testing.T) {
 			b, err := os.ReadFile(f)
@@ -142,4 +123,40 @@ func (f fields) MarshalJSON() ([]byte, error) {
 		b = append(append(append(b, k...), ':'), v...)
 	}
 	return append(b, '}'), nil
+}
+
+// bodyCase is a read-side fixture or hand-written body and the decoder of its endpoint.
+type bodyCase struct {
+	name, path string
+	key        string // the decoder's name: the file's name, or its part before the first "_"
+	dec        func([]byte) (*Page, error)
+}
+
+// bodyCases lists every read-side fixture and hand-written body that a page decoder reads.
+func bodyCases() []bodyCase {
+	decoders := map[string]func([]byte) (*Page, error){
+		"user": Users, "users": Users, "team": Teams, "goal": Goals, "goals": Goals, "metric": metrics, "metrics": metrics,
+		"tags": Tags, "metric_krtags": KRTags, "goal_alignment": Alignment,
+	}
+	skip := map[string]bool{"metric_tags": true, "team_workstreams": true,
+		"goal_pillars": true, "metrics_conf_missing_modified": true, "goals_bad_progress": true, "goals_missing_goal_id": true,
+		"goals_object_id": true}
+	var files []string
+	for _, pat := range []string{filepath.Join("..", "..", "testdata", "workboard", "*.json"), filepath.Join("testdata", "bodies", "*.json")} {
+		m, _ := filepath.Glob(pat)
+		files = append(files, m...)
+	}
+	var bs []bodyCase
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		key := name
+		if decoders[key] == nil {
+			key = strings.SplitN(name, "_", 2)[0]
+		}
+		if decoders[key] == nil || skip[name] {
+			continue
+		}
+		bs = append(bs, bodyCase{name, f, key, decoders[key]})
+	}
+	return bs
 }

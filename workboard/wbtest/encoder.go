@@ -177,6 +177,16 @@ func (e *encoder) quotedDecimal(n string, v float64) { e.name(n); e.quotedDecima
 // idName writes the member n as an {"id", "name"} object.
 func (e *encoder) idName(n string, v IDName) { e.name(n); e.idNameValue(v) }
 
+// quotedIntOrNull writes the member n with v as a quoted integer, or null when v is 0.
+func (e *encoder) quotedIntOrNull(n string, v int64) {
+	if v == 0 {
+		e.name(n)
+		e.nullValue()
+	} else {
+		e.quotedInt(n, v)
+	}
+}
+
 // optionalStr writes the member n with *v, or null when v is nil.
 func (e *encoder) optionalStr(n string, v *string) {
 	e.name(n)

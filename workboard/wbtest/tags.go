@@ -101,15 +101,6 @@ func writeTagCommon(e *encoder, t *Tag) {
 
 // writeTagUpdate writes updated_date and updated_by, null when the tag was never updated.
 func writeTagUpdate(e *encoder, t *Tag) {
-	for _, m := range []struct {
-		n string
-		v int64
-	}{{"updated_date", t.UpdatedDate}, {"updated_by", t.UpdatedBy}} {
-		if m.v == 0 {
-			e.name(m.n)
-			e.nullValue()
-		} else {
-			e.quotedInt(m.n, m.v)
-		}
-	}
+	e.quotedIntOrNull("updated_date", t.UpdatedDate)
+	e.quotedIntOrNull("updated_by", t.UpdatedBy)
 }
