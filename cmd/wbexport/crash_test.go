@@ -65,14 +65,6 @@ func snapshotOf(t *testing.T, root string) map[schemas.TableID][]sinktest.Row {
 	return out
 }
 
-func stripLineage(rows []sinktest.Row) []sinktest.Row {
-	for _, r := range rows {
-		delete(r, schemas.ColRunID)
-		delete(r, schemas.ColExtractedAt)
-	}
-	return rows
-}
-
 // TestCrashSafety kills `wbexport run` (SIGKILL) at random points of many runs — during
 // extraction, staging, the commit and publishing — and checks after every kill that each
 // published partition is exactly one run's complete snapshot (the previous or the killed one,

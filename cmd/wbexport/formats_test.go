@@ -36,13 +36,6 @@ func TestSpreadsheetOutputsEqualParquet(t *testing.T) {
 	book := filepath.Join(dir, "okrs.xlsx")
 	export("--sink", "xlsx://"+book)
 
-	strip := func(rows []sinktest.Row) []sinktest.Row {
-		for _, r := range rows {
-			delete(r, schemas.ColRunID)
-			delete(r, "_extracted_at")
-		}
-		return rows
-	}
 	for _, tb := range schemas.DataTables() {
 		want, ok, err := localtest.ReadPartition(filepath.Join(dir, "pq"), tb.Name, day)
 		if err != nil || !ok {
@@ -51,19 +44,19 @@ func TestSpreadsheetOutputsEqualParquet(t *testing.T) {
 		if len(want) == 0 {
 			t.Errorf("%s: no rows to compare", tb.Name)
 		}
-		strip(want)
+		stripLineage(want)
 		csvRows, ok, err := localtest.ReadPartition(filepath.Join(dir, "csv"), tb.Name, day)
 		if err != nil || !ok {
 			t.Fatalf("csv %s: published %v, %v", tb.Name, ok, err)
 		}
-		if d := sinktest.DiffRows(want, strip(csvRows)); d != "" {
+		if d := sinktest.DiffRows(want, stripLineage(csvRows)); d != "" {
 			t.Errorf("%s: CSV differs from Parquet:\n%s", tb.Name, d)
 		}
 		xlsxRows, date, ok, err := xlsxtest.ReadTable(book, tb.Name)
 		if err != nil || !ok || date != day {
 			t.Fatalf("xlsx %s: sheet %v, snapshot date %s, %v", tb.Name, ok, date, err)
 		}
-		if d := sinktest.DiffRows(want, strip(xlsxRows)); d != "" {
+		if d := sinktest.DiffRows(want, stripLineage(xlsxRows)); d != "" {
 			t.Errorf("%s: XLSX differs from Parquet:\n%s", tb.Name, d)
 		}
 	}

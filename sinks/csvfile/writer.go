@@ -193,7 +193,7 @@ func (w *Writer) closeFile() error {
 	dst, out := w.dst, w.out
 	w.dst, w.buf = nil, nil
 	if err != nil {
-		abandon(dst)
+		parquetfile.Abandon(dst)
 		return fmt.Errorf("csvfile: table %s: file %s: %w", w.table.Name, out.name, err)
 	}
 	if err := dst.Close(); err != nil {
@@ -236,18 +236,10 @@ func (w *Writer) Abort() {
 	}
 	w.done = true
 	if w.dst != nil {
-		abandon(w.dst)
+		parquetfile.Abandon(w.dst)
 		w.dst, w.buf = nil, nil
 	}
 	w.fail(fmt.Errorf("csvfile: table %s: writer aborted", w.table.Name))
-}
-
-func abandon(dst io.WriteCloser) {
-	if a, ok := dst.(parquetfile.Aborter); ok {
-		a.Abort()
-	} else {
-		dst.Close()
-	}
 }
 
 type counter struct {

@@ -497,7 +497,7 @@ func (w *Writer) openFile() error {
 	out := &countingWriter{w: dst, h: sha256.New(), name: name}
 	fw, err := pqarrow.NewFileWriter(w.schema, out, w.props, w.aprops)
 	if err != nil {
-		abandon(dst)
+		Abandon(dst)
 		return fmt.Errorf("parquetfile: table %s: file %s: %w", w.table.Name, name, err)
 	}
 	// From here on the file is the Writer's: after an error, Abort (also through Close)
@@ -517,8 +517,8 @@ func (w *Writer) openFile() error {
 	return nil
 }
 
-// abandon discards a destination: Abort when it implements Aborter, otherwise Close.
-func abandon(dst io.WriteCloser) {
+// Abandon discards a destination: Abort when it implements Aborter, otherwise Close.
+func Abandon(dst io.WriteCloser) {
 	if a, ok := dst.(Aborter); ok {
 		a.Abort()
 	} else {
@@ -535,7 +535,7 @@ func (w *Writer) closeFile() error {
 		err = out.err
 	}
 	if err != nil {
-		abandon(dst) // a truncated file is not finished (not fsynced, upload not completed)
+		Abandon(dst) // a truncated file is not finished (not fsynced, upload not completed)
 	} else {
 		err = dst.Close()
 	}
@@ -612,7 +612,7 @@ func (w *Writer) Abort() {
 		// pqarrow releases its buffers. Errors do not matter here.
 		w.out.discard = true
 		w.cur.Close()
-		abandon(w.dst)
+		Abandon(w.dst)
 		w.cur, w.out, w.dst = nil, nil, nil
 	}
 	w.fail(fmt.Errorf("parquetfile: table %s: writer aborted", w.table.Name))

@@ -129,13 +129,7 @@ func readRecord(br *bufio.Reader) ([]csvField, error) {
 
 func csvValue(t schemas.Type, f csvField) (any, error) {
 	if f.text == "" && !f.quoted {
-		switch t {
-		case schemas.ListString:
-			return []string{}, nil
-		case schemas.ListInt64:
-			return []int64{}, nil
-		}
-		return nil, nil
+		return NullValue(t), nil
 	}
 	s := f.text
 	switch t {
@@ -167,12 +161,30 @@ func csvValue(t schemas.Type, f csvField) (any, error) {
 			return nil, err
 		}
 		return CanonicalTime(ts), nil
+	case schemas.ListString, schemas.ListInt64:
+		return ParseJSONList(t, s)
+	}
+	return nil, fmt.Errorf("unsupported type %v", t)
+}
+
+// NullValue is the canonical row value of a NULL of type t: an empty list for the list types
+// (rows do not tell a NULL list from an empty one), nil otherwise.
+func NullValue(t schemas.Type) any {
+	switch t {
 	case schemas.ListString:
-		out := []string{}
-		return out, json.Unmarshal([]byte(s), &out)
+		return []string{}
 	case schemas.ListInt64:
+		return []int64{}
+	}
+	return nil
+}
+
+// ParseJSONList parses s, a JSON array, as the canonical row value of list type t.
+func ParseJSONList(t schemas.Type, s string) (any, error) {
+	if t == schemas.ListInt64 {
 		out := []int64{}
 		return out, json.Unmarshal([]byte(s), &out)
 	}
-	return nil, fmt.Errorf("unsupported type %v", t)
+	out := []string{}
+	return out, json.Unmarshal([]byte(s), &out)
 }

@@ -324,27 +324,28 @@ func testRerunReplaces(t *testing.T, h Harness) {
 	}
 }
 
-func testTwoDates(t *testing.T, h Harness) {
+// publishTwoDates publishes every small table on Date1 (seeds 1…, 4 rows), then on Date2
+// (seeds 11…, 6 rows), and returns the tables and what each run wrote.
+func publishTwoDates(t *testing.T, d Destination) (tables []*schemas.Table, w1, w2 written) {
 	mem := checkedAlloc(t)
-	d := h(t)
-	tables := smallTables()
-	run1 := NewRun(t, Date1, tables...)
-	s := d.Open(t, run1)
-	w1 := written{}
-	for i, tbl := range tables {
-		writeSample(t, s, mem, run1, tbl, w1, int64(i+1), 4)
+	tables = smallTables()
+	publish := func(date string, seed int64, rows int) written {
+		run := NewRun(t, date, tables...)
+		s := d.Open(t, run)
+		w := written{}
+		for i, tbl := range tables {
+			writeSample(t, s, mem, run, tbl, w, seed+int64(i), rows)
+		}
+		commit(t, s)
+		closeSink(t, s)
+		return w
 	}
-	commit(t, s)
-	closeSink(t, s)
+	return tables, publish(Date1, 1, 4), publish(Date2, 11, 6)
+}
 
-	run2 := NewRun(t, Date2, tables...)
-	s = d.Open(t, run2)
-	w2 := written{}
-	for i, tbl := range tables {
-		writeSample(t, s, mem, run2, tbl, w2, int64(i+11), 6)
-	}
-	commit(t, s)
-	closeSink(t, s)
+func testTwoDates(t *testing.T, h Harness) {
+	d := h(t)
+	tables, w1, w2 := publishTwoDates(t, d)
 	for _, tbl := range tables {
 		expectPublished(t, d, tbl.Name, Date1, w1[tbl.Name])
 		expectPublished(t, d, tbl.Name, Date2, w2[tbl.Name])
@@ -352,25 +353,8 @@ func testTwoDates(t *testing.T, h Harness) {
 }
 
 func testSecondDateReplacesFirst(t *testing.T, h Harness) {
-	mem := checkedAlloc(t)
 	d := h(t)
-	tables := smallTables()
-	run1 := NewRun(t, Date1, tables...)
-	s := d.Open(t, run1)
-	for i, tbl := range tables {
-		writeSample(t, s, mem, run1, tbl, written{}, int64(i+1), 4)
-	}
-	commit(t, s)
-	closeSink(t, s)
-
-	run2 := NewRun(t, Date2, tables...)
-	s = d.Open(t, run2)
-	w2 := written{}
-	for i, tbl := range tables {
-		writeSample(t, s, mem, run2, tbl, w2, int64(i+11), 6)
-	}
-	commit(t, s)
-	closeSink(t, s)
+	tables, _, w2 := publishTwoDates(t, d)
 	for _, tbl := range tables {
 		expectUnpublished(t, d, tbl.Name, Date1)
 		expectPublished(t, d, tbl.Name, Date2, w2[tbl.Name])

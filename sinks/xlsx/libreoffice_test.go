@@ -3,7 +3,6 @@ package xlsx_test
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -107,13 +106,7 @@ func TestLibreOfficeReadsTheWorkbook(t *testing.T) {
 // shown parses a value as LibreOffice writes it to CSV; an empty field is NULL.
 func shown(t schemas.Type, s string) (any, error) {
 	if s == "" {
-		switch t {
-		case schemas.ListString:
-			return []string{}, nil
-		case schemas.ListInt64:
-			return []int64{}, nil
-		}
-		return nil, nil
+		return sinktest.NullValue(t), nil
 	}
 	switch t {
 	case schemas.Int64:
@@ -127,12 +120,8 @@ func shown(t schemas.Type, s string) (any, error) {
 		return d.Format(time.DateOnly), err
 	case schemas.Timestamp:
 		return time.Parse("2006-01-02 15:04:05.000", s)
-	case schemas.ListString:
-		var out []string
-		return out, json.Unmarshal([]byte(s), &out)
-	case schemas.ListInt64:
-		var out []int64
-		return out, json.Unmarshal([]byte(s), &out)
+	case schemas.ListString, schemas.ListInt64:
+		return sinktest.ParseJSONList(t, s)
 	}
 	return s, nil
 }

@@ -6,7 +6,6 @@ package xlsxtest
 
 import (
 	"archive/zip"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -330,13 +329,7 @@ func Rows(table *schemas.Table, sheet [][]Cell) ([]sinktest.Row, error) {
 
 func value(t schemas.Type, c Cell) (any, error) {
 	if c.Kind == Empty {
-		switch t {
-		case schemas.ListString:
-			return []string{}, nil
-		case schemas.ListInt64:
-			return []int64{}, nil
-		}
-		return nil, nil
+		return sinktest.NullValue(t), nil
 	}
 	switch t {
 	case schemas.Int64:
@@ -387,15 +380,9 @@ func value(t schemas.Type, c Cell) (any, error) {
 			ts, err := time.Parse(time.RFC3339Nano, c.Text)
 			return sinktest.CanonicalTime(ts), err
 		}
-	case schemas.ListString:
+	case schemas.ListString, schemas.ListInt64:
 		if c.Kind == Text {
-			out := []string{}
-			return out, json.Unmarshal([]byte(c.Text), &out)
-		}
-	case schemas.ListInt64:
-		if c.Kind == Text {
-			out := []int64{}
-			return out, json.Unmarshal([]byte(c.Text), &out)
+			return sinktest.ParseJSONList(t, c.Text)
 		}
 	}
 	return nil, fmt.Errorf("a %v column holds a cell of kind %d (%+v)", t, c.Kind, c)
