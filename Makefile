@@ -94,7 +94,7 @@ bench-pacing bench-micro bench-extract bench-cpu bench-memory bench-dlt: ## one 
 bench-instr: ## instructions per row of the CPU path by component (valgrind cachegrind, < 1 min; not in `make bench`)
 	bash bench/run.sh instr
 
-bench-soak: ## soak: a 100k-goal export through 10 % injected faults, RSS sampled every second (~3-4 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS, SOAK_CONC; results in bench/results/<UTC date>/soak-*, git-ignored)
+bench-soak: ## soak: a 100k-goal export through 10 % injected faults (429s included), RSS sampled every second (~18 min; not part of test; SOAK_GOALS, SOAK_FAULT_RATE, SOAK_FAULTS, SOAK_CONC; results in bench/results/<UTC date>/soak-*, git-ignored)
 	bash bench/soak.sh
 
 dbt: build $(VENV)/.installed ## build the dbt marts on DuckDB over ./wbexport-out (run `make demo` first)
